@@ -1,0 +1,39 @@
+import type { Entry, HardState, Index, LogReader } from "../engine/index.js";
+
+/** One durable write: what a single `Ready` asks to persist. */
+export interface LogWrite {
+  /** Replaces the stored hard state when present. */
+  readonly hardState?: HardState;
+  /**
+   * Contiguous entries. The first one's index must be ≤ `lastIndex() + 1`;
+   * every stored entry at or after it is discarded first.
+   */
+  readonly entries: readonly Entry[];
+}
+
+/**
+ * The `LogStore` port: the Raft log and the hard state, in one store so that a
+ * vote and the log it was granted against are ordered.
+ *
+ * Reads (`LogReader`) are synchronous and see every write whose promise has
+ * resolved. Writes come one at a time from the driver: it never issues a
+ * write before the previous one resolved.
+ *
+ * Invariants:
+ * - `save()` resolves only once the entries and hard state are durable (as
+ *   the adapter defines durable, stated in its README); after a crash the
+ *   store holds a prefix of the writes, each whole or absent.
+ * - the log has no holes: entries are contiguous from `firstIndex()` to `lastIndex()`.
+ * - `compact(i)` never loses `term(i)`: it becomes `term(firstIndex() - 1)`.
+ * - failures reject with a `RaftError` whose code is `StorageFailure` or `Corrupt`.
+ */
+export interface LogStore extends LogReader {
+  /** The hard state last saved; zeros for a new store. */
+  loadHardState(): Promise<HardState>;
+  /** Persists entries and hard state together, in one durable write. */
+  save(write: LogWrite): Promise<void>;
+  /** Discards entries ≤ `index` (which must be ≤ `lastIndex()`), keeping `term(index)`. */
+  compact(index: Index): Promise<void>;
+  /** Releases resources. No other method is called afterwards. */
+  close(): Promise<void>;
+}

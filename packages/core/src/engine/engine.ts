@@ -1,0 +1,222 @@
+import type { EngineConfig } from "./config.js";
+import { RaftError } from "./errors.js";
+import type { Message } from "./messages.js";
+import type { ProgressState } from "./progress.js";
+import { RaftState } from "./raft.js";
+import type { Ready } from "./ready.js";
+import { broadcastAppend, broadcastHeartbeat, proposeAsLeader, tickLeader, transferLeadership } from "./roles/leader.js";
+import { tickElection } from "./roles/follower.js";
+import { step } from "./step.js";
+import type { Entry, HardState, Index, NodeId, Role, SoftState, Term } from "./types.js";
+
+export interface PeerProgress {
+  readonly match: Index;
+  readonly next: Index;
+  readonly state: ProgressState;
+  readonly recentActive: boolean;
+  readonly inflight: number;
+}
+
+export interface EngineStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: Term;
+  readonly vote: NodeId;
+  readonly leader: NodeId;
+  readonly commit: Index;
+  readonly applied: Index;
+  readonly firstIndex: Index;
+  readonly lastIndex: Index;
+  readonly voters: readonly NodeId[];
+  readonly leadTransferee: NodeId;
+  /** On the leader: replication progress of every voter, itself included. */
+  readonly progress: ReadonlyMap<NodeId, PeerProgress> | undefined;
+}
+
+/**
+ * A synchronous, deterministic Raft state machine (no I/O, no clock, no
+ * randomness beyond its seeded PRNG). Feed it inputs; collect a `Ready`;
+ * carry it out in the order its TSDoc states; acknowledge with `advance()`.
+ * The same state and inputs always give the same `Ready`.
+ */
+export class RaftEngine {
+  private readonly r: RaftState;
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private inFlight: Ready | undefined;
+
+  constructor(config: EngineConfig) {
+    this.r = new RaftState(config);
+    this.prevSoft = this.softState();
+    this.prevHard = this.hardState();
+  }
+
+  get id(): NodeId {
+    return this.r.id;
+  }
+
+  /** Advances logical time by one tick: election timeouts, heartbeats and check-quorum. */
+  tick(): void {
+    this.r.ticks++;
+    if (this.r.role === "leader") tickLeader(this.r);
+    else tickElection(this.r);
+  }
+
+  /** Handles a message from a peer. Messages for another node or from an unknown term ordering are dealt with by Raft's rules. */
+  step(message: Message): void {
+    step(this.r, message);
+  }
+
+  /** Starts an election now (pre-vote first, if enabled). */
+  campaign(): void {
+    if (this.r.role !== "leader") this.r.campaign(this.r.cfg.preVote ? "pre" : "election");
+  }
+
+  /**
+   * Appends a command to the leader's log. Returns its (index, term): the
+   * command took effect iff the entry applied at that index has that term.
+   * Throws `NotLeader` (with a leader hint) or `ProposalDropped`.
+   */
+  propose(data: Uint8Array): { index: Index; term: Term } {
+    const index = proposeAsLeader(this.r, [{ kind: "normal", data }]);
+    return { index, term: this.r.term };
+  }
+
+  /**
+   * Asks for a linearizable read point. The answer arrives in a later Ready:
+   * a `ReadState` with the same id (serve the read once that index is applied)
+   * or a `DroppedRead`. Followers forward the request to their leader.
+   */
+  readIndex(id: number): void {
+    const r = this.r;
+    if (r.role === "leader") {
+      if (r.log.term(r.log.committed) !== r.term) r.readQueue.waitingForCommit.push({ id, from: r.id });
+      else r.beginRead(id, r.id);
+    } else if (r.role === "follower" && r.lead !== 0) {
+      r.send({ type: "ReadIndex", to: r.lead, id });
+    } else {
+      r.droppedReads.push({ id, reason: "NotLeader", leaderHint: r.lead });
+    }
+  }
+
+  /** Hands leadership to `to` once its log is current (it gets TimeoutNow). Proposals are refused meanwhile. */
+  transferLeadership(to: NodeId): void {
+    transferLeadership(this.r, to);
+  }
+
+  hasReady(): boolean {
+    if (this.inFlight !== undefined) return false;
+    const r = this.r;
+    return (
+      r.msgs.length > 0 ||
+      r.log.unstable.hasPending() ||
+      r.log.hasEntriesToApply() ||
+      r.readStates.length > 0 ||
+      r.droppedReads.length > 0 ||
+      (r.role === "leader" && (r.needsBroadcast || r.commitChanged || r.needsHeartbeat)) ||
+      !sameSoft(this.softState(), this.prevSoft) ||
+      !sameHard(this.hardState(), this.prevHard)
+    );
+  }
+
+  /** Collects the pending work. Call `advance(ready)` once it is carried out, before the next `ready()`. */
+  ready(): Ready {
+    if (this.inFlight !== undefined) throw new RaftError("InvalidConfig", "ready() called before advance() of the previous Ready");
+    const r = this.r;
+    if (r.role === "leader") {
+      if (r.needsBroadcast || r.commitChanged) broadcastAppend(r);
+      if (r.needsHeartbeat) broadcastHeartbeat(r);
+    }
+    const entries = r.log.unstable.pending();
+    r.log.unstable.acceptInProgress();
+    const committed = r.log.takeEntriesToApply(r.cfg.maxApplyBytes);
+    if (r.role === "leader") releaseUncommitted(r, committed);
+
+    const soft = this.softState();
+    const hard = this.hardState();
+    const ready: Ready = {
+      softState: sameSoft(soft, this.prevSoft) ? undefined : soft,
+      hardState: sameHard(hard, this.prevHard) ? undefined : hard,
+      entries,
+      messages: r.msgs,
+      committed,
+      readStates: r.readStates,
+      droppedReads: r.droppedReads,
+    };
+    this.prevSoft = soft;
+    this.prevHard = hard;
+    r.msgs = [];
+    r.readStates = [];
+    r.droppedReads = [];
+    this.inFlight = ready;
+    return ready;
+  }
+
+  /** Acknowledges that `ready` was carried out: its entries are durable and its committed entries applied. */
+  advance(ready: Ready): void {
+    if (ready !== this.inFlight) throw new RaftError("InvalidConfig", "advance() of a Ready that is not the current one");
+    this.inFlight = undefined;
+    const r = this.r;
+    const last = ready.entries[ready.entries.length - 1];
+    if (last !== undefined) r.log.unstable.stableTo(last.index, last.term);
+    const applied = ready.committed[ready.committed.length - 1];
+    if (applied !== undefined) r.log.appliedTo(applied.index);
+    if (r.role === "leader") {
+      // Only now, with its entries durable, does the leader count itself toward a quorum.
+      r.progress.get(r.id)?.maybeUpdate(r.log.durableLastIndex());
+      r.maybeCommit();
+    }
+  }
+
+  status(): EngineStatus {
+    const r = this.r;
+    let progress: Map<NodeId, PeerProgress> | undefined;
+    if (r.role === "leader") {
+      progress = new Map();
+      for (const [id, p] of r.progress) {
+        progress.set(id, { match: p.match, next: p.next, state: p.state, recentActive: p.recentActive, inflight: p.inflights.count });
+      }
+    }
+    return {
+      id: r.id,
+      role: r.role,
+      term: r.term,
+      vote: r.vote,
+      leader: r.lead,
+      commit: r.log.committed,
+      applied: r.log.applied,
+      firstIndex: r.log.firstIndex(),
+      lastIndex: r.log.lastIndex(),
+      voters: r.voters,
+      leadTransferee: r.leadTransferee,
+      progress,
+    };
+  }
+
+  /** Entries in [lo, hi) as the engine sees them (durable and unstable); for tests and diagnostics. */
+  entries(lo: Index, hi: Index): Entry[] {
+    return this.r.log.slice(lo, hi, Infinity) ?? [];
+  }
+
+  private softState(): SoftState {
+    return { role: this.r.role, leader: this.r.lead };
+  }
+
+  private hardState(): HardState {
+    return { term: this.r.term, vote: this.r.vote, commit: this.r.log.committed };
+  }
+}
+
+function releaseUncommitted(r: RaftState, committed: readonly Entry[]): void {
+  let bytes = 0;
+  for (const e of committed) if (e.term === r.term) bytes += e.data.length;
+  r.uncommittedBytes = Math.max(0, r.uncommittedBytes - bytes);
+}
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.role === b.role && a.leader === b.leader;
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

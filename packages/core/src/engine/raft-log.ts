@@ -1,0 +1,158 @@
+import { RaftError } from "./errors.js";
+import type { LogReader } from "./log-reader.js";
+import { Unstable } from "./unstable.js";
+import type { Entry, Index, Term } from "./types.js";
+
+/** The engine's log: durable entries (read through `LogReader`) plus the unstable tail, and the commit/apply cursors. */
+export class RaftLog {
+  readonly storage: LogReader;
+  readonly unstable: Unstable;
+  committed: Index;
+  /** Highest index handed out for applying (in a Ready not yet advanced, or already applied). */
+  applying: Index;
+  /** Highest index the driver has acknowledged as applied. */
+  applied: Index;
+
+  constructor(storage: LogReader, committed: Index, applied: Index) {
+    this.storage = storage;
+    this.unstable = new Unstable(storage.lastIndex() + 1);
+    this.committed = committed;
+    this.applied = applied;
+    this.applying = applied;
+  }
+
+  firstIndex(): Index {
+    return this.storage.firstIndex();
+  }
+
+  lastIndex(): Index {
+    return this.unstable.lastIndex() ?? this.storage.lastIndex();
+  }
+
+  /** Last index that is durable locally (and not superseded by an unstable truncation). */
+  durableLastIndex(): Index {
+    return this.unstable.entries.length > 0 ? this.unstable.offset - 1 : this.storage.lastIndex();
+  }
+
+  /** Term at index, or undefined if the index is compacted or beyond the log. */
+  term(index: Index): Term | undefined {
+    const t = this.unstable.term(index);
+    if (t !== undefined) return t;
+    if (index >= this.unstable.offset) return undefined;
+    if (index < this.storage.firstIndex() - 1 || index > this.storage.lastIndex()) return undefined;
+    return this.storage.term(index);
+  }
+
+  lastTerm(): Term {
+    return this.term(this.lastIndex()) ?? 0;
+  }
+
+  matchTerm(index: Index, term: Term): boolean {
+    return this.term(index) === term;
+  }
+
+  /** §5.4.1: a candidate's log is at least as up to date as ours. */
+  isUpToDate(lastIndex: Index, lastTerm: Term): boolean {
+    const ourTerm = this.lastTerm();
+    return lastTerm > ourTerm || (lastTerm === ourTerm && lastIndex >= this.lastIndex());
+  }
+
+  /**
+   * Follower side of AppendEntries. Returns the last index now known to match
+   * the leader, or undefined if (prevIndex, prevTerm) does not match.
+   */
+  maybeAppend(prevIndex: Index, prevTerm: Term, commit: Index, entries: readonly Entry[]): Index | undefined {
+    if (!this.matchTerm(prevIndex, prevTerm)) return undefined;
+    const lastNew = prevIndex + entries.length;
+    const conflict = this.findConflict(entries);
+    if (conflict !== 0) {
+      if (conflict <= this.committed) {
+        throw new RaftError("Corrupt", `entry ${conflict} conflicts with committed entry (commit ${this.committed})`);
+      }
+      this.append(entries.slice(conflict - (prevIndex + 1)));
+    }
+    this.commitTo(Math.min(commit, lastNew));
+    return lastNew;
+  }
+
+  /** Index of the first entry whose term differs from ours (or that we lack); 0 if all match. */
+  private findConflict(entries: readonly Entry[]): Index {
+    for (const e of entries) {
+      if (!this.matchTerm(e.index, e.term)) return e.index;
+    }
+    return 0;
+  }
+
+  /**
+   * The largest index ≤ `index` whose term is ≤ `term`, with that term. Used on
+   * both sides of a rejected append to skip a whole term per round trip.
+   */
+  findConflictByTerm(index: Index, term: Term): { index: Index; term: Term } {
+    let i = Math.min(index, this.lastIndex());
+    const floor = this.firstIndex() - 1;
+    for (; i >= floor; i--) {
+      const t = this.term(i);
+      if (t === undefined) break;
+      if (t <= term) return { index: i, term: t };
+    }
+    return { index: Math.max(floor, 0), term: 0 };
+  }
+
+  append(entries: readonly Entry[]): void {
+    this.unstable.truncateAndAppend(entries);
+  }
+
+  commitTo(index: Index): void {
+    if (index > this.committed) {
+      if (index > this.lastIndex()) {
+        throw new RaftError("Corrupt", `commit ${index} is beyond the last index ${this.lastIndex()}`);
+      }
+      this.committed = index;
+    }
+  }
+
+  /**
+   * Entries in [lo, hi), at most `maxCount` and about `maxBytes` of data (at
+   * least one). Undefined if lo is compacted.
+   */
+  slice(lo: Index, hi: Index, maxBytes: number, maxCount = Infinity): Entry[] | undefined {
+    hi = Math.min(hi, lo + maxCount);
+    if (lo >= hi) return [];
+    if (lo < this.firstIndex()) return undefined;
+    const out: Entry[] = [];
+    let bytes = 0;
+    const stableHi = Math.min(hi, this.unstable.offset);
+    if (lo < stableHi) {
+      for (const e of this.storage.entries(lo, stableHi, maxBytes)) {
+        out.push(e);
+        bytes += e.data.length;
+      }
+      if (out.length < stableHi - lo) return out;
+    }
+    const from = Math.max(lo, this.unstable.offset);
+    if (from >= hi) return out;
+    for (const e of this.unstable.slice(from, hi)) {
+      if (out.length > 0 && bytes + e.data.length > maxBytes) break;
+      out.push(e);
+      bytes += e.data.length;
+    }
+    return out;
+  }
+
+  hasEntriesToApply(): boolean {
+    return this.committed > this.applying;
+  }
+
+  /** Committed entries not yet handed out, about `maxBytes` of them; marks them as applying. */
+  takeEntriesToApply(maxBytes: number): Entry[] {
+    if (!this.hasEntriesToApply()) return [];
+    const entries = this.slice(this.applying + 1, this.committed + 1, maxBytes) ?? [];
+    const last = entries[entries.length - 1];
+    if (last !== undefined) this.applying = last.index;
+    return entries;
+  }
+
+  appliedTo(index: Index): void {
+    if (index > this.applied) this.applied = index;
+  }
+}

@@ -1,0 +1,255 @@
+import { resolveEngineConfig, type EngineConfig, type ResolvedEngineConfig } from "./config.js";
+import type { Message } from "./messages.js";
+import { Prng } from "./prng.js";
+import { Progress } from "./progress.js";
+import { majorityValue, voteResult, type VoteResult } from "./quorum.js";
+import { RaftLog } from "./raft-log.js";
+import { ReadQueue } from "./read-queue.js";
+import type { DroppedRead, Entry, Index, NodeId, ReadState, Role, Term } from "./types.js";
+
+/** Distributes Omit over a union, so each message variant keeps its own fields. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type Outgoing = DistributiveOmit<Message, "from" | "term"> & { term?: Term };
+
+/**
+ * The state shared by all roles and the transitions between roles. Role
+ * behaviour lives in `roles/*.ts`; the public surface is `RaftEngine`.
+ */
+export class RaftState {
+  readonly cfg: ResolvedEngineConfig;
+  readonly id: NodeId;
+  readonly log: RaftLog;
+  readonly prng: Prng;
+
+  term: Term;
+  vote: NodeId;
+  lead: NodeId = 0;
+  role: Role = "follower";
+  voters: readonly NodeId[];
+
+  /** Leader only: replication progress per voter, self included. */
+  progress = new Map<NodeId, Progress>();
+  /** Candidate only: votes received in this campaign. */
+  votes = new Map<NodeId, boolean>();
+
+  electionElapsed = 0;
+  heartbeatElapsed = 0;
+  randomizedElectionTimeout = 0;
+
+  /** Leader only: the node leadership is being handed to, or 0. */
+  leadTransferee: NodeId = 0;
+  /** Leader only: bytes appended in this term and not yet committed. */
+  uncommittedBytes = 0;
+  /** Leader only: entries appended since the last broadcast. */
+  needsBroadcast = false;
+  /** Leader only: the commit index advanced since the last broadcast. */
+  commitChanged = false;
+
+  /** Ticks since this node started; the leader's lease is measured in them. */
+  ticks = 0;
+  /** Leader only: heartbeat rounds confirm reads. */
+  round = 0;
+  /** Leader only: the tick at which each unconfirmed round was sent. */
+  roundSentAt = new Map<number, number>();
+  needsHeartbeat = false;
+  readQueue = new ReadQueue();
+
+  msgs: Message[] = [];
+  readStates: ReadState[] = [];
+  droppedReads: DroppedRead[] = [];
+
+  constructor(config: EngineConfig) {
+    this.cfg = resolveEngineConfig(config);
+    this.id = this.cfg.id;
+    this.prng = new Prng(this.cfg.seed);
+    this.voters = [...this.cfg.voters];
+    const hs = this.cfg.hardState ?? { term: 0, vote: 0, commit: 0 };
+    this.term = hs.term;
+    this.vote = hs.vote;
+    const applied = this.cfg.applied ?? Math.max(0, this.cfg.log.firstIndex() - 1);
+    this.log = new RaftLog(this.cfg.log, hs.commit, Math.min(applied, hs.commit));
+    this.becomeFollower(this.term, 0);
+  }
+
+  isVoter(id: NodeId = this.id): boolean {
+    return this.voters.includes(id);
+  }
+
+  send(m: Outgoing): void {
+    this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
+  }
+
+  // --- role transitions ---------------------------------------------------
+
+  private reset(term: Term): void {
+    this.dropPendingReads("LeadershipLost");
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = 0;
+    }
+    this.lead = 0;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.prng.int(this.cfg.electionTicks, 2 * this.cfg.electionTicks);
+    this.leadTransferee = 0;
+    this.votes.clear();
+    this.progress.clear();
+    this.uncommittedBytes = 0;
+    this.needsBroadcast = false;
+    this.commitChanged = false;
+    this.needsHeartbeat = false;
+    this.round = 0;
+    this.roundSentAt.clear();
+  }
+
+  becomeFollower(term: Term, lead: NodeId): void {
+    this.reset(term);
+    this.role = "follower";
+    this.lead = lead;
+  }
+
+  becomePreCandidate(): void {
+    // Pre-vote changes neither term nor vote, so a failed pre-campaign leaves no trace.
+    this.votes.clear();
+    this.progress.clear();
+    this.lead = 0;
+    this.role = "pre-candidate";
+  }
+
+  becomeCandidate(): void {
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = "candidate";
+  }
+
+  becomeLeader(): void {
+    this.reset(this.term);
+    this.role = "leader";
+    this.lead = this.id;
+    const last = this.log.lastIndex();
+    for (const id of this.voters) {
+      const pr = new Progress(last + 1, this.cfg.maxInflight);
+      if (id === this.id) {
+        pr.match = this.log.durableLastIndex();
+        pr.becomeReplicate();
+      }
+      pr.recentActive = true;
+      this.progress.set(id, pr);
+    }
+    // §5.4.2 / §8: a no-op of the new term lets earlier entries commit and anchors reads.
+    this.appendEntries([{ kind: "noop", data: new Uint8Array(0) }]);
+  }
+
+  /** Starts a campaign: a pre-vote round first when enabled, unless forced by a leadership transfer. */
+  campaign(kind: "pre" | "election" | "transfer"): void {
+    if (!this.isVoter()) return;
+    let voteTerm: Term;
+    if (kind === "pre") {
+      this.becomePreCandidate();
+      voteTerm = this.term + 1;
+    } else {
+      this.becomeCandidate();
+      voteTerm = this.term;
+    }
+    const type = kind === "pre" ? "PreVote" : "Vote";
+    if (this.poll(this.id, true) === "won") {
+      // A single-voter cluster wins at once.
+      if (kind === "pre") this.campaign("election");
+      else this.becomeLeader();
+      return;
+    }
+    const lastIndex = this.log.lastIndex();
+    const lastTerm = this.log.lastTerm();
+    for (const to of this.voters) {
+      if (to === this.id) continue;
+      this.send({ type, to, term: voteTerm, lastIndex, lastTerm, transfer: kind === "transfer" });
+    }
+  }
+
+  poll(from: NodeId, granted: boolean): VoteResult {
+    if (!this.votes.has(from)) this.votes.set(from, granted);
+    return voteResult(this.voters, this.votes);
+  }
+
+  // --- log ----------------------------------------------------------------
+
+  /** Leader: appends new entries of the current term. Returns the index of the first. */
+  appendEntries(items: readonly { kind: Entry["kind"]; data: Uint8Array }[]): Index {
+    const first = this.log.lastIndex() + 1;
+    const entries: Entry[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i] as { kind: Entry["kind"]; data: Uint8Array };
+      entries[i] = { index: first + i, term: this.term, kind: it.kind, data: it.data };
+      this.uncommittedBytes += it.data.length;
+    }
+    this.log.append(entries);
+    this.needsBroadcast = true;
+    return first;
+  }
+
+  /** Leader: commits the highest index a quorum holds, if it is of the current term (§5.4.2). */
+  maybeCommit(): boolean {
+    const index = majorityValue(this.voters, (id) => this.progress.get(id)?.match ?? 0);
+    if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
+    const wasCommittedInTerm = this.log.term(this.log.committed) === this.term;
+    this.log.commitTo(index);
+    this.commitChanged = true;
+    if (!wasCommittedInTerm) this.releaseReadsWaitingForCommit();
+    return true;
+  }
+
+  /** Leader: the first commit of the term lets queued reads proceed. */
+  private releaseReadsWaitingForCommit(): void {
+    const waiting = this.readQueue.waitingForCommit;
+    this.readQueue.waitingForCommit = [];
+    for (const r of waiting) this.beginRead(r.id, r.from);
+  }
+
+  /** Leader: starts confirming a read whose index is the current commit. */
+  beginRead(id: number, from: NodeId): void {
+    const index = this.log.committed;
+    if (this.voters.length === 1 || this.leaseValid()) {
+      this.releaseRead({ id, from, index });
+      return;
+    }
+    this.readQueue.waitingForQuorum.push({ id, from, index, round: this.round + 1 });
+    this.needsHeartbeat = true;
+  }
+
+  /** The highest heartbeat round a quorum has acknowledged (the leader's own is the latest). */
+  quorumAckedRound(): number {
+    return majorityValue(this.voters, (id) => (id === this.id ? this.round : (this.progress.get(id)?.ackedRound ?? 0)));
+  }
+
+  /**
+   * With lease reads: a quorum acknowledged a heartbeat sent less than an
+   * election timeout ago (one tick spare for misaligned tick phases). Those
+   * followers refuse votes until their election timeout runs out, so no other
+   * leader can exist yet. Never during a leadership transfer.
+   */
+  leaseValid(): boolean {
+    if (!this.cfg.leaseRead || this.leadTransferee !== 0) return false;
+    const sentAt = this.roundSentAt.get(this.quorumAckedRound());
+    return sentAt !== undefined && this.ticks - sentAt < this.cfg.electionTicks - 1;
+  }
+
+  releaseRead(r: { id: number; from: NodeId; index: Index }): void {
+    if (r.from === this.id) this.readStates.push({ id: r.id, index: r.index });
+    else this.send({ type: "ReadIndexResp", to: r.from, id: r.id, index: r.index, reject: false });
+  }
+
+  /** Leader: releases every read whose heartbeat round a quorum has acknowledged. */
+  releaseConfirmedReads(): void {
+    const acked = this.quorumAckedRound();
+    // Rounds older than the confirmed one can no longer anchor a lease.
+    for (const round of this.roundSentAt.keys()) if (round < acked) this.roundSentAt.delete(round);
+    for (const r of this.readQueue.takeConfirmed(acked)) this.releaseRead(r);
+  }
+
+  private dropPendingReads(reason: DroppedRead["reason"]): void {
+    for (const r of this.readQueue.takeAll()) {
+      if (r.from === this.id) this.droppedReads.push({ id: r.id, reason, leaderHint: 0 });
+      else this.send({ type: "ReadIndexResp", to: r.from, id: r.id, index: 0, reject: true });
+    }
+  }
+}

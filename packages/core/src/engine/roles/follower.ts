@@ -1,0 +1,57 @@
+import type { Append, Heartbeat, Message } from "../messages.js";
+import type { RaftState } from "../raft.js";
+
+/** Followers and (pre-)candidates count down to an election. */
+export function tickElection(r: RaftState): void {
+  r.electionElapsed++;
+  if (r.electionElapsed >= r.randomizedElectionTimeout && r.isVoter()) {
+    r.electionElapsed = 0;
+    r.campaign(r.cfg.preVote ? "pre" : "election");
+  }
+}
+
+export function stepFollower(r: RaftState, m: Message): void {
+  switch (m.type) {
+    case "Append":
+      r.electionElapsed = 0;
+      r.lead = m.from;
+      return handleAppend(r, m);
+    case "Heartbeat":
+      r.electionElapsed = 0;
+      r.lead = m.from;
+      return handleHeartbeat(r, m);
+    case "TimeoutNow":
+      // §3.10 of the thesis: the leader chose us; campaign at once, past any lease.
+      return r.campaign("transfer");
+    case "ReadIndex":
+      // A peer thinks we lead; we do not (any more).
+      return r.send({ type: "ReadIndexResp", to: m.from, id: m.id, index: 0, reject: true });
+    case "ReadIndexResp":
+      if (m.reject) r.droppedReads.push({ id: m.id, reason: "LeadershipLost", leaderHint: r.lead });
+      else r.readStates.push({ id: m.id, index: m.index });
+      return;
+    default:
+      return;
+  }
+}
+
+/** §5.3: accept entries that extend a matching prefix; otherwise reject with a hint. */
+export function handleAppend(r: RaftState, m: Append): void {
+  if (m.prevIndex < r.log.committed) {
+    // Everything up to our commit index already matches the leader's log.
+    r.send({ type: "AppendResp", to: m.from, reject: false, index: r.log.committed, hintIndex: 0, hintTerm: 0 });
+    return;
+  }
+  const lastNew = r.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
+  if (lastNew !== undefined) {
+    r.send({ type: "AppendResp", to: m.from, reject: false, index: lastNew, hintIndex: 0, hintTerm: 0 });
+    return;
+  }
+  const hint = r.log.findConflictByTerm(Math.min(m.prevIndex, r.log.lastIndex()), m.prevTerm);
+  r.send({ type: "AppendResp", to: m.from, reject: true, index: m.prevIndex, hintIndex: hint.index, hintTerm: hint.term });
+}
+
+export function handleHeartbeat(r: RaftState, m: Heartbeat): void {
+  r.log.commitTo(m.commit);
+  r.send({ type: "HeartbeatResp", to: m.from, round: m.round });
+}

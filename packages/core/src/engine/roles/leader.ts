@@ -1,0 +1,160 @@
+import { notLeader, RaftError } from "../errors.js";
+import type { AppendResponse, HeartbeatResponse, Message, ReadIndexRequest } from "../messages.js";
+import { quorumActive } from "../quorum.js";
+import type { RaftState } from "../raft.js";
+import type { NodeId } from "../types.js";
+
+/**
+ * Sends `to` the entries it lacks from its `next` index, unless its progress
+ * is paused. With `sendIfEmpty`, an append with no entries still goes out (to
+ * carry the commit index or to probe).
+ */
+export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean): boolean {
+  const pr = r.progress.get(to);
+  if (pr === undefined || pr.isPaused()) return false;
+  const prevIndex = pr.next - 1;
+  const prevTerm = r.log.term(prevIndex);
+  const last = r.log.lastIndex();
+  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, last + 1, r.cfg.maxMsgBytes, r.cfg.maxMsgEntries);
+  if (prevTerm === undefined || entries === undefined) {
+    // The entries the follower needs were compacted: only a snapshot can help it.
+    pr.state = "snapshot";
+    return false;
+  }
+  if (entries.length === 0 && !sendIfEmpty) return false;
+  pr.sentAppend(prevIndex + entries.length, entries.length);
+  r.send({ type: "Append", to, prevIndex, prevTerm, entries, commit: r.log.committed });
+  return true;
+}
+
+/** Sends pending entries (and the commit index, when it moved) to every follower. */
+export function broadcastAppend(r: RaftState): void {
+  const sendIfEmpty = r.commitChanged;
+  for (const id of r.progress.keys()) {
+    if (id !== r.id) maybeSendAppend(r, id, sendIfEmpty);
+  }
+  r.needsBroadcast = false;
+  r.commitChanged = false;
+}
+
+/** Starts a new heartbeat round to every follower. */
+export function broadcastHeartbeat(r: RaftState): void {
+  r.round++;
+  if (r.cfg.leaseRead) r.roundSentAt.set(r.round, r.ticks);
+  r.needsHeartbeat = false;
+  for (const [id, pr] of r.progress) {
+    if (id === r.id) continue;
+    // Never tell a follower to commit past what it is known to hold.
+    r.send({ type: "Heartbeat", to: id, commit: Math.min(pr.match, r.log.committed), round: r.round });
+  }
+}
+
+export function tickLeader(r: RaftState): void {
+  r.heartbeatElapsed++;
+  r.electionElapsed++;
+  if (r.electionElapsed >= r.cfg.electionTicks) {
+    r.electionElapsed = 0;
+    if (r.cfg.checkQuorum) {
+      const active = quorumActive(r.voters, (id) => id === r.id || r.progress.get(id)?.recentActive === true);
+      for (const [id, pr] of r.progress) pr.recentActive = id === r.id;
+      if (!active) {
+        r.becomeFollower(r.term, 0);
+        return;
+      }
+    }
+    // A transfer that has not completed within an election timeout is abandoned.
+    r.leadTransferee = 0;
+  }
+  if (r.heartbeatElapsed >= r.cfg.heartbeatTicks) {
+    r.heartbeatElapsed = 0;
+    broadcastHeartbeat(r);
+  }
+}
+
+export function stepLeader(r: RaftState, m: Message): void {
+  switch (m.type) {
+    case "AppendResp":
+      return onAppendResponse(r, m);
+    case "HeartbeatResp":
+      return onHeartbeatResponse(r, m);
+    case "ReadIndex":
+      return onReadIndex(r, m);
+    default:
+      return; // Votes were answered in step(); nothing else concerns a leader of this term.
+  }
+}
+
+function onAppendResponse(r: RaftState, m: AppendResponse): void {
+  const pr = r.progress.get(m.from);
+  if (pr === undefined) return;
+  pr.recentActive = true;
+  if (m.reject) {
+    // Skip every entry of a term the follower cannot match, in one step.
+    const probe = r.log.findConflictByTerm(m.hintIndex, m.hintTerm).index;
+    if (pr.maybeDecrTo(m.index, probe)) {
+      if (pr.state === "replicate") pr.becomeProbe();
+      maybeSendAppend(r, m.from, true);
+    }
+    return;
+  }
+  const wasPaused = pr.isPaused();
+  if (!pr.maybeUpdate(m.index)) return;
+  if (pr.state === "probe") pr.becomeReplicate();
+  else if (pr.state === "replicate") pr.inflights.freeLE(m.index);
+  if (r.maybeCommit()) {
+    broadcastAppend(r);
+  } else {
+    // Keep the pipeline full; a follower that was paused may also have missed the commit index.
+    if (maybeSendAppend(r, m.from, wasPaused)) while (maybeSendAppend(r, m.from, false));
+  }
+  if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) {
+    r.send({ type: "TimeoutNow", to: m.from });
+  }
+}
+
+function onHeartbeatResponse(r: RaftState, m: HeartbeatResponse): void {
+  const pr = r.progress.get(m.from);
+  if (pr === undefined) return;
+  pr.recentActive = true;
+  pr.probeSent = false;
+  // A lost append may have left the window full: free one slot so replication can retry.
+  if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirst();
+  if (pr.match < r.log.lastIndex()) maybeSendAppend(r, m.from, true);
+  if (m.round > pr.ackedRound) {
+    pr.ackedRound = m.round;
+    r.releaseConfirmedReads();
+  }
+}
+
+function onReadIndex(r: RaftState, m: ReadIndexRequest): void {
+  if (r.log.term(r.log.committed) !== r.term) r.readQueue.waitingForCommit.push({ id: m.id, from: m.from });
+  else r.beginRead(m.id, m.from);
+}
+
+/** Leader: a local proposal. Throws a typed error when it cannot be accepted. */
+export function proposeAsLeader(r: RaftState, items: readonly { kind: "normal"; data: Uint8Array }[]): number {
+  if (r.role !== "leader") throw notLeader(r.lead);
+  if (r.leadTransferee !== 0) {
+    throw new RaftError("ProposalDropped", `leadership is being transferred to node ${r.leadTransferee}`, { leaderHint: r.leadTransferee });
+  }
+  let bytes = 0;
+  for (const it of items) bytes += it.data.length;
+  if (r.uncommittedBytes > 0 && r.uncommittedBytes + bytes > r.cfg.maxUncommittedBytes) {
+    throw new RaftError("ProposalDropped", `${r.uncommittedBytes} bytes are uncommitted (limit ${r.cfg.maxUncommittedBytes})`, { leaderHint: r.id });
+  }
+  // The leader counts itself toward the quorum only once the entries are durable: see advance().
+  return r.appendEntries(items);
+}
+
+export function transferLeadership(r: RaftState, to: NodeId): void {
+  if (r.role !== "leader") throw notLeader(r.lead);
+  if (to === r.id || !r.isVoter(to)) {
+    throw new RaftError("InvalidConfig", `cannot transfer leadership to node ${to}: not another voter`);
+  }
+  if (r.leadTransferee === to) return;
+  r.leadTransferee = to;
+  r.electionElapsed = 0;
+  const pr = r.progress.get(to);
+  if (pr !== undefined && pr.match === r.log.lastIndex()) r.send({ type: "TimeoutNow", to });
+  else maybeSendAppend(r, to, true);
+}

@@ -1,0 +1,68 @@
+import type { Message, VoteRequest } from "./messages.js";
+import type { RaftState } from "./raft.js";
+import { stepCandidate } from "./roles/candidate.js";
+import { stepFollower } from "./roles/follower.js";
+import { stepLeader } from "./roles/leader.js";
+
+/** Handles one message from a peer: term rules first (§5.1), then votes, then the role's own logic. */
+export function step(r: RaftState, m: Message): void {
+  if (m.to !== r.id || m.from === r.id) return;
+  if (m.term > r.term) {
+    if (!onHigherTerm(r, m)) return;
+  } else if (m.term < r.term) {
+    onLowerTerm(r, m);
+    return;
+  }
+  if (m.type === "PreVote" || m.type === "Vote") return handleVoteRequest(r, m);
+  switch (r.role) {
+    case "leader":
+      return stepLeader(r, m);
+    case "candidate":
+    case "pre-candidate":
+      return stepCandidate(r, m);
+    case "follower":
+      return stepFollower(r, m);
+  }
+}
+
+/** Returns false when the message must be ignored. */
+function onHigherTerm(r: RaftState, m: Message): boolean {
+  if (m.type === "PreVote" || m.type === "Vote") {
+    // While our leader's lease holds (check-quorum), a vote request is a disruption, unless it comes from a transfer.
+    const inLease = r.cfg.checkQuorum && r.lead !== 0 && r.electionElapsed < r.cfg.electionTicks;
+    if (inLease && !m.transfer) return false;
+  }
+  if (m.type === "PreVote") return true; // a pre-vote never changes our term
+  if (m.type === "PreVoteResp" && !m.reject) return true; // granted for the term we will campaign in
+  const fromLeader = m.type === "Append" || m.type === "Heartbeat";
+  r.becomeFollower(m.term, fromLeader ? m.from : 0);
+  return true;
+}
+
+function onLowerTerm(r: RaftState, m: Message): void {
+  if ((r.cfg.checkQuorum || r.cfg.preVote) && (m.type === "Append" || m.type === "Heartbeat")) {
+    // A stale leader, perhaps cut off by a partition: tell it our term so it steps down.
+    r.send({ type: "AppendResp", to: m.from, reject: false, index: 0, hintIndex: 0, hintTerm: 0 });
+  } else if (m.type === "PreVote") {
+    r.send({ type: "PreVoteResp", to: m.from, reject: true });
+  }
+}
+
+/** §5.2, §5.4.1: grant at most one vote per term, and only to a candidate whose log is at least as up to date. */
+function handleVoteRequest(r: RaftState, m: VoteRequest): void {
+  const respType = m.type === "PreVote" ? "PreVoteResp" : "VoteResp";
+  const canVote =
+    r.vote === m.from ||
+    (r.vote === 0 && r.lead === 0) ||
+    (m.type === "PreVote" && m.term > r.term);
+  if (canVote && r.log.isUpToDate(m.lastIndex, m.lastTerm)) {
+    // A granted pre-vote answers in the term asked about; the candidate checks it.
+    r.send({ type: respType, to: m.from, term: m.term, reject: false });
+    if (m.type === "Vote") {
+      r.electionElapsed = 0;
+      r.vote = m.from;
+    }
+  } else {
+    r.send({ type: respType, to: m.from, reject: true });
+  }
+}

@@ -1,0 +1,76 @@
+import type { Entry, Index, Term } from "./types.js";
+
+/**
+ * The log tail that is not yet durable. Entries below `inProgress` have been
+ * handed to a `Ready` and are being written; `stableTo` drops them once the
+ * write is acknowledged. Keeping this tail apart lets persistence be
+ * asynchronous without the roles knowing about it.
+ */
+export class Unstable {
+  /** Index of `entries[0]`. */
+  offset: Index;
+  entries: Entry[] = [];
+  /** Entries with index < inProgress are in the Ready being persisted. */
+  inProgress: Index;
+
+  constructor(offset: Index) {
+    this.offset = offset;
+    this.inProgress = offset;
+  }
+
+  lastIndex(): Index | undefined {
+    return this.entries.length === 0 ? undefined : this.offset + this.entries.length - 1;
+  }
+
+  term(index: Index): Term | undefined {
+    if (index < this.offset) return undefined;
+    return this.entries[index - this.offset]?.term;
+  }
+
+  /** Entries not yet handed to a Ready. */
+  pending(): Entry[] {
+    const from = this.inProgress - this.offset;
+    return from >= this.entries.length ? [] : this.entries.slice(from);
+  }
+
+  hasPending(): boolean {
+    return this.inProgress < this.offset + this.entries.length;
+  }
+
+  /** Marks every entry as handed to a Ready. */
+  acceptInProgress(): void {
+    this.inProgress = this.offset + this.entries.length;
+  }
+
+  /** The entry at (index, term) and everything before it are durable. A truncation since then makes this a no-op. */
+  stableTo(index: Index, term: Term): void {
+    if (this.term(index) !== term) return;
+    const keep = index + 1 - this.offset;
+    this.entries = this.entries.slice(keep);
+    this.offset = index + 1;
+    this.inProgress = Math.max(this.inProgress, this.offset);
+  }
+
+  /** Appends entries that start at or before the end, discarding any that they replace. */
+  truncateAndAppend(entries: readonly Entry[]): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    const after = first.index;
+    if (after === this.offset + this.entries.length) {
+      for (const e of entries) this.entries.push(e);
+    } else if (after <= this.offset) {
+      // Replaces everything unstable; earlier stable entries ≥ after are superseded by the next write.
+      this.offset = after;
+      this.entries = entries.slice();
+      this.inProgress = after;
+    } else {
+      this.entries = this.entries.slice(0, after - this.offset).concat(entries);
+      this.inProgress = Math.min(this.inProgress, after);
+    }
+  }
+
+  /** Entries in [lo, hi); requires offset ≤ lo ≤ hi. */
+  slice(lo: Index, hi: Index): Entry[] {
+    return this.entries.slice(lo - this.offset, hi - this.offset);
+  }
+}

@@ -1,0 +1,41 @@
+import type { Index, NodeId, Role, Term } from "../engine/index.js";
+
+/** What a node reports as it runs. */
+export interface RaftNodeEvents {
+  /** This node's role changed. */
+  role: { role: Role; term: Term };
+  /** The leader this node knows changed (0: none known). */
+  leader: { leader: NodeId; term: Term };
+  /** The commit index advanced. */
+  commit: { index: Index };
+  /** Entries up to `index` were applied to the state machine. */
+  apply: { index: Index };
+  /** The node stopped because of an unrecoverable error (storage failure, corruption). */
+  error: { error: Error };
+}
+
+type Listener<T> = (event: T) => void;
+
+/** A minimal typed event emitter; a throwing listener cannot break the node. */
+export class Emitter<Events> {
+  private readonly listeners = new Map<keyof Events, Set<Listener<never>>>();
+
+  on<K extends keyof Events>(name: K, listener: Listener<Events[K]>): () => void {
+    let set = this.listeners.get(name);
+    if (set === undefined) this.listeners.set(name, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  emit<K extends keyof Events>(name: K, event: Events[K]): void {
+    const set = this.listeners.get(name);
+    if (set === undefined) return;
+    for (const l of set) {
+      try {
+        (l as Listener<Events[K]>)(event);
+      } catch {
+        // Listeners are observers; their failures must not change the node's behaviour.
+      }
+    }
+  }
+}

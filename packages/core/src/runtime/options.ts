@@ -1,0 +1,50 @@
+import { z } from "zod";
+import type { Clock, Logger, LogStore, StateMachine, Transport } from "../contracts/index.js";
+import { nodeIdSchema } from "../contracts/index.js";
+import { RaftError } from "../engine/index.js";
+
+/** The plain-data part of a node's configuration, validated at startup. */
+export const raftNodeConfigSchema = z
+  .object({
+    id: nodeIdSchema,
+    /** Voters of the initial cluster, this node included. */
+    voters: z.array(nodeIdSchema).min(1),
+    /** Milliseconds per engine tick. */
+    tickMs: z.number().int().min(1).default(50),
+    electionTicks: z.number().int().min(2).default(10),
+    heartbeatTicks: z.number().int().min(1).default(1),
+    preVote: z.boolean().default(true),
+    checkQuorum: z.boolean().default(true),
+    leaseRead: z.boolean().default(false),
+    maxInflight: z.number().int().min(1).default(256),
+    maxMsgEntries: z.number().int().min(1).default(4096),
+    maxMsgBytes: z.number().int().min(1).default(1 << 20),
+    maxUncommittedBytes: z.number().int().min(1).default(64 << 20),
+    /** A read not answered within this many ms fails with `Timeout`; default two election timeouts. */
+    readTimeoutMs: z.number().int().min(1).optional(),
+    /** Seed of the election jitter; defaults to a random one. */
+    seed: z.number().int().optional(),
+  })
+  .refine((c) => c.voters.includes(c.id), { message: "voters must include id" })
+  .refine((c) => c.heartbeatTicks < c.electionTicks, { message: "heartbeatTicks must be less than electionTicks" })
+  .refine((c) => !c.leaseRead || c.checkQuorum, { message: "leaseRead requires checkQuorum" });
+
+export type RaftNodeConfig = z.input<typeof raftNodeConfigSchema>;
+export type ResolvedRaftNodeConfig = z.output<typeof raftNodeConfigSchema>;
+
+/** Everything a node needs: its configuration and the ports it drives. */
+export interface RaftNodeOptions<Result> extends RaftNodeConfig {
+  log: LogStore;
+  stateMachine: StateMachine<Result>;
+  transport: Transport;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export function parseNodeConfig(config: RaftNodeConfig): ResolvedRaftNodeConfig {
+  const result = raftNodeConfigSchema.safeParse(config);
+  if (!result.success) {
+    throw new RaftError("InvalidConfig", `invalid node config: ${z.prettifyError(result.error).replace(/\n/g, "; ")}`);
+  }
+  return result.data;
+}

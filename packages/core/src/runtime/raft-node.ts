@@ -1,0 +1,302 @@
+import type { Clock, Command, Logger, LogStore, StateMachine, Transport } from "../contracts/index.js";
+import { silentLogger } from "../contracts/index.js";
+import {
+  RaftEngine,
+  RaftError,
+  isRaftError,
+  notLeader,
+  type EngineStatus,
+  type Entry,
+  type Index,
+  type Message,
+  type NodeId,
+  type Ready,
+  type Role,
+  type Term,
+} from "../engine/index.js";
+import { Emitter, type RaftNodeEvents } from "./events.js";
+import { parseNodeConfig, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
+import { PendingProposals, PendingReads } from "./pending.js";
+import { systemClock } from "./system-clock.js";
+
+export interface RaftNodeStatus extends EngineStatus {
+  /** Proposals waiting to apply on this node. */
+  readonly pendingProposals: number;
+  /** Reads waiting for a read point or for it to apply. */
+  readonly pendingReads: number;
+  readonly stopped: boolean;
+}
+
+type NodeState = "new" | "running" | "stopping" | "stopped";
+
+/**
+ * Drives a `RaftEngine` with real ports: one serial loop persists, sends,
+ * applies and releases each `Ready` in the order it documents. The only place
+ * with I/O, timers and client promises.
+ */
+export class RaftNode<Result = unknown> {
+  readonly id: NodeId;
+  private readonly cfg: ResolvedRaftNodeConfig;
+  private readonly log: LogStore;
+  private readonly stateMachine: StateMachine<Result>;
+  private readonly transport: Transport;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly events = new Emitter<RaftNodeEvents>();
+  private readonly proposals = new PendingProposals<Result>();
+  private readonly reads = new PendingReads();
+
+  private engine: RaftEngine | undefined;
+  private state: NodeState = "new";
+  private loopRunning = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private cancelTick: () => void = () => {};
+  private nextReadId = 1;
+  private applied: Index = 0;
+  private lastRole: Role = "follower";
+  private lastLeader: NodeId = 0;
+  private lastCommit: Index = 0;
+
+  constructor(options: RaftNodeOptions<Result>) {
+    this.cfg = parseNodeConfig(options);
+    this.id = this.cfg.id;
+    this.log = options.log;
+    this.stateMachine = options.stateMachine;
+    this.transport = options.transport;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Loads durable state, starts the transport and the tick timer. */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new RaftError("InvalidConfig", "a node can be started once");
+    const hardState = await this.log.loadHardState();
+    const c = this.cfg;
+    this.engine = new RaftEngine({
+      id: c.id,
+      voters: c.voters,
+      log: this.log,
+      hardState,
+      seed: c.seed ?? Math.floor(Math.random() * 2 ** 32),
+      electionTicks: c.electionTicks,
+      heartbeatTicks: c.heartbeatTicks,
+      preVote: c.preVote,
+      checkQuorum: c.checkQuorum,
+      leaseRead: c.leaseRead,
+      maxInflight: c.maxInflight,
+      maxMsgEntries: c.maxMsgEntries,
+      maxMsgBytes: c.maxMsgBytes,
+      maxUncommittedBytes: c.maxUncommittedBytes,
+    });
+    this.applied = this.engine.status().applied;
+    this.lastCommit = hardState.commit;
+    this.state = "running";
+    await this.transport.start((m) => this.receive(m));
+    this.scheduleTick();
+    this.logger.info("raft node started", { id: this.id, term: hardState.term, commit: hardState.commit });
+  }
+
+  /**
+   * Replicates `command` and resolves with the state machine's result once it
+   * is applied on this node. Rejects with `NotLeader` (carrying a leader hint),
+   * `ProposalDropped` (leadership transfer, overload, or overwritten by a new
+   * leader) or `Stopped`.
+   */
+  propose(command: Uint8Array): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      const { index, term } = this.runningEngine().propose(command);
+      this.proposals.add(index, term, { resolve, reject });
+      this.kick();
+    });
+  }
+
+  /**
+   * A linearizable read barrier: resolves with an index once this node has
+   * applied every write acknowledged before the call, so reading the local
+   * state machine then is linearizable. Rejects with `NotLeader`, `Timeout` or `Stopped`.
+   */
+  read(): Promise<Index> {
+    const id = this.nextReadId++;
+    const timeoutMs = this.cfg.readTimeoutMs ?? 2 * this.cfg.electionTicks * this.cfg.tickMs;
+    return new Promise<Index>((resolve, reject) => {
+      const engine = this.runningEngine();
+      const cancelTimer = this.clock.setTimeout(() => {
+        this.reads.fail(id, new RaftError("Timeout", `read ${id} was not confirmed within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.reads.add(id, { resolve, reject, cancelTimer });
+      engine.readIndex(id);
+      this.kick();
+    });
+  }
+
+  /** Hands leadership to `to`; resolves once started (watch the `leader` event for the outcome). */
+  transferLeadership(to: NodeId): void {
+    this.runningEngine().transferLeadership(to);
+    this.kick();
+  }
+
+  /** Starts an election at once (operators, tests). */
+  campaign(): void {
+    this.runningEngine().campaign();
+    this.kick();
+  }
+
+  status(): RaftNodeStatus {
+    if (this.engine === undefined) throw new RaftError("Stopped", "the node has not been started");
+    return { ...this.engine.status(), applied: this.applied, pendingProposals: this.proposals.size, pendingReads: this.reads.size, stopped: this.state !== "running" };
+  }
+
+  /** Entries in [lo, hi) of this node's log, durable or not yet (diagnostics and tests). */
+  logEntries(lo: Index, hi: Index): Entry[] {
+    if (this.engine === undefined) throw new RaftError("Stopped", "the node has not been started");
+    return this.engine.entries(lo, hi);
+  }
+
+  on<K extends keyof RaftNodeEvents>(name: K, listener: (event: RaftNodeEvents[K]) => void): () => void {
+    return this.events.on(name, listener);
+  }
+
+  /**
+   * Stops ticking and receiving, lets the Ready being carried out finish,
+   * rejects waiting clients with `Stopped`, and closes the transport and the log.
+   */
+  async stop(): Promise<void> {
+    if (this.state === "stopping" || this.state === "stopped") return this.loopDone;
+    const wasRunning = this.state === "running";
+    this.state = "stopping";
+    this.cancelTick();
+    await this.loopDone;
+    this.failClients(new RaftError("Stopped", "the node is stopped"));
+    if (wasRunning) {
+      await this.transport.close();
+      await this.log.close();
+    }
+    this.state = "stopped";
+    this.logger.info("raft node stopped", { id: this.id });
+  }
+
+  // --- the loop ------------------------------------------------------------
+
+  private runningEngine(): RaftEngine {
+    if (this.state !== "running" || this.engine === undefined) throw new RaftError("Stopped", "the node is not running");
+    return this.engine;
+  }
+
+  private receive(message: Message): void {
+    if (this.state !== "running" || this.engine === undefined) return;
+    try {
+      this.engine.step(message);
+    } catch (error) {
+      // Only a broken invariant (say, a conflict with a committed entry) throws here.
+      this.fail(error);
+      return;
+    }
+    this.kick();
+  }
+
+  private scheduleTick(): void {
+    this.cancelTick = this.clock.setTimeout(() => {
+      if (this.state !== "running" || this.engine === undefined) return;
+      this.engine.tick();
+      this.kick();
+      this.scheduleTick();
+    }, this.cfg.tickMs);
+  }
+
+  /** Runs the loop unless it is already running; it re-checks for work before it exits. */
+  private kick(): void {
+    if (this.loopRunning || this.state !== "running") return;
+    this.loopRunning = true;
+    this.loopDone = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    // Let inputs that arrive in the same turn batch into one Ready.
+    await Promise.resolve();
+    try {
+      const engine = this.engine as RaftEngine;
+      while (this.state === "running" && engine.hasReady()) {
+        const ready = engine.ready();
+        await this.carryOut(ready);
+        if (this.state !== "running") return;
+        engine.advance(ready);
+      }
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.loopRunning = false;
+    }
+  }
+
+  /** Steps 1–4 of the `Ready` contract. */
+  private async carryOut(ready: Ready): Promise<void> {
+    this.report(ready);
+    if (ready.hardState !== undefined || ready.entries.length > 0) {
+      await this.log.save(ready.hardState === undefined ? { entries: ready.entries } : { hardState: ready.hardState, entries: ready.entries });
+      if (this.state !== "running") return;
+    }
+    if (ready.messages.length > 0) this.transport.send(ready.messages);
+    if (ready.committed.length > 0) await this.apply(ready);
+    for (const rs of ready.readStates) this.reads.confirmed(rs.id, rs.index, this.applied);
+    for (const d of ready.droppedReads) {
+      this.reads.fail(d.id, d.reason === "NotLeader" ? notLeader(d.leaderHint) : new RaftError("NotLeader", "leadership changed before the read was confirmed", { leaderHint: d.leaderHint }));
+    }
+  }
+
+  private async apply(ready: Ready): Promise<void> {
+    const commands: Command[] = [];
+    for (const e of ready.committed) if (e.kind === "normal") commands.push({ index: e.index, term: e.term, data: e.data });
+    const results = commands.length > 0 ? await this.stateMachine.apply(commands) : [];
+    if (results.length !== commands.length) {
+      throw new RaftError("Corrupt", `the state machine returned ${results.length} results for ${commands.length} commands`);
+    }
+    let c = 0;
+    for (const e of ready.committed) {
+      const isCommand = e.kind === "normal";
+      this.proposals.settle(e.index, e.term, isCommand ? results[c++] : undefined, isCommand);
+    }
+    this.applied = (ready.committed[ready.committed.length - 1] as { index: Index }).index;
+    this.reads.appliedTo(this.applied);
+    this.events.emit("apply", { index: this.applied });
+  }
+
+  private report(ready: Ready): void {
+    const term: Term = ready.hardState?.term ?? (this.engine as RaftEngine).status().term;
+    const soft = ready.softState;
+    if (soft !== undefined) {
+      if (soft.role !== this.lastRole) {
+        this.lastRole = soft.role;
+        this.events.emit("role", { role: soft.role, term });
+      }
+      if (soft.leader !== this.lastLeader) {
+        this.lastLeader = soft.leader;
+        this.events.emit("leader", { leader: soft.leader, term });
+      }
+    }
+    const commit = ready.hardState?.commit;
+    if (commit !== undefined && commit > this.lastCommit) {
+      this.lastCommit = commit;
+      this.events.emit("commit", { index: commit });
+    }
+  }
+
+  private failClients(error: Error): void {
+    this.proposals.rejectAll(error);
+    this.reads.rejectAll(error);
+  }
+
+  /** Storage or state machine failures stop the node rather than risk divergence. */
+  private fail(error: unknown): void {
+    if (this.state !== "running") return;
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.logger.error("raft node failed; stopping", { id: this.id, error: err.message });
+    this.state = "stopping";
+    this.cancelTick();
+    const code = isRaftError(err) ? err.code : "StorageFailure";
+    this.failClients(new RaftError(code, `the node stopped after an unrecoverable error: ${err.message}`, { cause: err }));
+    this.events.emit("error", { error: err });
+    void Promise.allSettled([this.transport.close(), this.log.close()]).then(() => {
+      this.state = "stopped";
+    });
+  }
+}

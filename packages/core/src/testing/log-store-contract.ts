@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import type { LogStore } from "../contracts/index.js";
+import { isRaftError, type Entry } from "../engine/index.js";
+
+export interface LogStoreFactory {
+  /** Durable stores also prove that a reopened store holds what was saved. */
+  readonly durable: boolean;
+  /**
+   * A fresh, empty store. `reopen` (for durable stores) closes nothing itself:
+   * the suite closes `store` first, then asks for a new instance over the same data.
+   */
+  create(): Promise<{ store: LogStore; reopen?: () => Promise<LogStore>; dispose(): Promise<void> }>;
+}
+
+function entry(index: number, term: number, text = `e${index}`): Entry {
+  return { index, term, kind: "normal", data: new TextEncoder().encode(text) };
+}
+
+function range(lo: number, hi: number, term: number): Entry[] {
+  const out: Entry[] = [];
+  for (let i = lo; i <= hi; i++) out.push(entry(i, term));
+  return out;
+}
+
+function expectCode(fn: () => unknown, code: string): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(isRaftError(thrown) ? thrown.code : thrown).toBe(code);
+}
+
+async function expectRejectCode(p: Promise<unknown>, code: string): Promise<void> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(isRaftError(e) ? e.code : e).toBe(code);
+}
+
+/**
+ * The `LogStore` port's contract, as vitest tests. An adapter's test file
+ * calls this once; a third-party adapter can do the same.
+ */
+export function runLogStoreContract(name: string, factory: LogStoreFactory): void {
+  describe(`LogStore contract: ${name}`, () => {
+    async function withStore(fn: (s: LogStore, reopen?: () => Promise<LogStore>) => Promise<void>): Promise<void> {
+      const { store, reopen, dispose } = await factory.create();
+      try {
+        await fn(store, reopen);
+      } finally {
+        await dispose();
+      }
+    }
+
+    it("starts empty: first index 1, last index 0, zero hard state", () =>
+      withStore(async (s) => {
+        expect(s.firstIndex()).toBe(1);
+        expect(s.lastIndex()).toBe(0);
+        expect(s.term(0)).toBe(0);
+        expect(await s.loadHardState()).toEqual({ term: 0, vote: 0, commit: 0 });
+      }));
+
+    it("saves entries and hard state together and reads them back", () =>
+      withStore(async (s) => {
+        await s.save({ hardState: { term: 2, vote: 3, commit: 1 }, entries: [...range(1, 3, 1), entry(4, 2)] });
+        expect(s.lastIndex()).toBe(4);
+        expect(s.term(3)).toBe(1);
+        expect(s.term(4)).toBe(2);
+        const read = s.entries(2, 5, Infinity);
+        expect(read.map((e) => [e.index, e.term, new TextDecoder().decode(e.data)])).toEqual([
+          [2, 1, "e2"],
+          [3, 1, "e3"],
+          [4, 2, "e4"],
+        ]);
+        expect(read[0]?.kind).toBe("normal");
+        expect(await s.loadHardState()).toEqual({ term: 2, vote: 3, commit: 1 });
+      }));
+
+    it("saves a hard state alone", () =>
+      withStore(async (s) => {
+        await s.save({ hardState: { term: 5, vote: 0, commit: 0 }, entries: [] });
+        expect(await s.loadHardState()).toEqual({ term: 5, vote: 0, commit: 0 });
+        expect(s.lastIndex()).toBe(0);
+      }));
+
+    it("keeps entry kinds and empty payloads", () =>
+      withStore(async (s) => {
+        await s.save({ entries: [{ index: 1, term: 1, kind: "noop", data: new Uint8Array(0) }, { index: 2, term: 1, kind: "config", data: new Uint8Array([1, 2]) }] });
+        const [a, b] = s.entries(1, 3, Infinity);
+        expect([a?.kind, a?.data.length, b?.kind, Array.from(b?.data ?? [])]).toEqual(["noop", 0, "config", [1, 2]]);
+      }));
+
+    it("appending at an earlier index discards the old suffix", () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 5, 1) });
+        await s.save({ entries: [entry(3, 2, "new3")] });
+        expect(s.lastIndex()).toBe(3);
+        expect(s.term(3)).toBe(2);
+        expect(new TextDecoder().decode(s.entries(3, 4, Infinity)[0]?.data)).toBe("new3");
+        expectCode(() => s.term(4), "Unavailable");
+      }));
+
+    it("refuses an append that would leave a hole, and keeps the log", async () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 2, 1) });
+        await expectRejectCode(s.save({ entries: [entry(5, 1)] }), "Unavailable");
+        expect(s.lastIndex()).toBe(2);
+      }));
+
+    it("limits a range read by bytes but always returns one entry", () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 10, 1) }); // 2–3 bytes each
+        expect(s.entries(1, 11, 0).length).toBe(1);
+        const some = s.entries(1, 11, 6);
+        expect(some.length).toBeGreaterThanOrEqual(2);
+        expect(some.length).toBeLessThan(10);
+        expect(some.map((e) => e.index)).toEqual(Array.from({ length: some.length }, (_, i) => i + 1));
+      }));
+
+    it("reports out-of-range reads with typed errors", () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 3, 1) });
+        expectCode(() => s.entries(2, 5, Infinity), "Unavailable");
+        expectCode(() => s.term(4), "Unavailable");
+        await s.compact(2);
+        expectCode(() => s.entries(1, 3, Infinity), "Compacted");
+        expectCode(() => s.term(1), "Compacted");
+      }));
+
+    it("compacts a prefix and keeps the term of the last compacted entry", () =>
+      withStore(async (s) => {
+        await s.save({ entries: [...range(1, 3, 1), ...range(4, 6, 2)] });
+        await s.compact(4);
+        expect(s.firstIndex()).toBe(5);
+        expect(s.lastIndex()).toBe(6);
+        expect(s.term(4)).toBe(2);
+        expect(s.entries(5, 7, Infinity).map((e) => e.index)).toEqual([5, 6]);
+        await s.save({ entries: range(5, 8, 3) });
+        expect(s.lastIndex()).toBe(8);
+        expect(s.term(5)).toBe(3);
+      }));
+
+    it("compacts the whole log and keeps appending after it", () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 4, 1) });
+        await s.compact(4);
+        expect([s.firstIndex(), s.lastIndex(), s.term(4)]).toEqual([5, 4, 1]);
+        await s.save({ entries: [entry(5, 2)] });
+        expect(s.entries(5, 6, Infinity).map((e) => e.term)).toEqual([2]);
+      }));
+
+    it("refuses to compact past the last index, and to append into the compacted prefix", () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 3, 1) });
+        await expectRejectCode(s.compact(7), "Unavailable");
+        await s.compact(2);
+        await expectRejectCode(s.save({ entries: [entry(2, 5)] }), "Compacted");
+        expect(s.lastIndex()).toBe(3);
+      }));
+
+    if (!factory.durable) return;
+    it("survives a reopen with log, compaction and hard state intact", () =>
+      withStore(async (s, reopen) => {
+        if (reopen === undefined) throw new Error("a durable store's factory must provide reopen()");
+        await s.save({ hardState: { term: 3, vote: 2, commit: 4 }, entries: range(1, 6, 3) });
+        await s.compact(2);
+        await s.close();
+        const again = await reopen();
+        try {
+          expect([again.firstIndex(), again.lastIndex(), again.term(2), again.term(6)]).toEqual([3, 6, 3, 3]);
+          expect(await again.loadHardState()).toEqual({ term: 3, vote: 2, commit: 4 });
+          expect(again.entries(3, 7, Infinity).map((e) => new TextDecoder().decode(e.data))).toEqual(["e3", "e4", "e5", "e6"]);
+        } finally {
+          await again.close();
+        }
+      }));
+  });
+}

@@ -1,0 +1,69 @@
+import type { Clock, LogStore, LogWrite } from "../contracts/index.js";
+import { Prng, RaftError, type Entry, type HardState, type Index, type Term } from "../engine/index.js";
+import type { MemoryLog } from "./memory-log.js";
+
+/**
+ * A `LogStore` for the simulator whose writes become durable only after a
+ * simulated fsync delay. `crash()` loses every write not yet durable, exactly
+ * what a power cut does; the `MemoryLog` behind it is what survives.
+ */
+export class SimLogStore implements LogStore {
+  private crashed = false;
+  private readonly pending = new Set<(error: Error) => void>();
+
+  /** Called with each write as it becomes durable (the simulator checks log matching there). */
+  onDurable: (write: LogWrite) => void = () => {};
+
+  constructor(
+    readonly durable: MemoryLog,
+    private readonly clock: Clock,
+    private readonly prng: Prng,
+    private readonly maxFsyncMs = 3,
+  ) {}
+
+  firstIndex(): Index {
+    return this.durable.firstIndex();
+  }
+  lastIndex(): Index {
+    return this.durable.lastIndex();
+  }
+  term(index: Index): Term {
+    return this.durable.term(index);
+  }
+  entries(lo: Index, hi: Index, maxBytes: number): Entry[] {
+    return this.durable.entries(lo, hi, maxBytes);
+  }
+
+  async loadHardState(): Promise<HardState> {
+    return this.durable.hardState;
+  }
+
+  save(write: LogWrite): Promise<void> {
+    if (this.crashed) return Promise.reject(new RaftError("Stopped", "the store crashed"));
+    return new Promise((resolve, reject) => {
+      this.pending.add(reject);
+      this.clock.setTimeout(() => {
+        if (!this.pending.delete(reject)) return;
+        this.durable.append(write.entries);
+        if (write.hardState !== undefined) this.durable.hardState = write.hardState;
+        this.onDurable(write);
+        resolve();
+      }, this.prng.int(0, this.maxFsyncMs + 1));
+    });
+  }
+
+  async compact(index: Index): Promise<void> {
+    if (!this.crashed) this.durable.compact(index);
+  }
+
+  /** Loses every write in flight; later writes fail. */
+  crash(): void {
+    this.crashed = true;
+    for (const reject of this.pending) reject(new RaftError("Stopped", "the store crashed"));
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    this.crashed = true;
+  }
+}

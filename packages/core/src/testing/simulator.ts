@@ -1,0 +1,290 @@
+import { isRaftError, Prng, type Index, type NodeId } from "../engine/index.js";
+import { RaftNode } from "../runtime/index.js";
+import { faultMixes, faultMixNames, type FaultMixName } from "./fault-mixes.js";
+import { InMemoryNetwork } from "./in-memory-network.js";
+import { MemoryLog } from "./memory-log.js";
+import { SafetyChecker, type Violation } from "./safety-checker.js";
+import { drainMicrotasks, SimClock } from "./sim-clock.js";
+import { SimLogStore } from "./sim-log-store.js";
+import { SimStateMachine } from "./sim-state-machine.js";
+
+export interface SimulationOptions {
+  seed: number;
+  /** Cluster size. Default 3. */
+  nodes?: number;
+  /** Fault mix; by default chosen from the seed. */
+  mix?: FaultMixName;
+  /** Length of the fault phase, simulated ms. Default 3000. */
+  faultMs?: number;
+  /** Length of the heal phase, simulated ms. Default 3000. */
+  healMs?: number;
+  /** Serve reads from the leader lease; by default chosen from the seed. */
+  leaseRead?: boolean;
+  /** Receives a line per notable event (for replaying a failing seed). */
+  trace?: (line: string) => void;
+}
+
+export interface SimulationResult {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly mix: FaultMixName;
+  readonly leaseRead: boolean;
+  readonly violations: readonly Violation[];
+  /** Heal-phase failures: no leader, unsettled proposals, diverged state machines. */
+  readonly liveness: readonly string[];
+  readonly stats: Readonly<Record<string, number>>;
+  readonly ok: boolean;
+}
+
+const TICK_MS = 10;
+
+interface SimNode {
+  readonly id: NodeId;
+  readonly durable: MemoryLog;
+  incarnation: number;
+  starting: boolean;
+  live?: { node: RaftNode<Index>; store: SimLogStore; sm: SimStateMachine };
+}
+
+/**
+ * Runs a cluster of real `RaftNode`s on a simulated clock and network with
+ * durable-only-after-fsync stores: a fault phase (drops, duplicates, delays,
+ * partitions, crashes) with writes and reads throughout, then a heal phase in
+ * which the cluster must converge. Safety is checked after every step. One
+ * seed replays one run exactly.
+ */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  const seed = options.seed;
+  const prng = new Prng(seed);
+  const mixName = options.mix ?? (faultMixNames[seed % faultMixNames.length] as FaultMixName);
+  const mix = faultMixes[mixName];
+  const size = options.nodes ?? 3;
+  const leaseRead = options.leaseRead ?? prng.chance(0.3);
+  // Small messages and windows split replication in ways large batches hide.
+  const maxMsgEntries = [1, 2, 3, 8, 4096][prng.int(0, 5)] as number;
+  const maxInflight = [1, 2, 8, 256][prng.int(0, 4)] as number;
+  const faultMs = options.faultMs ?? 3000;
+  const healMs = options.healMs ?? 3000;
+  const trace = options.trace ?? (() => {});
+
+  const clock = new SimClock();
+  const network = new InMemoryNetwork({ clock, seed: seed * 31 + 7 });
+  network.faults = mix.network;
+  const checker = new SafetyChecker();
+  const ids = Array.from({ length: size }, (_, i) => i + 1);
+  const nodes: SimNode[] = ids.map((id) => ({ id, durable: new MemoryLog(), incarnation: 0, starting: false }));
+  const stats = { writes: 0, writesAcked: 0, writesFailed: 0, reads: 0, readsOk: 0, readsFailed: 0, elections: 0, crashes: 0, partitions: 0 };
+  const unsettled = new Set<Promise<unknown>>();
+  const log = (line: string) => trace(`${String(clock.now()).padStart(6)}ms ${line}`);
+
+  async function start(n: SimNode): Promise<void> {
+    n.incarnation++;
+    const store = new SimLogStore(n.durable, clock, new Prng(seed * 1000 + n.id * 10 + n.incarnation));
+    store.onDurable = (w) => checker.entriesWritten(n.id, w.entries, (i) => (i >= n.durable.firstIndex() - 1 && i <= n.durable.lastIndex() ? n.durable.term(i) : undefined));
+    const sm = new SimStateMachine((c, value) => {
+      checker.applied(n.id, c.index, c.term, value);
+    });
+    const node = new RaftNode<Index>({
+      id: n.id,
+      voters: ids,
+      tickMs: TICK_MS,
+      electionTicks: 10,
+      leaseRead,
+      maxMsgEntries,
+      maxInflight,
+      seed: seed * 100 + n.id * 7 + n.incarnation,
+      log: store,
+      stateMachine: sm,
+      transport: network.transport(n.id),
+      clock,
+    });
+    node.on("role", ({ role, term }) => {
+      log(`node ${n.id} is ${role} in term ${term}`);
+      if (role === "leader") {
+        stats.elections++;
+        checker.leaderElected(n.id, term, (lo, hi) => node.logEntries(lo, hi), node.status().lastIndex);
+      }
+    });
+    node.on("error", ({ error }) => {
+      log(`node ${n.id} failed: ${error.message}`);
+      checker.nodeFailed(n.id, error);
+    });
+    n.starting = true;
+    await node.start();
+    n.starting = false;
+    n.live = { node, store, sm };
+  }
+
+  async function crash(n: SimNode): Promise<void> {
+    const live = n.live;
+    if (live === undefined) return;
+    log(`node ${n.id} crashes`);
+    if (faults) stats.crashes++;
+    n.live = undefined;
+    live.store.crash();
+    await live.node.stop();
+  }
+
+  function leaderGuess(): SimNode | undefined {
+    let best: SimNode | undefined;
+    let bestTerm = -1;
+    for (const n of nodes) {
+      const s = n.live?.node.status();
+      if (s !== undefined && s.role === "leader" && s.term > bestTerm) {
+        best = n;
+        bestTerm = s.term;
+      }
+    }
+    const alive = nodes.filter((n) => n.live !== undefined);
+    return best ?? alive[prng.int(0, alive.length)];
+  }
+
+  function track(p: Promise<unknown>): void {
+    unsettled.add(p);
+    void p.finally(() => unsettled.delete(p));
+  }
+
+  function issueWrite(n: SimNode | undefined): void {
+    const node = n?.live?.node;
+    if (node === undefined) return;
+    const value = `w${stats.writes++}`;
+    const p = node.propose(new TextEncoder().encode(value)).then(
+      (index) => {
+        stats.writesAcked++;
+        checker.writeAcknowledged(index);
+      },
+      (e: unknown) => {
+        stats.writesFailed++;
+        if (!isRaftError(e)) throw e;
+      },
+    );
+    track(p);
+  }
+
+  function issueRead(n: SimNode | undefined): void {
+    const live = n?.live;
+    if (n === undefined || live === undefined) return;
+    stats.reads++;
+    const token = checker.readStarted();
+    const p = live.node.read().then(
+      () => {
+        stats.readsOk++;
+        checker.readReturned(n.id, token, live.sm.appliedIndex);
+      },
+      (e: unknown) => {
+        stats.readsFailed++;
+        if (!isRaftError(e)) throw e;
+      },
+    );
+    track(p);
+  }
+
+  let workload = true;
+  function scheduleClient(): void {
+    clock.setTimeout(() => {
+      if (!workload) return;
+      const target = prng.chance(0.8) ? leaderGuess() : nodes[prng.int(0, size)];
+      if (prng.chance(0.25)) issueRead(target);
+      else for (let i = prng.int(1, 4); i > 0; i--) issueWrite(target);
+      scheduleClient();
+    }, prng.int(1, 9));
+  }
+
+  let faults = true;
+  const pendingStarts: Promise<void>[] = [];
+  function scheduleFaults(): void {
+    clock.setTimeout(() => {
+      if (!faults) return;
+      if (prng.chance(mix.partition)) {
+        network.heal();
+        network.faults = mix.network;
+        if (prng.chance(0.5)) {
+          const victim = ids[prng.int(0, size)] as NodeId;
+          if (prng.chance(mix.oneWay)) {
+            const other = ids.filter((id) => id !== victim)[prng.int(0, size - 1)] as NodeId;
+            network.cut(victim, other);
+            log(`link ${victim}→${other} cut`);
+          } else {
+            const shuffled = [...ids].sort(() => prng.next() - 0.5);
+            const cut = prng.int(1, Math.ceil(size / 2) + 1);
+            network.partition(shuffled.slice(0, cut), shuffled.slice(cut));
+            log(`partition ${shuffled.slice(0, cut).join(",")} | ${shuffled.slice(cut).join(",")}`);
+          }
+          stats.partitions++;
+        } else log("network healed");
+      }
+      if (prng.chance(mix.crash)) {
+        const n = nodes[prng.int(0, size)] as SimNode;
+        if (n.live !== undefined) pendingStarts.push(crash(n));
+        else if (!n.starting) {
+          log(`node ${n.id} restarts`);
+          pendingStarts.push(start(n));
+        }
+      }
+      scheduleFaults();
+    }, prng.int(100, 400));
+  }
+
+  async function runUntil(end: number): Promise<void> {
+    while (checker.violations.length === 0 && clock.fireNext(end)) {
+      checker.now = clock.now();
+      await drainMicrotasks();
+    }
+    await Promise.all(pendingStarts.splice(0));
+  }
+
+  for (const n of nodes) await start(n);
+  scheduleClient();
+  scheduleFaults();
+  await runUntil(faultMs);
+
+  // Heal: no more faults or new clients; every node back; the cluster must converge.
+  log("heal");
+  faults = false;
+  workload = false;
+  network.heal();
+  for (const n of nodes) if (n.live === undefined) await start(n);
+  await runUntil(faultMs + healMs);
+
+  const liveness = checker.violations.length === 0 ? checkConverged(nodes, unsettled.size) : [];
+  // Writes still waiting for a simulated fsync would wait forever: crash every node to end the run.
+  for (const n of nodes) await crash(n);
+  await drainMicrotasks();
+  return {
+    seed,
+    nodes: size,
+    mix: mixName,
+    leaseRead,
+    violations: checker.violations,
+    liveness,
+    stats: { ...stats, ...network.stats },
+    ok: checker.violations.length === 0 && liveness.length === 0,
+  };
+}
+
+/** After healing: one leader all nodes agree on, no client left waiting, identical state machines. */
+function checkConverged(nodes: readonly SimNode[], unsettled: number): string[] {
+  const problems: string[] = [];
+  const statuses = nodes.map((n) => (n.live as NonNullable<SimNode["live"]>).node.status());
+  const leaders = statuses.filter((s) => s.role === "leader");
+  if (leaders.length !== 1) problems.push(`expected one leader after healing, found ${leaders.length}`);
+  const leader = leaders[0];
+  if (leader !== undefined) {
+    for (const s of statuses) {
+      if (s.leader !== leader.id || s.term !== leader.term) problems.push(`node ${s.id} follows ${s.leader} in term ${s.term}, not ${leader.id} in ${leader.term}`);
+      if (s.applied !== leader.commit) problems.push(`node ${s.id} applied ${s.applied}, leader committed ${leader.commit}`);
+    }
+  }
+  if (unsettled > 0) problems.push(`${unsettled} client requests never settled`);
+  const states = nodes.map((n) => (n.live as NonNullable<SimNode["live"]>).sm.values.join(","));
+  if (new Set(states).size > 1) {
+    const lengths = nodes.map((n) => `${n.id}:${n.live?.sm.values.length}@${n.live?.sm.appliedIndex}`).join(" ");
+    problems.push(`state machines differ after healing (${lengths}; ${JSON.stringify(statuses.map((s) => [s.id, s.role, s.commit, s.applied, s.lastIndex]))})`);
+  }
+  return problems;
+}
+
+/** The one command that replays a seed, printed with every failure. */
+export function replayCommand(r: Pick<SimulationResult, "seed" | "nodes" | "mix" | "leaseRead">): string {
+  return `SIM_SEED=${r.seed} SIM_NODES=${r.nodes} SIM_MIX=${r.mix} SIM_LEASE=${r.leaseRead ? 1 : 0} pnpm --filter @raft/core exec vitest run test/simulation/replay.test.ts`;
+}

@@ -1,0 +1,173 @@
+import { RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready } from "../../src/engine/index.js";
+import { MemoryLog } from "../../src/testing/index.js";
+
+const decoder = new TextDecoder();
+
+export function formatEntry(e: Entry): string {
+  const body = e.kind === "normal" ? ` "${decoder.decode(e.data)}"` : ` ${e.kind}`;
+  return `${e.index}@${e.term}${body}`;
+}
+
+export function formatMessage(m: Message): string {
+  const head = `${m.from}→${m.to} ${m.type} term=${m.term}`;
+  switch (m.type) {
+    case "PreVote":
+    case "Vote":
+      return `${head} last=${m.lastIndex}@${m.lastTerm}${m.transfer ? " transfer" : ""}`;
+    case "PreVoteResp":
+    case "VoteResp":
+      return `${head}${m.reject ? " reject" : ""}`;
+    case "Append":
+      return `${head} prev=${m.prevIndex}@${m.prevTerm} commit=${m.commit} entries=[${m.entries.map(formatEntry).join(", ")}]`;
+    case "AppendResp":
+      return m.reject ? `${head} reject index=${m.index} hint=${m.hintIndex}@${m.hintTerm}` : `${head} index=${m.index}`;
+    case "Heartbeat":
+      return `${head} commit=${m.commit} round=${m.round}`;
+    case "HeartbeatResp":
+      return `${head} round=${m.round}`;
+    case "ReadIndex":
+      return `${head} id=${m.id}`;
+    case "ReadIndexResp":
+      return `${head} id=${m.id} index=${m.index}${m.reject ? " reject" : ""}`;
+    case "TimeoutNow":
+      return head;
+  }
+}
+
+/** The lines a Ready prints as in the transcripts, in the order the driver carries it out. */
+export function formatReady(id: NodeId, rd: Ready): string[] {
+  const out = [`ready ${id}:`];
+  if (rd.softState) out.push(`  role=${rd.softState.role} leader=${rd.softState.leader}`);
+  if (rd.hardState) out.push(`  hard term=${rd.hardState.term} vote=${rd.hardState.vote} commit=${rd.hardState.commit}`);
+  if (rd.entries.length > 0) out.push(`  persist ${rd.entries.map(formatEntry).join(", ")}`);
+  for (const m of rd.messages) out.push(`  send ${formatMessage(m)}`);
+  if (rd.committed.length > 0) out.push(`  apply ${rd.committed.map(formatEntry).join(", ")}`);
+  for (const r of rd.readStates) out.push(`  read id=${r.id} index=${r.index}`);
+  for (const r of rd.droppedReads) out.push(`  read id=${r.id} dropped: ${r.reason}`);
+  return out;
+}
+
+/**
+ * Engines wired by hand: each Ready is carried out synchronously into a
+ * `MemoryLog`, messages wait in a mailbox until delivered. Drives the
+ * transcripts, the paper tests and the exact-Ready tests.
+ */
+export class EngineCluster {
+  readonly engines = new Map<NodeId, RaftEngine>();
+  readonly logs = new Map<NodeId, MemoryLog>();
+  readonly applied = new Map<NodeId, Entry[]>();
+  readonly reads = new Map<NodeId, string[]>();
+  mailbox: Message[] = [];
+  private readonly cut = new Set<string>();
+
+  constructor(
+    readonly ids: readonly NodeId[],
+    readonly options: EngineOptions = {},
+  ) {
+    for (const id of ids) this.start(id);
+  }
+
+  /** (Re)starts a node from what its log store holds. */
+  start(id: NodeId): RaftEngine {
+    const log = this.logs.get(id) ?? new MemoryLog();
+    this.logs.set(id, log);
+    this.applied.set(id, []);
+    this.reads.set(id, []);
+    const engine = new RaftEngine({ id, voters: this.ids, log, hardState: log.hardState, seed: id, ...this.options });
+    this.engines.set(id, engine);
+    return engine;
+  }
+
+  engine(id: NodeId): RaftEngine {
+    const e = this.engines.get(id);
+    if (e === undefined) throw new Error(`no node ${id}`);
+    return e;
+  }
+
+  /** Carries out one Ready of `id`, if it has one. */
+  processReady(id: NodeId): string[] {
+    const engine = this.engine(id);
+    if (!engine.hasReady()) return [];
+    const rd = engine.ready();
+    const log = this.logs.get(id) as MemoryLog;
+    log.append(rd.entries);
+    if (rd.hardState) log.hardState = rd.hardState;
+    this.mailbox.push(...rd.messages);
+    (this.applied.get(id) as Entry[]).push(...rd.committed);
+    for (const r of rd.readStates) this.reads.get(id)?.push(`${r.id}@${r.index}`);
+    for (const r of rd.droppedReads) this.reads.get(id)?.push(`${r.id}:${r.reason}`);
+    engine.advance(rd);
+    return formatReady(id, rd);
+  }
+
+  /** Delivers every message in the mailbox (optionally only those to `only`); cut links drop them. */
+  deliver(only?: NodeId): string[] {
+    const out: string[] = [];
+    const keep: Message[] = [];
+    const batch = this.mailbox;
+    this.mailbox = [];
+    for (const m of batch) {
+      if (only !== undefined && m.to !== only) {
+        keep.push(m);
+        continue;
+      }
+      if (this.cut.has(`${m.from}>${m.to}`) || !this.engines.has(m.to)) {
+        out.push(`drop ${formatMessage(m)}`);
+        continue;
+      }
+      this.engine(m.to).step(m);
+    }
+    this.mailbox = keep.concat(this.mailbox);
+    return out;
+  }
+
+  /** Processes Readys and delivers messages until nothing is left to do. */
+  stabilize(): string[] {
+    const out: string[] = [];
+    for (let round = 0; round < 1000; round++) {
+      let progressed = false;
+      for (const id of this.engines.keys()) {
+        const lines = this.processReady(id);
+        if (lines.length > 0) progressed = true;
+        out.push(...lines);
+      }
+      if (this.mailbox.length > 0) {
+        progressed = true;
+        out.push(...this.deliver());
+      }
+      if (!progressed) return out;
+    }
+    throw new Error("the cluster did not stabilize");
+  }
+
+  /** Cuts both directions between each pair of groups. */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    for (const a of groups) for (const b of groups) {
+      if (a === b) continue;
+      for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`);
+    }
+  }
+
+  cutLink(from: NodeId, to: NodeId): void {
+    this.cut.add(`${from}>${to}`);
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+
+  /** Ticks a node n times. */
+  tick(id: NodeId, n = 1): void {
+    for (let i = 0; i < n; i++) this.engine(id).tick();
+  }
+
+  /** Elects `id` and settles the cluster. */
+  elect(id: NodeId): void {
+    this.engine(id).campaign();
+    this.stabilize();
+  }
+
+  appliedData(id: NodeId): string[] {
+    return (this.applied.get(id) ?? []).filter((e) => e.kind === "normal").map((e) => decoder.decode(e.data));
+  }
+}
