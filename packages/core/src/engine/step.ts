@@ -40,8 +40,8 @@ function onHigherTerm(r: RaftState, m: Message): boolean {
 }
 
 function onLowerTerm(r: RaftState, m: Message): void {
-  if ((r.cfg.checkQuorum || r.cfg.preVote) && (m.type === "Append" || m.type === "Heartbeat")) {
-    // A stale leader, perhaps cut off by a partition: tell it our term so it steps down.
+  if (m.type === "Append" || m.type === "Heartbeat") {
+    // §5.1: reject a stale leader, telling it our term so it steps down.
     r.send({ type: "AppendResp", to: m.from, reject: false, index: 0, hintIndex: 0, hintTerm: 0 });
   } else if (m.type === "PreVote") {
     r.send({ type: "PreVoteResp", to: m.from, reject: true });

@@ -31,7 +31,8 @@ export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean):
 export function broadcastAppend(r: RaftState): void {
   const sendIfEmpty = r.commitChanged;
   for (const id of r.progress.keys()) {
-    if (id !== r.id) maybeSendAppend(r, id, sendIfEmpty);
+    // Fill each follower's window: several messages when entries exceed one message's limits.
+    if (id !== r.id && maybeSendAppend(r, id, sendIfEmpty)) while (maybeSendAppend(r, id, false));
   }
   r.needsBroadcast = false;
   r.commitChanged = false;
