@@ -8,7 +8,7 @@ export const raftNodeConfigSchema = z
   .object({
     id: nodeIdSchema,
     /** Voters of the initial cluster, this node included. */
-    voters: z.array(nodeIdSchema).min(1),
+    voters: z.array(nodeIdSchema).min(1).readonly(),
     /** Milliseconds per engine tick. */
     tickMs: z.number().int().min(1).default(50),
     electionTicks: z.number().int().min(2).default(10),

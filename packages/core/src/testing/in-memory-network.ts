@@ -16,7 +16,8 @@ export const noFaults: NetworkFaults = { drop: 0, duplicate: 0, delay: [0, 0] };
 /**
  * Connects in-process nodes. With a clock, messages are delivered after the
  * configured delay through its timers (deterministic under `SimClock`);
- * without one, they are delivered in a microtask batch, in order.
+ * without one, they are delivered in order in the next turn of the event
+ * loop (`setImmediate`), as a socket would, so timers keep running.
  *
  * Links can be cut in one direction (`cut(from, to)`) or both (`partition`).
  */
@@ -102,7 +103,7 @@ export class InMemoryNetwork {
   private enqueue(m: Message): void {
     this.queue.push(m);
     if (this.queue.length === 1) {
-      queueMicrotask(() => {
+      setImmediate(() => {
         const batch = this.queue;
         this.queue = [];
         for (const msg of batch) this.deliver(msg);

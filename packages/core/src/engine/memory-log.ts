@@ -1,4 +1,6 @@
-import { RaftError, type Entry, type HardState, type Index, type LogReader, type Term } from "../engine/index.js";
+import { RaftError } from "./errors.js";
+import type { LogReader } from "./log-reader.js";
+import type { Entry, HardState, Index, Term } from "./types.js";
 
 /**
  * The Raft log and hard state in an array: synchronous, no durability. The

@@ -1,0 +1,8 @@
+import { runStateMachineContract, SimStateMachine } from "../../src/testing/index.js";
+
+// The simulator's own state machine passes the port's contract.
+runStateMachineContract("SimStateMachine", {
+  create: () => new SimStateMachine(),
+  command: (prng, i) => new TextEncoder().encode(`c${i}-${prng.int(0, 1000)}`),
+  fingerprint: (sm) => (sm as SimStateMachine).values.join("|"),
+});
