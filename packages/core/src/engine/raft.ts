@@ -47,6 +47,8 @@ export class RaftState {
 
   /** Ticks since this node started; the leader's lease is measured in them. */
   ticks = 0;
+  /** With lease reads, a node restarted with a term may have granted a lease: it honours one for an election timeout. */
+  readonly restartedWithLease: boolean;
   /** Leader only: heartbeat rounds confirm reads. */
   round = 0;
   /** Leader only: the tick at which each unconfirmed round was sent. */
@@ -66,6 +68,7 @@ export class RaftState {
     const hs = this.cfg.hardState ?? { term: 0, vote: 0, commit: 0 };
     this.term = hs.term;
     this.vote = hs.vote;
+    this.restartedWithLease = this.cfg.leaseRead && hs.term > 0;
     const applied = this.cfg.applied ?? Math.max(0, this.cfg.log.firstIndex() - 1);
     this.log = new RaftLog(this.cfg.log, hs.commit, Math.min(applied, hs.commit));
     this.becomeFollower(this.term, 0);
