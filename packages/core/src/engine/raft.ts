@@ -78,8 +78,12 @@ export class RaftState {
     return this.voters.includes(id);
   }
 
+  /** Queues a message from this node; `term` defaults to ours. Takes ownership of the literal it is given. */
   send(m: Outgoing): void {
-    this.msgs.push({ ...m, from: this.id, term: m.term ?? this.term } as Message);
+    const msg = m as unknown as { from: NodeId; term: Term | undefined };
+    msg.from = this.id;
+    if (msg.term === undefined) msg.term = this.term;
+    this.msgs.push(msg as unknown as Message);
   }
 
   // --- role transitions ---------------------------------------------------

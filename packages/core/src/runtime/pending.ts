@@ -22,7 +22,7 @@ export class PendingProposals<Result> {
   add(index: Index, term: Term, waiter: Waiter<Result>): void {
     // Proposing at an index we proposed at before means our log replaced that entry.
     this.byIndex.get(index)?.reject(dropped(index, term));
-    this.byIndex.set(index, { ...waiter, term });
+    this.byIndex.set(index, { resolve: waiter.resolve, reject: waiter.reject, term });
     this.oldestTerm = Math.min(this.oldestTerm, term);
   }
 

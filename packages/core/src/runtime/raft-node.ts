@@ -244,8 +244,8 @@ export class RaftNode<Result = unknown> {
   }
 
   private async apply(ready: Ready): Promise<void> {
-    const commands: Command[] = [];
-    for (const e of ready.committed) if (e.kind === "normal") commands.push({ index: e.index, term: e.term, data: e.data });
+    // Entries are Commands already; copy the list only when no-ops or config entries must be left out.
+    const commands: readonly Command[] = ready.committed.every((e) => e.kind === "normal") ? ready.committed : ready.committed.filter((e) => e.kind === "normal");
     const results = commands.length > 0 ? await this.stateMachine.apply(commands) : [];
     if (results.length !== commands.length) {
       throw new RaftError("Corrupt", `the state machine returned ${results.length} results for ${commands.length} commands`);
