@@ -5,8 +5,21 @@
 export type { Clock } from "./clock.js";
 export type { LogStore, LogWrite } from "./log-store.js";
 export { consoleLogger, silentLogger, type Logger } from "./logger.js";
-export { entrySchema, hardStateSchema, indexSchema, messageSchema, nodeIdSchema, parseMessage, termSchema } from "./schemas.js";
-export type { Command, StateMachine } from "./state-machine.js";
-export type { AddressBook, Transport } from "./transport.js";
+export {
+  entrySchema,
+  hardStateSchema,
+  indexSchema,
+  membershipSchema,
+  messageSchema,
+  nodeIdSchema,
+  parseMessage,
+  parseSnapshotMeta,
+  snapshotMetaSchema,
+  termSchema,
+} from "./schemas.js";
+export { isSnapshotFileName, isSnapshotId, manifestDigest, snapshotId } from "./snapshot-manifest.js";
+export type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotStore, SnapshotWriter } from "./snapshot-store.js";
+export type { Command, SnapshotFileSource, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "./state-machine.js";
+export type { AddressBook, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
 export { RaftError, isRaftError, type RaftErrorCode } from "../engine/errors.js";
-export type { Entry, HardState, Index, LogReader, Message, NodeId, Term } from "../engine/index.js";
+export type { Entry, HardState, Index, InlineFile, LogReader, Membership, Message, NodeId, SnapshotFile, SnapshotMeta, SnapshotSource, Term } from "../engine/index.js";

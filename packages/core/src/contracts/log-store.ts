@@ -1,7 +1,12 @@
-import type { Entry, HardState, Index, LogReader } from "../engine/index.js";
+import type { Entry, HardState, Index, LogReader, Term } from "../engine/index.js";
 
 /** One durable write: what a single `Ready` asks to persist. */
 export interface LogWrite {
+  /**
+   * Applied first, when present: discard every entry and restart the log
+   * after (index, term), the position of an installed snapshot.
+   */
+  readonly reset?: { readonly index: Index; readonly term: Term };
   /** Replaces the stored hard state when present. */
   readonly hardState?: HardState;
   /**
@@ -30,7 +35,7 @@ export interface LogWrite {
 export interface LogStore extends LogReader {
   /** The hard state last saved; zeros for a new store. */
   loadHardState(): Promise<HardState>;
-  /** Persists entries and hard state together, in one durable write. */
+  /** Persists a reset, the hard state and entries together, in one durable write. */
   save(write: LogWrite): Promise<void>;
   /** Discards entries ≤ `index` (which must be ≤ `lastIndex()`), keeping `term(index)`. */
   compact(index: Index): Promise<void>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { RaftError, type Message } from "../engine/index.js";
+import { RaftError, type Message, type SnapshotMeta } from "../engine/index.js";
+import { isSnapshotFileName, isSnapshotId, manifestDigest, snapshotId } from "./snapshot-manifest.js";
 
 /** A node id: a positive safe integer. */
 export const nodeIdSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -15,6 +16,35 @@ export const entrySchema = z.object({
 });
 
 export const hardStateSchema = z.object({ term: termSchema, vote: z.union([z.literal(0), nodeIdSchema]), commit: indexSchema });
+
+export const membershipSchema = z.object({ voters: z.array(nodeIdSchema), learners: z.array(nodeIdSchema) });
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex SHA-256");
+const size = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** A snapshot manifest, as read back from storage or received from a peer. */
+export const snapshotMetaSchema = z
+  .object({
+    id: z.string().refine(isSnapshotId, "not a snapshot id"),
+    index: indexSchema,
+    term: termSchema,
+    membership: membershipSchema,
+    files: z.array(z.object({ name: z.string().refine(isSnapshotFileName, "not a plain file name"), size, sha256: sha256Hex })).max(10_000),
+    size,
+    sha256: sha256Hex,
+    createdAt: z.number().int().min(0),
+  })
+  .refine((m) => m.size === m.files.reduce((n, f) => n + f.size, 0), { message: "size must be the sum of the file sizes" })
+  .refine((m) => new Set(m.files.map((f) => f.name)).size === m.files.length, { message: "file names must be distinct" })
+  .refine((m) => m.sha256 === manifestDigest(m.files), { message: "sha256 does not match the file list" })
+  .refine((m) => m.id === snapshotId(m.index, m.term, m.sha256), { message: "id does not match index, term and digest" });
+
+/** Validates a snapshot manifest; throws `RaftError("Corrupt")` naming what is wrong. */
+export function parseSnapshotMeta(value: unknown, where = "snapshot manifest"): SnapshotMeta {
+  const result = snapshotMetaSchema.safeParse(value);
+  if (!result.success) throw new RaftError("Corrupt", `invalid ${where}: ${z.prettifyError(result.error).replace(/\n/g, "; ")}`);
+  return result.data;
+}
 
 const envelope = { from: nodeIdSchema, to: nodeIdSchema, term: termSchema };
 const counter = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -34,6 +64,14 @@ export const messageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ReadIndex"), ...envelope, id: counter }),
   z.object({ type: z.literal("ReadIndexResp"), ...envelope, id: counter, index: indexSchema, reject: z.boolean() }),
   z.object({ type: z.literal("TimeoutNow"), ...envelope }),
+  z.object({
+    type: z.literal("InstallSnapshot"),
+    ...envelope,
+    snapshot: snapshotMetaSchema,
+    source: z.discriminatedUnion("kind", [z.object({ kind: z.literal("peer") }), z.object({ kind: z.literal("url"), url: z.string().url() })]),
+    inline: z.array(z.object({ name: z.string().refine(isSnapshotFileName), data: z.instanceof(Uint8Array) })).optional(),
+  }),
+  z.object({ type: z.literal("InstallSnapshotResp"), ...envelope, index: indexSchema, reject: z.boolean() }),
 ]);
 
 /** Validates an untrusted value as an engine message; throws `RaftError("InvalidMessage")` with the reason. */

@@ -1,22 +1,48 @@
 import type { Message, NodeId } from "../engine/index.js";
 
+/** A follower's request for a range of one snapshot file. */
+export interface SnapshotRequest {
+  readonly id: string;
+  readonly file: string;
+  readonly offset: number;
+  readonly chunkSize: number;
+}
+
+/** What a node serves to its peers. */
+export interface TransportHandlers {
+  /** An engine message addressed to this node. */
+  onMessage(message: Message): void;
+  /**
+   * A peer pulls snapshot bytes. The returned iterable is read with
+   * backpressure; throwing ends the peer's stream with that error.
+   */
+  onSnapshotRequest(from: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array>;
+}
+
 /**
- * The `Transport` port: carries engine messages between nodes.
+ * The `Transport` port: carries engine messages between nodes, and streams
+ * snapshots out of band.
  *
  * Invariants:
  * - `send()` never throws for network reasons and never blocks: delivery is
  *   best effort (Raft tolerates loss, duplication and reordering) but messages
  *   to one peer are delivered in the order sent while a connection lasts;
- * - `onMessage` is called only with validated messages addressed to this node
+ * - handlers are called only with validated input addressed to this node
  *   (wrong cluster, unknown sender, malformed or oversized frames are dropped
  *   and logged by the adapter);
- * - after `close()` resolves, `onMessage` is never called again.
+ * - `fetchSnapshot` yields the peer's chunks in order, pulling more only as
+ *   the consumer reads (bounded memory); it rejects with a `RaftError`
+ *   (`Unavailable` for network failures, or the peer's error code) and stops
+ *   when `signal` aborts;
+ * - after `close()` resolves, handlers are never called again.
  */
 export interface Transport {
-  /** Starts accepting messages for this node. */
-  start(onMessage: (message: Message) => void): Promise<void>;
+  /** Starts accepting messages and snapshot requests for this node. */
+  start(handlers: TransportHandlers): Promise<void>;
   /** Queues messages for delivery to their `to` nodes. */
   send(messages: readonly Message[]): void;
+  /** Pulls a snapshot file range from `peer`. */
+  fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array>;
   /** Stops sending and receiving; releases sockets. */
   close(): Promise<void>;
 }

@@ -14,7 +14,11 @@ export type RaftErrorCode =
   | "InvalidConfig"
   | "InvalidMessage"
   | "StorageFailure"
-  | "Corrupt";
+  | "Corrupt"
+  | "NotFound"
+  | "Busy"
+  | "Aborted"
+  | "DiskFull";
 
 export class RaftError extends Error {
   readonly code: RaftErrorCode;

@@ -1,4 +1,4 @@
-import type { Entry, Index, NodeId, Term } from "./types.js";
+import type { Entry, Index, InlineFile, NodeId, SnapshotMeta, SnapshotSource, Term } from "./types.js";
 
 /** Fields every message carries. `term` is the sender's term (for PreVote: the term it would campaign in). */
 interface Envelope {
@@ -74,6 +74,25 @@ export interface TimeoutNow extends Envelope {
   readonly type: "TimeoutNow";
 }
 
+/**
+ * Leader → follower: the entries the follower needs were compacted; install
+ * this snapshot. Carries only the manifest and a source, unless the snapshot
+ * is small enough to travel `inline`.
+ */
+export interface InstallSnapshot extends Envelope {
+  readonly type: "InstallSnapshot";
+  readonly snapshot: SnapshotMeta;
+  readonly source: SnapshotSource;
+  readonly inline?: readonly InlineFile[];
+}
+
+/** Follower → leader: the snapshot at `index` is installed (or, with `reject`, could not be). */
+export interface InstallSnapshotResponse extends Envelope {
+  readonly type: "InstallSnapshotResp";
+  readonly index: Index;
+  readonly reject: boolean;
+}
+
 export type Message =
   | VoteRequest
   | VoteResponse
@@ -83,6 +102,8 @@ export type Message =
   | HeartbeatResponse
   | ReadIndexRequest
   | ReadIndexResponse
-  | TimeoutNow;
+  | TimeoutNow
+  | InstallSnapshot
+  | InstallSnapshotResponse;
 
 export type MessageType = Message["type"];

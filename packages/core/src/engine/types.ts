@@ -59,3 +59,48 @@ export interface DroppedRead {
   readonly reason: "NotLeader" | "LeadershipLost";
   readonly leaderHint: NodeId;
 }
+
+/** One file of a snapshot, as listed in its manifest. */
+export interface SnapshotFile {
+  readonly name: string;
+  readonly size: number;
+  /** SHA-256 of the file's bytes, lowercase hex. */
+  readonly sha256: string;
+}
+
+/**
+ * A snapshot's manifest: the state after applying every entry up to `index`
+ * (of `term`), the membership at that point, and the files that hold it.
+ * The id is derived from (index, term, sha256), so two nodes holding the same
+ * state share ids and a transfer can resume from either.
+ */
+export interface SnapshotMeta {
+  readonly id: string;
+  readonly index: Index;
+  readonly term: Term;
+  readonly membership: Membership;
+  readonly files: readonly SnapshotFile[];
+  /** Total bytes of all files. */
+  readonly size: number;
+  /** SHA-256 over the file list (name, size, sha256 of each, in order), lowercase hex. */
+  readonly sha256: string;
+  /** Milliseconds since the epoch, on the node that took it. */
+  readonly createdAt: number;
+}
+
+/** Where a follower reads a snapshot's bytes: from the sending peer, or straight from a URL. */
+export type SnapshotSource = { readonly kind: "peer" } | { readonly kind: "url"; readonly url: string };
+
+/** A small snapshot's bytes, carried inside InstallSnapshot (the embedded mode). */
+export interface InlineFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+/** A follower must fetch, verify and restore this snapshot, then report with `snapshotInstalled` or `snapshotFailed`. */
+export interface SnapshotToInstall {
+  readonly meta: SnapshotMeta;
+  readonly from: NodeId;
+  readonly source: SnapshotSource;
+  readonly inline: readonly InlineFile[] | undefined;
+}
