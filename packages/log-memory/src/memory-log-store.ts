@@ -45,6 +45,11 @@ export class MemoryLogStore implements LogStore {
     this.checkOpen();
     const entries = this.copyPayloads ? write.entries.map((e) => ({ ...e, data: e.data.slice() })) : write.entries;
     checkContiguous(entries);
+    const reset = write.reset;
+    if (reset !== undefined && entries.length > 0 && entries[0]?.index !== reset.index + 1) {
+      throw new RaftError("StorageFailure", `entries after a reset to ${reset.index} must start at ${reset.index + 1}`);
+    }
+    if (reset !== undefined) this.log.reset(reset.index, reset.term);
     this.log.append(entries);
     if (write.hardState !== undefined) this.log.hardState = { ...write.hardState };
   }

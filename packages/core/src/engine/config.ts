@@ -1,6 +1,6 @@
 import { RaftError } from "./errors.js";
 import type { LogReader } from "./log-reader.js";
-import type { HardState, Index, NodeId } from "./types.js";
+import type { HardState, Index, NodeId, SnapshotMeta } from "./types.js";
 
 /** Tunables of the engine. Time is counted in ticks; the driver decides how long a tick lasts. */
 export interface EngineOptions {
@@ -24,6 +24,10 @@ export interface EngineOptions {
   maxApplyBytes?: number;
   /** Proposals are refused while this many bytes are appended but not committed. Default 64 MiB. */
   maxUncommittedBytes?: number;
+  /** Entries kept before a snapshot's index when the log is compacted, sparing slightly lagging followers a snapshot. Default 1024. */
+  keepTrailing?: number;
+  /** Ticks a leader waits for a follower to report a snapshot install before offering it again (a lost message). Default 4 × electionTicks. */
+  snapshotRetryTicks?: number;
 }
 
 export interface EngineConfig extends EngineOptions {
@@ -37,6 +41,8 @@ export interface EngineConfig extends EngineOptions {
   hardState?: HardState;
   /** Index the state machine already reflects (after restoring a snapshot). */
   applied?: Index;
+  /** The newest local snapshot, restored at startup. */
+  snapshot?: SnapshotMeta;
   /** Seed of the election-jitter PRNG. */
   seed: number;
 }
@@ -54,6 +60,8 @@ export const engineDefaults: Required<EngineOptions> = {
   maxMsgBytes: 1 << 20,
   maxApplyBytes: 16 << 20,
   maxUncommittedBytes: 64 << 20,
+  keepTrailing: 1024,
+  snapshotRetryTicks: 0,
 };
 
 function isPositiveInt(n: number): boolean {
@@ -74,6 +82,8 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
   for (const k of ["maxInflight", "maxMsgEntries", "maxMsgBytes", "maxApplyBytes", "maxUncommittedBytes"] as const) {
     if (!(c[k] > 0)) fail(`${k} must be positive`);
   }
+  if (!Number.isSafeInteger(c.keepTrailing) || c.keepTrailing < 0) fail("keepTrailing must be a non-negative integer");
+  if (c.snapshotRetryTicks === 0) c.snapshotRetryTicks = 4 * c.electionTicks;
   return c;
 }
 

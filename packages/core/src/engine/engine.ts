@@ -7,7 +7,7 @@ import type { Ready } from "./ready.js";
 import { broadcastAppend, broadcastHeartbeat, proposeAsLeader, tickLeader, transferLeadership } from "./roles/leader.js";
 import { tickElection } from "./roles/follower.js";
 import { step } from "./step.js";
-import type { Entry, HardState, Index, NodeId, Role, SoftState, Term } from "./types.js";
+import type { Entry, HardState, Index, Membership, NodeId, Role, SnapshotMeta, SoftState, Term } from "./types.js";
 
 export interface PeerProgress {
   readonly match: Index;
@@ -29,6 +29,10 @@ export interface EngineStatus {
   readonly lastIndex: Index;
   readonly voters: readonly NodeId[];
   readonly leadTransferee: NodeId;
+  /** The newest snapshot this node holds. */
+  readonly snapshot: { readonly id: string; readonly index: Index; readonly term: Term } | undefined;
+  /** The snapshot being installed, if any. */
+  readonly installing: string | undefined;
   /** On the leader: replication progress of every voter, itself included. */
   readonly progress: ReadonlyMap<NodeId, PeerProgress> | undefined;
 }
@@ -104,13 +108,58 @@ export class RaftEngine {
     transferLeadership(this.r, to);
   }
 
+  /** The newest snapshot was taken and committed to the store: followers may be sent it, and the log compacted. */
+  snapshotTaken(meta: SnapshotMeta): void {
+    const r = this.r;
+    if (r.latestSnapshot === undefined || meta.index > r.latestSnapshot.index) r.latestSnapshot = meta;
+    // Keep a tail of entries so slightly lagging followers need no snapshot; never past what is applied.
+    const target = Math.min(meta.index, r.log.applied) - r.cfg.keepTrailing;
+    if (target > r.log.firstIndex() - 1 && target > r.pendingCompaction) r.pendingCompaction = target;
+  }
+
+  /**
+   * The state machine was restored from `meta` (verified). The log restarts
+   * after it unless it already holds that entry; the leader learns the new index.
+   */
+  snapshotInstalled(meta: SnapshotMeta): void {
+    const r = this.r;
+    r.log.installSnapshot(meta.index, meta.term);
+    if (r.latestSnapshot === undefined || meta.index > r.latestSnapshot.index) r.latestSnapshot = meta;
+    const to = r.installing?.meta.id === meta.id ? r.installing.from : r.lead;
+    if (r.installing?.meta.id === meta.id) r.installing = undefined;
+    if (to !== 0) r.send({ type: "InstallSnapshotResp", to, index: meta.index, reject: false });
+  }
+
+  /** Fetching or restoring `meta` failed for good; the leader will offer a snapshot again. */
+  snapshotFailed(meta: SnapshotMeta): void {
+    const r = this.r;
+    if (r.installing?.meta.id !== meta.id) return;
+    const to = r.installing.from;
+    r.installing = undefined;
+    r.installRequested = false;
+    r.send({ type: "InstallSnapshotResp", to, index: meta.index, reject: true });
+  }
+
+  /** Term of the entry at `index`, if the log (or its latest snapshot) still knows it. */
+  termAt(index: Index): Term | undefined {
+    if (this.r.latestSnapshot?.index === index) return this.r.latestSnapshot.term;
+    return this.r.log.term(index);
+  }
+
+  /** The current configuration, as a snapshot taken now records it. */
+  membership(): Membership {
+    return this.r.membership();
+  }
+
   hasReady(): boolean {
     if (this.inFlight !== undefined) return false;
     const r = this.r;
     return (
       r.msgs.length > 0 ||
       r.log.unstable.hasPending() ||
-      r.log.hasEntriesToApply() ||
+      (r.installing === undefined && r.log.hasEntriesToApply()) ||
+      r.installRequested ||
+      r.pendingCompaction > 0 ||
       r.readStates.length > 0 ||
       r.droppedReads.length > 0 ||
       (r.role === "leader" && (r.needsBroadcast || r.commitChanged || r.needsHeartbeat)) ||
@@ -127,9 +176,15 @@ export class RaftEngine {
       if (r.needsBroadcast || r.commitChanged) broadcastAppend(r);
       if (r.needsHeartbeat) broadcastHeartbeat(r);
     }
+    const logReset = r.log.unstable.resetInProgress ? undefined : r.log.unstable.reset;
     const entries = r.log.unstable.pending();
     r.log.unstable.acceptInProgress();
-    const committed = r.log.takeEntriesToApply(r.cfg.maxApplyBytes);
+    // While a snapshot is being installed the state machine must not be applied to.
+    const committed = r.installing === undefined ? r.log.takeEntriesToApply(r.cfg.maxApplyBytes) : [];
+    const installSnapshot = r.installRequested ? r.installing : undefined;
+    r.installRequested = false;
+    const compactTo = r.pendingCompaction > 0 ? r.pendingCompaction : undefined;
+    r.pendingCompaction = 0;
     if (r.role === "leader") releaseUncommitted(r, committed);
 
     const soft = this.softState();
@@ -142,6 +197,9 @@ export class RaftEngine {
       committed,
       readStates: r.readStates,
       droppedReads: r.droppedReads,
+      logReset: logReset === undefined ? undefined : { ...logReset },
+      compactTo,
+      installSnapshot,
     };
     this.prevSoft = soft;
     this.prevHard = hard;
@@ -157,6 +215,7 @@ export class RaftEngine {
     if (ready !== this.inFlight) throw new RaftError("InvalidConfig", "advance() of a Ready that is not the current one");
     this.inFlight = undefined;
     const r = this.r;
+    if (ready.logReset !== undefined) r.log.unstable.resetStable(ready.logReset.index, ready.logReset.term);
     const last = ready.entries[ready.entries.length - 1];
     if (last !== undefined) r.log.unstable.stableTo(last.index, last.term);
     const applied = ready.committed[ready.committed.length - 1];
@@ -189,6 +248,8 @@ export class RaftEngine {
       lastIndex: r.log.lastIndex(),
       voters: r.voters,
       leadTransferee: r.leadTransferee,
+      snapshot: r.latestSnapshot === undefined ? undefined : { id: r.latestSnapshot.id, index: r.latestSnapshot.index, term: r.latestSnapshot.term },
+      installing: r.installing?.meta.id,
       progress,
     };
   }

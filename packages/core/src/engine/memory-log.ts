@@ -54,6 +54,13 @@ export class MemoryLog implements LogReader {
     for (const e of entries) this.entriesArr.push(e);
   }
 
+  /** Discards every entry; the log restarts after (index, term). */
+  reset(index: Index, term: Term): void {
+    this.entriesArr = [];
+    this.base = index;
+    this.baseTerm = term;
+  }
+
   /** Drops entries ≤ index, remembering term(index). */
   compact(index: Index): void {
     if (index <= this.base) return;

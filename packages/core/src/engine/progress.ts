@@ -1,5 +1,5 @@
 import { Inflights } from "./inflights.js";
-import type { Index } from "./types.js";
+import type { Index, SnapshotMeta } from "./types.js";
 
 /**
  * How the leader replicates to one follower:
@@ -21,6 +21,9 @@ export class Progress {
   recentActive = false;
   /** Highest heartbeat round the follower has acknowledged. */
   ackedRound = 0;
+  /** In snapshot: the snapshot the follower is installing, and the tick it was (last) offered. */
+  snapshot: SnapshotMeta | undefined;
+  snapshotSentAt = 0;
   readonly inflights: Inflights;
 
   constructor(next: Index, maxInflight: number) {
@@ -29,6 +32,7 @@ export class Progress {
   }
 
   becomeProbe(): void {
+    this.snapshot = undefined;
     this.state = "probe";
     this.probeSent = false;
     this.inflights.reset();
@@ -36,10 +40,20 @@ export class Progress {
   }
 
   becomeReplicate(): void {
+    this.snapshot = undefined;
     this.state = "replicate";
     this.probeSent = false;
     this.inflights.reset();
     this.next = this.match + 1;
+  }
+
+  /** The follower needs `snapshot`; appends pause until it reports the install. */
+  becomeSnapshot(snapshot: SnapshotMeta, tick: number): void {
+    this.state = "snapshot";
+    this.snapshot = snapshot;
+    this.snapshotSentAt = tick;
+    this.probeSent = false;
+    this.inflights.reset();
   }
 
   isPaused(): boolean {
@@ -82,6 +96,7 @@ export class Progress {
    * Returns false when the rejection is stale and should be ignored.
    */
   maybeDecrTo(rejected: Index, probeHint: Index): boolean {
+    if (this.state === "snapshot") return false;
     if (this.state === "replicate") {
       if (rejected <= this.match) return false;
       this.next = this.match + 1;

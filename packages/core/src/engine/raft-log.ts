@@ -22,15 +22,17 @@ export class RaftLog {
   }
 
   firstIndex(): Index {
-    return this.storage.firstIndex();
+    const reset = this.unstable.reset;
+    return reset === undefined ? this.storage.firstIndex() : reset.index + 1;
   }
 
   lastIndex(): Index {
-    return this.unstable.lastIndex() ?? this.storage.lastIndex();
+    return this.unstable.lastIndex() ?? this.unstable.reset?.index ?? this.storage.lastIndex();
   }
 
-  /** Last index that is durable locally (and not superseded by an unstable truncation). */
+  /** Last index that is durable locally (and not superseded by an unstable truncation or reset). */
   durableLastIndex(): Index {
+    if (this.unstable.reset !== undefined) return 0;
     return this.unstable.entries.length > 0 ? this.unstable.offset - 1 : this.storage.lastIndex();
   }
 
@@ -38,7 +40,7 @@ export class RaftLog {
   term(index: Index): Term | undefined {
     const t = this.unstable.term(index);
     if (t !== undefined) return t;
-    if (index >= this.unstable.offset) return undefined;
+    if (index >= this.unstable.offset || this.unstable.reset !== undefined) return undefined;
     if (index < this.storage.firstIndex() - 1 || index > this.storage.lastIndex()) return undefined;
     return this.storage.term(index);
   }
@@ -154,5 +156,20 @@ export class RaftLog {
 
   appliedTo(index: Index): void {
     if (index > this.applied) this.applied = index;
+  }
+
+  /**
+   * The state machine now holds the snapshot at (index, term). A log that
+   * already holds that entry keeps its suffix; any other restarts after it.
+   */
+  installSnapshot(index: Index, term: Term): void {
+    if (!this.matchTerm(index, term)) {
+      this.unstable.restore(index, term);
+      this.committed = index;
+    } else {
+      this.commitTo(index);
+    }
+    this.applied = index;
+    this.applying = index;
   }
 }

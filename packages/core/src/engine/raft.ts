@@ -5,7 +5,7 @@ import { Progress } from "./progress.js";
 import { majorityValue, voteResult, type VoteResult } from "./quorum.js";
 import { RaftLog } from "./raft-log.js";
 import { ReadQueue } from "./read-queue.js";
-import type { DroppedRead, Entry, Index, NodeId, ReadState, Role, Term } from "./types.js";
+import type { DroppedRead, Entry, Index, Membership, NodeId, ReadState, Role, SnapshotMeta, SnapshotToInstall, Term } from "./types.js";
 
 /** Distributes Omit over a union, so each message variant keeps its own fields. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -56,6 +56,15 @@ export class RaftState {
   needsHeartbeat = false;
   readQueue = new ReadQueue();
 
+  /** The newest snapshot this node holds (taken or installed). */
+  latestSnapshot: SnapshotMeta | undefined;
+  /** Follower: the snapshot being fetched and restored, if any; applying waits for it. */
+  installing: SnapshotToInstall | undefined;
+  /** The install has yet to be handed to the driver in a Ready. */
+  installRequested = false;
+  /** Entries up to here may be discarded from the durable log; 0 when nothing is pending. */
+  pendingCompaction: Index = 0;
+
   msgs: Message[] = [];
   readStates: ReadState[] = [];
   droppedReads: DroppedRead[] = [];
@@ -69,9 +78,16 @@ export class RaftState {
     this.term = hs.term;
     this.vote = hs.vote;
     this.restartedWithLease = this.cfg.leaseRead && hs.term > 0;
-    const applied = this.cfg.applied ?? Math.max(0, this.cfg.log.firstIndex() - 1);
-    this.log = new RaftLog(this.cfg.log, hs.commit, Math.min(applied, hs.commit));
+    this.latestSnapshot = this.cfg.snapshot;
+    const snapshotIndex = this.cfg.snapshot?.index ?? 0;
+    const applied = this.cfg.applied ?? Math.max(snapshotIndex, this.cfg.log.firstIndex() - 1);
+    const commit = Math.max(hs.commit, applied);
+    this.log = new RaftLog(this.cfg.log, commit, applied);
     this.becomeFollower(this.term, 0);
+  }
+
+  membership(): Membership {
+    return { voters: this.voters, learners: [] };
   }
 
   isVoter(id: NodeId = this.id): boolean {

@@ -36,13 +36,13 @@ function onHigherTerm(r: RaftState, m: Message): boolean {
   }
   if (m.type === "PreVote") return true; // a pre-vote never changes our term
   if (m.type === "PreVoteResp" && !m.reject) return true; // granted for the term we will campaign in
-  const fromLeader = m.type === "Append" || m.type === "Heartbeat";
+  const fromLeader = m.type === "Append" || m.type === "Heartbeat" || m.type === "InstallSnapshot";
   r.becomeFollower(m.term, fromLeader ? m.from : 0);
   return true;
 }
 
 function onLowerTerm(r: RaftState, m: Message): void {
-  if (m.type === "Append" || m.type === "Heartbeat") {
+  if (m.type === "Append" || m.type === "Heartbeat" || m.type === "InstallSnapshot") {
     // §5.1: reject a stale leader, telling it our term so it steps down.
     r.send({ type: "AppendResp", to: m.from, reject: false, index: 0, hintIndex: 0, hintTerm: 0 });
   } else if (m.type === "PreVote") {

@@ -12,6 +12,10 @@ export class Unstable {
   entries: Entry[] = [];
   /** Entries with index < inProgress are in the Ready being persisted. */
   inProgress: Index;
+  /** A log reset to an installed snapshot's position, not yet durable; entries follow it. */
+  reset: { index: Index; term: Term } | undefined;
+  /** The reset has been handed to a Ready. */
+  resetInProgress = false;
 
   constructor(offset: Index) {
     this.offset = offset;
@@ -23,6 +27,7 @@ export class Unstable {
   }
 
   term(index: Index): Term | undefined {
+    if (this.reset !== undefined && index === this.reset.index) return this.reset.term;
     if (index < this.offset) return undefined;
     return this.entries[index - this.offset]?.term;
   }
@@ -34,12 +39,30 @@ export class Unstable {
   }
 
   hasPending(): boolean {
-    return this.inProgress < this.offset + this.entries.length;
+    return this.inProgress < this.offset + this.entries.length || (this.reset !== undefined && !this.resetInProgress);
   }
 
-  /** Marks every entry as handed to a Ready. */
+  /** Marks every entry (and a pending reset) as handed to a Ready. */
   acceptInProgress(): void {
     this.inProgress = this.offset + this.entries.length;
+    if (this.reset !== undefined) this.resetInProgress = true;
+  }
+
+  /** Restarts the log after (index, term): everything before is covered by an installed snapshot. */
+  restore(index: Index, term: Term): void {
+    this.reset = { index, term };
+    this.resetInProgress = false;
+    this.offset = index + 1;
+    this.inProgress = this.offset;
+    this.entries = [];
+  }
+
+  /** The reset at (index, term) is durable. */
+  resetStable(index: Index, term: Term): void {
+    if (this.reset !== undefined && this.reset.index === index && this.reset.term === term) {
+      this.reset = undefined;
+      this.resetInProgress = false;
+    }
   }
 
   /** The entry at (index, term) and everything before it are durable. A truncation since then makes this a no-op. */

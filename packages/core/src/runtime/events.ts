@@ -10,6 +10,8 @@ export interface RaftNodeEvents {
   commit: { index: Index };
   /** Entries up to `index` were applied to the state machine. */
   apply: { index: Index };
+  /** A snapshot was taken here, or installed from the leader. */
+  snapshot: { kind: "taken" | "installed"; index: Index; id: string; size: number };
   /** The node stopped because of an unrecoverable error (storage failure, corruption). */
   error: { error: Error };
 }

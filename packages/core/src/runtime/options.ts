@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Clock, Logger, LogStore, StateMachine, Transport } from "../contracts/index.js";
+import type { Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { nodeIdSchema } from "../contracts/index.js";
 import { RaftError } from "../engine/index.js";
 
@@ -24,6 +24,28 @@ export const raftNodeConfigSchema = z
     readTimeoutMs: z.number().int().min(1).optional(),
     /** Seed of the election jitter; defaults to a random one. */
     seed: z.number().int().optional(),
+    /** Take a snapshot after this many entries were applied since the last one; 0 turns it off. */
+    snapshotEntries: z.number().int().min(0).default(10_000),
+    /** … or after this many bytes of entries were applied since the last one; 0 turns it off. */
+    snapshotLogBytes: z.number().int().min(0).default(64 << 20),
+    /** Entries kept before a snapshot's index when the log is compacted. */
+    keepTrailing: z.number().int().min(0).default(1024),
+    /** Snapshots retained (the newest is never removed, nor one being sent). */
+    keepSnapshots: z.number().int().min(1).default(2),
+    /** Bytes per chunk of a snapshot transfer. */
+    snapshotChunkBytes: z.number().int().min(1).max(64 << 20).default(1 << 20),
+    /** Snapshots up to this size travel inside InstallSnapshot; 0 turns it off. */
+    snapshotInlineBytes: z.number().int().min(0).max(16 << 20).default(64 << 10),
+    /** Outgoing snapshot bytes per second, all transfers together; 0 is unlimited. */
+    snapshotMaxBytesPerSecond: z.number().int().min(0).default(0),
+    /** Snapshot transfers this node serves at once; more are refused with Busy and retried. */
+    snapshotMaxConcurrentSends: z.number().int().min(1).default(4),
+    /** A transfer with no bytes for this long is cut and resumed. */
+    snapshotProgressTimeoutMs: z.number().int().min(1).default(10_000),
+    /** Broken streams in a row, or checksum failures, tolerated before an install gives up. */
+    snapshotMaxAttempts: z.number().int().min(0).default(5),
+    /** Re-check the latest snapshot's checksums before restoring it at startup. */
+    verifySnapshotOnStart: z.boolean().default(true),
   })
   .refine((c) => c.voters.includes(c.id), { message: "voters must include id" })
   .refine((c) => c.heartbeatTicks < c.electionTicks, { message: "heartbeatTicks must be less than electionTicks" })
@@ -35,6 +57,7 @@ export type ResolvedRaftNodeConfig = z.output<typeof raftNodeConfigSchema>;
 /** Everything a node needs: its configuration and the ports it drives. */
 export interface RaftNodeOptions<Result> extends RaftNodeConfig {
   log: LogStore;
+  snapshots: SnapshotStore;
   stateMachine: StateMachine<Result>;
   transport: Transport;
   clock?: Clock;

@@ -44,6 +44,15 @@ export class PendingProposals<Result> {
     this.oldestTerm = Infinity;
   }
 
+  /** An installed snapshot covers entries up to `index`: their results are unknowable here. */
+  coveredBySnapshot(index: Index): void {
+    for (const [i, w] of this.byIndex) {
+      if (i > index) continue;
+      this.byIndex.delete(i);
+      w.reject(new RaftError("Unavailable", `outcome unknown: this node installed a snapshot covering entry ${i}`));
+    }
+  }
+
   private dropOlderThan(term: Term): void {
     let oldest = Infinity;
     for (const [index, w] of this.byIndex) {

@@ -1,4 +1,4 @@
-import type { Clock, Command, Logger, LogStore, StateMachine, Transport } from "../contracts/index.js";
+import type { Clock, Command, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { silentLogger } from "../contracts/index.js";
 import {
   RaftEngine,
@@ -12,11 +12,15 @@ import {
   type NodeId,
   type Ready,
   type Role,
+  type SnapshotMeta,
   type Term,
 } from "../engine/index.js";
 import { Emitter, type RaftNodeEvents } from "./events.js";
 import { parseNodeConfig, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
 import { PendingProposals, PendingReads } from "./pending.js";
+import { SnapshotManager } from "./snapshots/snapshot-manager.js";
+import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
+import { readSnapshot } from "./snapshots/snapshot-writer.js";
 import { systemClock } from "./system-clock.js";
 
 export interface RaftNodeStatus extends EngineStatus {
@@ -25,6 +29,12 @@ export interface RaftNodeStatus extends EngineStatus {
   /** Reads waiting for a read point or for it to apply. */
   readonly pendingReads: number;
   readonly stopped: boolean;
+  readonly snapshots: Readonly<SnapshotStats>;
+}
+
+export interface TakeSnapshotOptions {
+  /** On a leader: first hand leadership to an up-to-date follower, so the heavy work does not slow the cluster's leader. */
+  readonly transferLeadershipFirst?: boolean;
 }
 
 type NodeState = "new" | "running" | "stopping" | "stopped";
@@ -38,6 +48,8 @@ export class RaftNode<Result = unknown> {
   readonly id: NodeId;
   private readonly cfg: ResolvedRaftNodeConfig;
   private readonly log: LogStore;
+  private readonly snapshotStore: SnapshotStore;
+  private readonly snapshots: SnapshotManager<Result>;
   private readonly stateMachine: StateMachine<Result>;
   private readonly transport: Transport;
   private readonly clock: Clock;
@@ -61,16 +73,49 @@ export class RaftNode<Result = unknown> {
     this.cfg = parseNodeConfig(options);
     this.id = this.cfg.id;
     this.log = options.log;
+    this.snapshotStore = options.snapshots;
     this.stateMachine = options.stateMachine;
     this.transport = options.transport;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    const c = this.cfg;
+    this.snapshots = new SnapshotManager<Result>({
+      store: this.snapshotStore,
+      stateMachine: this.stateMachine,
+      transport: this.transport,
+      clock: this.clock,
+      logger: this.logger,
+      settings: {
+        snapshotEntries: c.snapshotEntries,
+        snapshotLogBytes: c.snapshotLogBytes,
+        keepSnapshots: c.keepSnapshots,
+        chunkBytes: c.snapshotChunkBytes,
+        inlineBytes: c.snapshotInlineBytes,
+        maxBytesPerSecond: c.snapshotMaxBytesPerSecond,
+        maxConcurrentSends: c.snapshotMaxConcurrentSends,
+        progressTimeoutMs: c.snapshotProgressTimeoutMs,
+        maxAttempts: c.snapshotMaxAttempts,
+      },
+      engine: () => this.engine as RaftEngine,
+      kick: () => this.kick(),
+      onEvent: (e) => this.onSnapshot(e.kind, e.meta),
+    });
   }
 
-  /** Loads durable state, starts the transport and the tick timer. */
+  /**
+   * Loads durable state: restores the newest valid snapshot, replays the log
+   * after it, then starts the transport and the tick timer.
+   */
   async start(): Promise<void> {
     if (this.state !== "new") throw new RaftError("InvalidConfig", "a node can be started once");
-    const hardState = await this.log.loadHardState();
+    let hardState = await this.log.loadHardState();
+    const snapshot = await this.restoreNewestSnapshot();
+    if (snapshot !== undefined && !this.logHolds(snapshot)) {
+      // Crashed between restoring an installed snapshot and resetting the log: finish the reset.
+      hardState = { ...hardState, commit: Math.max(hardState.commit, snapshot.index) };
+      await this.log.save({ reset: { index: snapshot.index, term: snapshot.term }, hardState, entries: [] });
+    }
+    this.snapshots.restored(snapshot);
     const c = this.cfg;
     this.engine = new RaftEngine({
       id: c.id,
@@ -87,11 +132,17 @@ export class RaftNode<Result = unknown> {
       maxMsgEntries: c.maxMsgEntries,
       maxMsgBytes: c.maxMsgBytes,
       maxUncommittedBytes: c.maxUncommittedBytes,
+      keepTrailing: c.keepTrailing,
+      snapshot,
+      applied: snapshot?.index,
     });
     this.applied = this.engine.status().applied;
     this.lastCommit = hardState.commit;
     this.state = "running";
-    await this.transport.start((m) => this.receive(m));
+    await this.transport.start({
+      onMessage: (m) => this.receive(m),
+      onSnapshotRequest: (from, request, signal) => this.snapshots.serve(from, request, signal),
+    });
     this.scheduleTick();
     this.logger.info("raft node started", { id: this.id, term: hardState.term, commit: hardState.commit });
   }
@@ -129,6 +180,38 @@ export class RaftNode<Result = unknown> {
     });
   }
 
+  /**
+   * Takes a snapshot of the state machine now (between applies, without
+   * pausing proposals) and compacts the log; resolves with its manifest.
+   */
+  async takeSnapshot(options: TakeSnapshotOptions = {}): Promise<SnapshotMeta> {
+    const engine = this.runningEngine();
+    if (options.transferLeadershipFirst === true && engine.status().role === "leader") await this.handOffLeadership();
+    return this.snapshots.requestTake();
+  }
+
+  /** Transfers leadership to an up-to-date follower and waits (up to two election timeouts) for it to take over. */
+  private async handOffLeadership(): Promise<void> {
+    const s = this.runningEngine().status();
+    const target = [...(s.progress ?? [])].find(([id, p]) => id !== this.id && p.match === s.lastIndex && p.recentActive)?.[0];
+    if (target === undefined) return;
+    const timeoutMs = 2 * this.cfg.electionTicks * this.cfg.tickMs;
+    await new Promise<void>((resolve) => {
+      const stopWaiting = () => {
+        off();
+        cancel();
+        resolve();
+      };
+      const off = this.on("role", (e) => e.role !== "leader" && stopWaiting());
+      const cancel = this.clock.setTimeout(stopWaiting, timeoutMs);
+      try {
+        this.transferLeadership(target);
+      } catch {
+        stopWaiting();
+      }
+    });
+  }
+
   /** Hands leadership to `to`; resolves once started (watch the `leader` event for the outcome). */
   transferLeadership(to: NodeId): void {
     this.runningEngine().transferLeadership(to);
@@ -143,7 +226,14 @@ export class RaftNode<Result = unknown> {
 
   status(): RaftNodeStatus {
     if (this.engine === undefined) throw new RaftError("Stopped", "the node has not been started");
-    return { ...this.engine.status(), applied: this.applied, pendingProposals: this.proposals.size, pendingReads: this.reads.size, stopped: this.state !== "running" };
+    return {
+      ...this.engine.status(),
+      applied: this.applied,
+      pendingProposals: this.proposals.size,
+      pendingReads: this.reads.size,
+      stopped: this.state !== "running",
+      snapshots: { ...this.snapshots.stats },
+    };
   }
 
   /** Entries in [lo, hi) of this node's log, durable or not yet (diagnostics and tests). */
@@ -166,10 +256,12 @@ export class RaftNode<Result = unknown> {
     this.state = "stopping";
     this.cancelTick();
     await this.loopDone;
+    await this.snapshots.stop();
     this.failClients(new RaftError("Stopped", "the node is stopped"));
     if (wasRunning) {
       await this.transport.close();
       await this.log.close();
+      await this.snapshotStore.close();
     }
     this.state = "stopped";
     this.logger.info("raft node stopped", { id: this.id });
@@ -220,7 +312,9 @@ export class RaftNode<Result = unknown> {
         await this.carryOut(ready);
         if (this.state !== "running") return;
         engine.advance(ready);
+        await this.snapshots.takeIfRequested(this.applied);
       }
+      if (this.state === "running") await this.snapshots.takeIfRequested(this.applied);
     } catch (error) {
       this.fail(error);
     } finally {
@@ -231,12 +325,14 @@ export class RaftNode<Result = unknown> {
   /** Steps 1–4 of the `Ready` contract. */
   private async carryOut(ready: Ready): Promise<void> {
     this.report(ready);
-    if (ready.hardState !== undefined || ready.entries.length > 0) {
-      await this.log.save(ready.hardState === undefined ? { entries: ready.entries } : { hardState: ready.hardState, entries: ready.entries });
+    if (ready.logReset !== undefined || ready.hardState !== undefined || ready.entries.length > 0) {
+      await this.log.save({ reset: ready.logReset, hardState: ready.hardState, entries: ready.entries });
       if (this.state !== "running") return;
     }
-    if (ready.messages.length > 0) this.transport.send(ready.messages);
+    if (ready.compactTo !== undefined) await this.log.compact(ready.compactTo);
+    if (ready.messages.length > 0) this.transport.send(await this.withInlineSnapshots(ready.messages));
     if (ready.committed.length > 0) await this.apply(ready);
+    if (ready.installSnapshot !== undefined) this.snapshots.install(ready.installSnapshot);
     for (const rs of ready.readStates) this.reads.confirmed(rs.id, rs.index, this.applied);
     for (const d of ready.droppedReads) {
       this.reads.fail(d.id, d.reason === "NotLeader" ? notLeader(d.leaderHint) : new RaftError("NotLeader", "leadership changed before the read was confirmed", { leaderHint: d.leaderHint }));
@@ -257,7 +353,50 @@ export class RaftNode<Result = unknown> {
     }
     this.applied = (ready.committed[ready.committed.length - 1] as { index: Index }).index;
     this.reads.appliedTo(this.applied);
+    let bytes = 0;
+    for (const e of ready.committed) bytes += e.data.length;
+    this.snapshots.applied(this.applied, bytes);
     this.events.emit("apply", { index: this.applied });
+  }
+
+  private async withInlineSnapshots(messages: readonly Message[]): Promise<readonly Message[]> {
+    if (!messages.some((m) => m.type === "InstallSnapshot")) return messages;
+    return Promise.all(messages.map((m) => this.snapshots.decorate(m)));
+  }
+
+  private onSnapshot(kind: "taken" | "installed", meta: SnapshotMeta): void {
+    if (kind === "installed" && meta.index > this.applied) {
+      this.applied = meta.index;
+      this.proposals.coveredBySnapshot(meta.index);
+      this.reads.appliedTo(this.applied);
+    }
+    this.events.emit("snapshot", { kind, index: meta.index, id: meta.id, size: meta.size });
+  }
+
+  /** The newest snapshot that verifies, restored into the state machine; older ones are fallbacks. */
+  private async restoreNewestSnapshot(): Promise<SnapshotMeta | undefined> {
+    const first = this.log.firstIndex();
+    for (const meta of await this.snapshotStore.list()) {
+      if (meta.index + 1 < first) break; // it would leave a gap before the log; so would older ones
+      try {
+        if (this.cfg.verifySnapshotOnStart) await this.snapshotStore.verify(meta.id);
+      } catch (e) {
+        if (!isRaftError(e, "Corrupt")) throw e;
+        this.logger.error("snapshot failed verification; not restoring it", { id: meta.id, error: e.message });
+        continue;
+      }
+      await this.stateMachine.restore(meta, readSnapshot(this.snapshotStore, meta, this.cfg.snapshotChunkBytes));
+      this.logger.info("restored snapshot", { id: meta.id, index: meta.index });
+      return meta;
+    }
+    if (first > 1) {
+      throw new RaftError("Corrupt", `the log starts at ${first} but no valid snapshot covers the entries before it; wipe this node's data and let it rejoin`);
+    }
+    return undefined;
+  }
+
+  private logHolds(meta: SnapshotMeta): boolean {
+    return meta.index >= this.log.firstIndex() - 1 && meta.index <= this.log.lastIndex() && this.log.term(meta.index) === meta.term;
   }
 
   private report(ready: Ready): void {

@@ -1,8 +1,10 @@
-import type { NetworkFaults } from "./in-memory-network.js";
+import type { NetworkFaults, StreamFaults } from "./in-memory-network.js";
 
 /** What can go wrong during a simulation's fault phase. */
 export interface FaultMix {
   readonly network: NetworkFaults;
+  /** Broken and corrupted snapshot streams. */
+  readonly streams: StreamFaults;
   /** Probability, at each fault interval, of a new partition (or of healing the current one). */
   readonly partition: number;
   /** Share of partitions that are one-way rather than symmetric. */
@@ -13,14 +15,16 @@ export interface FaultMix {
 
 const calmNetwork: NetworkFaults = { drop: 0, duplicate: 0, delay: [1, 3] };
 const lossyNetwork: NetworkFaults = { drop: 0.1, duplicate: 0.05, delay: [1, 12] };
+const cleanStreams: StreamFaults = { breakChance: 0, corruptChance: 0 };
+const badStreams: StreamFaults = { breakChance: 0.03, corruptChance: 0.01 };
 
 /** The named fault mixes the simulator cycles through. */
 export const faultMixes = {
-  calm: { network: calmNetwork, partition: 0, oneWay: 0, crash: 0 },
-  lossy: { network: lossyNetwork, partition: 0, oneWay: 0, crash: 0 },
-  partitions: { network: calmNetwork, partition: 0.5, oneWay: 0.4, crash: 0 },
-  crashes: { network: calmNetwork, partition: 0, oneWay: 0, crash: 0.4 },
-  chaos: { network: lossyNetwork, partition: 0.35, oneWay: 0.4, crash: 0.3 },
+  calm: { network: calmNetwork, streams: cleanStreams, partition: 0, oneWay: 0, crash: 0 },
+  lossy: { network: lossyNetwork, streams: badStreams, partition: 0, oneWay: 0, crash: 0 },
+  partitions: { network: calmNetwork, streams: cleanStreams, partition: 0.5, oneWay: 0.4, crash: 0 },
+  crashes: { network: calmNetwork, streams: badStreams, partition: 0, oneWay: 0, crash: 0.4 },
+  chaos: { network: lossyNetwork, streams: badStreams, partition: 0.35, oneWay: 0.4, crash: 0.3 },
 } satisfies Record<string, FaultMix>;
 
 export type FaultMixName = keyof typeof faultMixes;

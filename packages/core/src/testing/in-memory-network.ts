@@ -1,5 +1,5 @@
-import type { Clock, Transport } from "../contracts/index.js";
-import { Prng, type Message, type NodeId } from "../engine/index.js";
+import type { Clock, SnapshotRequest, Transport, TransportHandlers } from "../contracts/index.js";
+import { Prng, RaftError, type Message, type NodeId } from "../engine/index.js";
 
 /** Network faults, applied to each message independently. */
 export interface NetworkFaults {
@@ -13,6 +13,16 @@ export interface NetworkFaults {
 
 export const noFaults: NetworkFaults = { drop: 0, duplicate: 0, delay: [0, 0] };
 
+/** Faults of snapshot streams, per chunk. */
+export interface StreamFaults {
+  /** Probability the stream breaks before a chunk (the fetcher must resume). */
+  breakChance: number;
+  /** Probability a chunk arrives with one byte flipped (verification must catch it). */
+  corruptChance: number;
+}
+
+export const noStreamFaults: StreamFaults = { breakChance: 0, corruptChance: 0 };
+
 /**
  * Connects in-process nodes. With a clock, messages are delivered after the
  * configured delay through its timers (deterministic under `SimClock`);
@@ -23,9 +33,10 @@ export const noFaults: NetworkFaults = { drop: 0, duplicate: 0, delay: [0, 0] };
  */
 export class InMemoryNetwork {
   faults: NetworkFaults = noFaults;
-  /** Messages delivered, dropped (faults or cut links) and duplicated so far. */
-  readonly stats = { delivered: 0, dropped: 0, duplicated: 0 };
-  private readonly handlers = new Map<NodeId, (m: Message) => void>();
+  streamFaults: StreamFaults = noStreamFaults;
+  /** Messages delivered, dropped (faults or cut links) and duplicated so far; snapshot bytes streamed, streams broken, chunks corrupted. */
+  readonly stats = { delivered: 0, dropped: 0, duplicated: 0, snapshotBytes: 0, streamsBroken: 0, chunksCorrupted: 0 };
+  private readonly handlers = new Map<NodeId, TransportHandlers>();
   private readonly cutLinks = new Set<string>();
   private readonly clock: Clock | undefined;
   private readonly prng: Prng;
@@ -39,16 +50,56 @@ export class InMemoryNetwork {
   /** The transport endpoint of node `id`. */
   transport(id: NodeId): Transport {
     return {
-      start: async (onMessage) => {
-        this.handlers.set(id, onMessage);
+      start: async (handlers) => {
+        this.handlers.set(id, handlers);
       },
       send: (messages) => {
         for (const m of messages) this.send(m);
       },
+      fetchSnapshot: (peer, request, signal) => this.stream(id, peer, request, signal),
       close: async () => {
         this.handlers.delete(id);
       },
     };
+  }
+
+  /**
+   * A snapshot stream from `peer` to `to`: pulled chunk by chunk (the reader's
+   * pace is the backpressure), each chunk delayed like a message, subject to
+   * cut links and stream faults.
+   */
+  private async *stream(to: NodeId, peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    const serving = new AbortController();
+    const abort = () => serving.abort(signal.reason);
+    signal.addEventListener("abort", abort, { once: true });
+    const linkDown = () => new RaftError("Unavailable", `no route from ${to} to ${peer}`);
+    try {
+      const handlers = this.handlers.get(peer);
+      if (handlers === undefined || this.isCut(to, peer)) throw linkDown();
+      for await (let chunk of handlers.onSnapshotRequest(to, request, serving.signal)) {
+        if (this.clock !== undefined) {
+          const [min, max] = this.faults.delay;
+          await new Promise<void>((resolve) => this.clock?.setTimeout(resolve, max > min ? this.prng.int(min, max + 1) : min));
+        }
+        if (signal.aborted) return;
+        if (!this.handlers.has(peer) || !this.handlers.has(to) || this.isCut(peer, to) || this.isCut(to, peer)) throw linkDown();
+        if (this.streamFaults.breakChance > 0 && this.prng.chance(this.streamFaults.breakChance)) {
+          this.stats.streamsBroken++;
+          throw new RaftError("Unavailable", `snapshot stream from ${peer} broke`);
+        }
+        if (this.streamFaults.corruptChance > 0 && chunk.length > 0 && this.prng.chance(this.streamFaults.corruptChance)) {
+          this.stats.chunksCorrupted++;
+          chunk = chunk.slice();
+          const at = this.prng.int(0, chunk.length);
+          chunk[at] = (chunk[at] as number) ^ 0xff;
+        }
+        this.stats.snapshotBytes += chunk.length;
+        yield chunk;
+      }
+    } finally {
+      signal.removeEventListener("abort", abort);
+      serving.abort();
+    }
   }
 
   /** Stops delivery from `from` to `to` (one way). */
@@ -77,6 +128,7 @@ export class InMemoryNetwork {
   heal(): void {
     this.cutLinks.clear();
     this.faults = noFaults;
+    this.streamFaults = noStreamFaults;
   }
 
   isCut(from: NodeId, to: NodeId): boolean {
@@ -113,12 +165,12 @@ export class InMemoryNetwork {
 
   private deliver(m: Message): void {
     // A link cut while the message was in flight loses it.
-    const handler = this.handlers.get(m.to);
-    if (handler === undefined || this.isCut(m.from, m.to)) {
+    const handlers = this.handlers.get(m.to);
+    if (handlers === undefined || this.isCut(m.from, m.to)) {
       this.stats.dropped++;
       return;
     }
     this.stats.delivered++;
-    handler(m);
+    handlers.onMessage(m);
   }
 }

@@ -7,6 +7,7 @@ export { MemoryLog } from "../engine/memory-log.js";
 export { SimClock, drainMicrotasks } from "./sim-clock.js";
 export { InMemoryNetwork, noFaults, type NetworkFaults } from "./in-memory-network.js";
 export { SimLogStore } from "./sim-log-store.js";
+export { incarnationOf } from "./shared-store.js";
 export { SimStateMachine } from "./sim-state-machine.js";
 export { SafetyChecker, type Violation } from "./safety-checker.js";
 export { faultMixes, faultMixNames, type FaultMix, type FaultMixName } from "./fault-mixes.js";

@@ -149,6 +149,22 @@ export function runLogStoreContract(name: string, factory: LogStoreFactory): voi
         expect(s.entries(5, 6, Infinity).map((e) => e.term)).toEqual([2]);
       }));
 
+    it("resets the log to a snapshot position in the same write as entries and hard state", () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 5, 1) });
+        await s.save({ reset: { index: 20, term: 4 }, hardState: { term: 5, vote: 0, commit: 20 }, entries: range(21, 22, 5) });
+        expect([s.firstIndex(), s.lastIndex(), s.term(20), s.term(22)]).toEqual([21, 22, 4, 5]);
+        expectCode(() => s.term(5), "Compacted");
+        expect(await s.loadHardState()).toEqual({ term: 5, vote: 0, commit: 20 });
+      }));
+
+    it("resets to a position inside the current log, discarding everything", () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 9, 2) });
+        await s.save({ reset: { index: 3, term: 2 }, entries: [] });
+        expect([s.firstIndex(), s.lastIndex(), s.term(3)]).toEqual([4, 3, 2]);
+      }));
+
     it("refuses to compact past the last index, and to append into the compacted prefix", () =>
       withStore(async (s) => {
         await s.save({ entries: range(1, 3, 1) });
@@ -168,6 +184,9 @@ export function runLogStoreContract(name: string, factory: LogStoreFactory): voi
         const again = await reopen();
         try {
           expect([again.firstIndex(), again.lastIndex(), again.term(2), again.term(6)]).toEqual([3, 6, 3, 3]);
+          await again.save({ reset: { index: 10, term: 4 }, entries: [] });
+          expect([again.firstIndex(), again.lastIndex(), again.term(10)]).toEqual([11, 10, 4]);
+          await again.save({ reset: { index: 2, term: 3 }, entries: range(3, 6, 3) });
           expect(await again.loadHardState()).toEqual({ term: 3, vote: 2, commit: 4 });
           expect(again.entries(3, 7, Infinity).map((e) => new TextDecoder().decode(e.data))).toEqual(["e3", "e4", "e5", "e6"]);
         } finally {

@@ -45,6 +45,7 @@ export class SimLogStore implements LogStore {
       this.pending.add(reject);
       this.clock.setTimeout(() => {
         if (!this.pending.delete(reject)) return;
+        if (write.reset !== undefined) this.durable.reset(write.reset.index, write.reset.term);
         this.durable.append(write.entries);
         if (write.hardState !== undefined) this.durable.hardState = write.hardState;
         this.onDurable(write);

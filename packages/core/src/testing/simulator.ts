@@ -7,6 +7,8 @@ import { SafetyChecker, type Violation } from "./safety-checker.js";
 import { drainMicrotasks, SimClock } from "./sim-clock.js";
 import { SimLogStore } from "./sim-log-store.js";
 import { SimStateMachine } from "./sim-state-machine.js";
+import { MemorySnapshotStore } from "./memory-snapshot-store.js";
+import { incarnationOf } from "./shared-store.js";
 
 export interface SimulationOptions {
   seed: number;
@@ -41,6 +43,7 @@ const TICK_MS = 10;
 interface SimNode {
   readonly id: NodeId;
   readonly durable: MemoryLog;
+  readonly snapshots: MemorySnapshotStore;
   incarnation: number;
   starting: boolean;
   live?: { node: RaftNode<Index>; store: SimLogStore; sm: SimStateMachine };
@@ -63,6 +66,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // Small messages and windows split replication in ways large batches hide.
   const maxMsgEntries = [1, 2, 3, 8, 4096][prng.int(0, 5)] as number;
   const maxInflight = [1, 2, 8, 256][prng.int(0, 4)] as number;
+  // Frequent snapshots and short trailing logs, so lagging and restarted nodes need installs;
+  // tiny chunks so transfers span many of them; inline (embedded) transfers for some seeds.
+  const snapshotEntries = prng.int(20, 150);
+  const keepTrailing = prng.int(0, 30);
+  const snapshotChunkBytes = prng.int(32, 257);
+  const snapshotInlineBytes = prng.chance(0.3) ? 1 << 20 : 0;
   const faultMs = options.faultMs ?? 3000;
   const healMs = options.healMs ?? 3000;
   const trace = options.trace ?? (() => {});
@@ -70,10 +79,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const clock = new SimClock();
   const network = new InMemoryNetwork({ clock, seed: seed * 31 + 7 });
   network.faults = mix.network;
+  network.streamFaults = mix.streams;
   const checker = new SafetyChecker();
   const ids = Array.from({ length: size }, (_, i) => i + 1);
-  const nodes: SimNode[] = ids.map((id) => ({ id, durable: new MemoryLog(), incarnation: 0, starting: false }));
-  const stats = { writes: 0, writesAcked: 0, writesFailed: 0, reads: 0, readsOk: 0, readsFailed: 0, elections: 0, crashes: 0, partitions: 0 };
+  const nodes: SimNode[] = ids.map((id) => ({ id, durable: new MemoryLog(), snapshots: new MemorySnapshotStore({ now: () => clock.now() }), incarnation: 0, starting: false }));
+  const stats = { writes: 0, writesAcked: 0, writesFailed: 0, reads: 0, readsOk: 0, readsFailed: 0, elections: 0, crashes: 0, partitions: 0, snapshots: 0, installs: 0 };
   const unsettled = new Set<Promise<unknown>>();
   const log = (line: string) => trace(`${String(clock.now()).padStart(6)}ms ${line}`);
 
@@ -92,6 +102,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       leaseRead,
       maxMsgEntries,
       maxInflight,
+      snapshotEntries,
+      keepTrailing,
+      snapshotChunkBytes,
+      snapshotInlineBytes,
+      snapshotProgressTimeoutMs: 200,
+      snapshotMaxAttempts: 3,
+      snapshots: incarnationOf(n.snapshots),
       seed: seed * 100 + n.id * 7 + n.incarnation,
       log: store,
       stateMachine: sm,
@@ -102,8 +119,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       log(`node ${n.id} is ${role} in term ${term}`);
       if (role === "leader") {
         stats.elections++;
-        checker.leaderElected(n.id, term, (lo, hi) => node.logEntries(lo, hi), node.status().lastIndex);
+        const st = node.status();
+        checker.leaderElected(n.id, term, (lo, hi) => node.logEntries(Math.max(lo, st.firstIndex), hi), st.lastIndex);
       }
+    });
+    node.on("snapshot", ({ kind, index }) => {
+      log(`node ${n.id} ${kind} snapshot ${index}`);
+      if (kind === "installed") stats.installs++;
+      else stats.snapshots++;
     });
     node.on("error", ({ error }) => {
       log(`node ${n.id} failed: ${error.message}`);
@@ -122,6 +145,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     if (faults) stats.crashes++;
     n.live = undefined;
     live.store.crash();
+    n.snapshots.crash();
     await live.node.stop();
   }
 
@@ -198,6 +222,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (prng.chance(mix.partition)) {
         network.heal();
         network.faults = mix.network;
+  network.streamFaults = mix.streams;
         if (prng.chance(0.5)) {
           const victim = ids[prng.int(0, size)] as NodeId;
           if (prng.chance(mix.oneWay)) {

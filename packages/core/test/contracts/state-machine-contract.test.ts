@@ -4,5 +4,5 @@ import { runStateMachineContract, SimStateMachine } from "../../src/testing/inde
 runStateMachineContract("SimStateMachine", {
   create: () => new SimStateMachine(),
   command: (prng, i) => new TextEncoder().encode(`c${i}-${prng.int(0, 1000)}`),
-  fingerprint: (sm) => (sm as SimStateMachine).values.join("|"),
+  fingerprint: (sm) => (sm as unknown as SimStateMachine).values.join("|"),
 });

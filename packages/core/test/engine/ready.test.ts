@@ -10,7 +10,18 @@ function engine(id = 1, voters = [1, 2, 3], options = {}) {
   return new RaftEngine({ id, voters, log: new MemoryLog(), seed: 1, preVote: false, ...options });
 }
 
-const empty = { softState: undefined, hardState: undefined, entries: [], messages: [], committed: [], readStates: [], droppedReads: [] };
+const empty = {
+  softState: undefined,
+  hardState: undefined,
+  entries: [],
+  messages: [],
+  committed: [],
+  readStates: [],
+  droppedReads: [],
+  logReset: undefined,
+  compactTo: undefined,
+  installSnapshot: undefined,
+};
 
 describe("exact Ready for one input", () => {
   it("a fresh node has nothing to do", () => {

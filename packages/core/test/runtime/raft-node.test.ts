@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/runtime/index.js";
-import { InMemoryNetwork, MemoryLog, SimClock, SimLogStore, SimStateMachine } from "../../src/testing/index.js";
+import { InMemoryNetwork, MemoryLog, MemorySnapshotStore, SimClock, SimLogStore, SimStateMachine } from "../../src/testing/index.js";
 import { Prng, type Index } from "../../src/engine/index.js";
 import { bytes, NodeCluster } from "../support/node-cluster.js";
 
@@ -117,7 +117,7 @@ describe("RaftNode", () => {
     const network = new InMemoryNetwork({ clock });
     const store = new SimLogStore(new MemoryLog(), clock, new Prng(1));
     store.save = () => Promise.reject(new Error("disk on fire"));
-    const node = new RaftNode<Index>({ id: 1, voters: [1], tickMs: 10, log: store, stateMachine: new SimStateMachine(), transport: network.transport(1), clock });
+    const node = new RaftNode<Index>({ id: 1, voters: [1], tickMs: 10, log: store, snapshots: new MemorySnapshotStore(), stateMachine: new SimStateMachine(), transport: network.transport(1), clock });
     const errors: string[] = [];
     node.on("error", (e) => errors.push(e.error.message));
     await node.start();
@@ -133,7 +133,7 @@ describe("RaftNode", () => {
 
   it("refuses an invalid configuration with InvalidConfig", () => {
     const make = (config: object) => () =>
-      new RaftNode({ id: 1, voters: [1], ...config, log: new SimLogStore(new MemoryLog(), new SimClock(), new Prng(1)), stateMachine: new SimStateMachine(), transport: new InMemoryNetwork().transport(1) });
+      new RaftNode({ id: 1, voters: [1], ...config, log: new SimLogStore(new MemoryLog(), new SimClock(), new Prng(1)), snapshots: new MemorySnapshotStore(), stateMachine: new SimStateMachine(), transport: new InMemoryNetwork().transport(1) });
     expect(make({ voters: [2, 3] })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
     expect(make({ id: -1 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
     expect(make({ heartbeatTicks: 10, electionTicks: 10 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));

@@ -1,5 +1,5 @@
-import { RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready } from "../../src/engine/index.js";
-import { MemoryLog } from "../../src/testing/index.js";
+import { manifestDigest, snapshotId } from "../../src/contracts/index.js";
+import { MemoryLog, RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta, type SnapshotToInstall } from "../../src/engine/index.js";
 
 const decoder = new TextDecoder();
 
@@ -31,19 +31,32 @@ export function formatMessage(m: Message): string {
       return `${head} id=${m.id} index=${m.index}${m.reject ? " reject" : ""}`;
     case "TimeoutNow":
       return head;
+    case "InstallSnapshot":
+      return `${head} snapshot=${m.snapshot.index}@${m.snapshot.term}${m.inline ? " inline" : ""}`;
+    case "InstallSnapshotResp":
+      return `${head} index=${m.index}${m.reject ? " reject" : ""}`;
   }
+}
+
+/** A manifest for a snapshot with no files, as the engine sees one (the bytes do not matter to it). */
+export function fakeSnapshot(index: number, term: number, voters: readonly NodeId[]): SnapshotMeta {
+  const sha256 = manifestDigest([]);
+  return { id: snapshotId(index, term, sha256), index, term, membership: { voters, learners: [] }, files: [], size: 0, sha256, createdAt: 0 };
 }
 
 /** The lines a Ready prints as in the transcripts, in the order the driver carries it out. */
 export function formatReady(id: NodeId, rd: Ready): string[] {
   const out = [`ready ${id}:`];
   if (rd.softState) out.push(`  role=${rd.softState.role} leader=${rd.softState.leader}`);
+  if (rd.logReset) out.push(`  reset log after ${rd.logReset.index}@${rd.logReset.term}`);
   if (rd.hardState) out.push(`  hard term=${rd.hardState.term} vote=${rd.hardState.vote} commit=${rd.hardState.commit}`);
   if (rd.entries.length > 0) out.push(`  persist ${rd.entries.map(formatEntry).join(", ")}`);
   for (const m of rd.messages) out.push(`  send ${formatMessage(m)}`);
   if (rd.committed.length > 0) out.push(`  apply ${rd.committed.map(formatEntry).join(", ")}`);
   for (const r of rd.readStates) out.push(`  read id=${r.id} index=${r.index}`);
   for (const r of rd.droppedReads) out.push(`  read id=${r.id} dropped: ${r.reason}`);
+  if (rd.compactTo !== undefined) out.push(`  compact to ${rd.compactTo}`);
+  if (rd.installSnapshot) out.push(`  install snapshot ${rd.installSnapshot.meta.index}@${rd.installSnapshot.meta.term} from ${rd.installSnapshot.from}`);
   return out;
 }
 
@@ -57,6 +70,8 @@ export class EngineCluster {
   readonly logs = new Map<NodeId, MemoryLog>();
   readonly applied = new Map<NodeId, Entry[]>();
   readonly reads = new Map<NodeId, string[]>();
+  /** Installs the engines asked for and that are not yet reported. */
+  readonly installs = new Map<NodeId, SnapshotToInstall>();
   mailbox: Message[] = [];
   private readonly cut = new Set<string>();
 
@@ -90,8 +105,11 @@ export class EngineCluster {
     if (!engine.hasReady()) return [];
     const rd = engine.ready();
     const log = this.logs.get(id) as MemoryLog;
+    if (rd.logReset) log.reset(rd.logReset.index, rd.logReset.term);
     log.append(rd.entries);
     if (rd.hardState) log.hardState = rd.hardState;
+    if (rd.compactTo !== undefined) log.compact(rd.compactTo);
+    if (rd.installSnapshot) this.installs.set(id, rd.installSnapshot);
     this.mailbox.push(...rd.messages);
     (this.applied.get(id) as Entry[]).push(...rd.committed);
     for (const r of rd.readStates) this.reads.get(id)?.push(`${r.id}@${r.index}`);
@@ -165,6 +183,24 @@ export class EngineCluster {
   elect(id: NodeId): void {
     this.engine(id).campaign();
     this.stabilize();
+  }
+
+  /** Takes a snapshot of `id` at its applied index (the engine only needs the manifest). */
+  snapshot(id: NodeId): SnapshotMeta {
+    const e = this.engine(id);
+    const { applied } = e.status();
+    const meta = fakeSnapshot(applied, e.termAt(applied) ?? 0, this.ids);
+    e.snapshotTaken(meta);
+    return meta;
+  }
+
+  /** Completes the install `id` asked for, as if fetched and restored. */
+  finishInstall(id: NodeId, ok = true): void {
+    const target = this.installs.get(id);
+    if (target === undefined) throw new Error(`node ${id} is installing nothing`);
+    this.installs.delete(id);
+    if (ok) this.engine(id).snapshotInstalled(target.meta);
+    else this.engine(id).snapshotFailed(target.meta);
   }
 
   appliedData(id: NodeId): string[] {

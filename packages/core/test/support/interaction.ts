@@ -6,7 +6,7 @@ import { EngineCluster, formatEntry } from "./engine-cluster.js";
  * print. Commands:
  *   add-nodes N [option=value …]     start N engines (ids 1..N)
  *   campaign ID | tick ID [N] | propose ID TEXT | read-index ID READ_ID
- *   transfer-leadership FROM TO | restart ID
+ *   transfer-leadership FROM TO | restart ID | snapshot ID | finish-install ID [fail]
  *   process-ready ID | deliver [ID] | stabilize
  *   partition 1 2 / 3 | cut FROM TO | heal
  *   status ID | log ID | applied ID | reads ID
@@ -56,6 +56,13 @@ export class Interaction {
         return [];
       case "transfer-leadership":
         this.c.engine(id()).transferLeadership(id(1));
+        return [];
+      case "snapshot": {
+        const meta = this.c.snapshot(id());
+        return [`snapshot ${meta.index}@${meta.term}`];
+      }
+      case "finish-install":
+        this.c.finishInstall(id(), args[1] !== "fail");
         return [];
       case "restart":
         this.c.start(id());

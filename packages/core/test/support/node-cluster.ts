@@ -1,6 +1,6 @@
 import { Prng, type Index, type NodeId } from "../../src/engine/index.js";
 import { RaftNode, type RaftNodeConfig } from "../../src/runtime/index.js";
-import { drainMicrotasks, InMemoryNetwork, MemoryLog, SimClock, SimLogStore, SimStateMachine } from "../../src/testing/index.js";
+import { drainMicrotasks, incarnationOf, InMemoryNetwork, MemoryLog, MemorySnapshotStore, SimClock, SimLogStore, SimStateMachine } from "../../src/testing/index.js";
 
 /** Real `RaftNode`s on a simulated clock and network, for runtime tests. */
 export class NodeCluster {
@@ -10,6 +10,7 @@ export class NodeCluster {
   readonly stores = new Map<NodeId, SimLogStore>();
   readonly machines = new Map<NodeId, SimStateMachine>();
   readonly durable = new Map<NodeId, MemoryLog>();
+  readonly snapshotStores = new Map<NodeId, MemorySnapshotStore>();
 
   constructor(
     readonly ids: readonly NodeId[],
@@ -20,8 +21,10 @@ export class NodeCluster {
     const durable = this.durable.get(id) ?? new MemoryLog();
     this.durable.set(id, durable);
     const store = new SimLogStore(durable, this.clock, new Prng(id));
+    const snapshots = this.snapshotStores.get(id) ?? new MemorySnapshotStore({ now: () => this.clock.now() });
+    this.snapshotStores.set(id, snapshots);
     const sm = new SimStateMachine();
-    const node = new RaftNode<Index>({ id, voters: this.ids, tickMs: 10, seed: id, ...this.config, log: store, stateMachine: sm, transport: this.network.transport(id), clock: this.clock });
+    const node = new RaftNode<Index>({ id, voters: this.ids, tickMs: 10, seed: id, ...this.config, log: store, snapshots: incarnationOf(snapshots), stateMachine: sm, transport: this.network.transport(id), clock: this.clock });
     this.nodes.set(id, node);
     this.stores.set(id, store);
     this.machines.set(id, sm);
@@ -85,6 +88,7 @@ export class NodeCluster {
 
   async crash(id: NodeId): Promise<void> {
     this.stores.get(id)?.crash();
+    this.snapshotStores.get(id)?.crash();
     await this.node(id).stop();
   }
 

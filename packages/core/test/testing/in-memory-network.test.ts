@@ -8,7 +8,12 @@ async function wire(network: InMemoryNetwork, ids: number[]) {
   const inbox = new Map<number, number[]>();
   for (const id of ids) {
     inbox.set(id, []);
-    await network.transport(id).start((m) => inbox.get(id)?.push(m.type === "Heartbeat" ? m.round : -1));
+    await network.transport(id).start({
+      onMessage: (m) => inbox.get(id)?.push(m.type === "Heartbeat" ? m.round : -1),
+      onSnapshotRequest: () => {
+        throw new Error("no snapshots here");
+      },
+    });
   }
   return inbox;
 }

@@ -1,6 +1,6 @@
 import type { Message } from "../messages.js";
 import type { RaftState } from "../raft.js";
-import { handleAppend, handleHeartbeat } from "./follower.js";
+import { handleAppend, handleHeartbeat, handleInstallSnapshot } from "./follower.js";
 
 /** Pre-candidates count PreVoteResp, candidates VoteResp; a current leader's message ends the campaign. */
 export function stepCandidate(r: RaftState, m: Message): void {
@@ -12,6 +12,9 @@ export function stepCandidate(r: RaftState, m: Message): void {
     case "Heartbeat":
       r.becomeFollower(m.term, m.from);
       return handleHeartbeat(r, m);
+    case "InstallSnapshot":
+      r.becomeFollower(m.term, m.from);
+      return handleInstallSnapshot(r, m);
     case "ReadIndexResp":
       if (m.reject) r.droppedReads.push({ id: m.id, reason: "LeadershipLost", leaderHint: 0 });
       else r.readStates.push({ id: m.id, index: m.index });

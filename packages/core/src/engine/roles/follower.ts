@@ -1,4 +1,4 @@
-import type { Append, Heartbeat, Message } from "../messages.js";
+import type { Append, Heartbeat, InstallSnapshot, Message } from "../messages.js";
 import type { RaftState } from "../raft.js";
 
 /** Followers and (pre-)candidates count down to an election. */
@@ -20,6 +20,10 @@ export function stepFollower(r: RaftState, m: Message): void {
       r.electionElapsed = 0;
       r.lead = m.from;
       return handleHeartbeat(r, m);
+    case "InstallSnapshot":
+      r.electionElapsed = 0;
+      r.lead = m.from;
+      return handleInstallSnapshot(r, m);
     case "TimeoutNow":
       // §3.10 of the thesis: the leader chose us; campaign at once, past any lease.
       return r.campaign("transfer");
@@ -49,6 +53,24 @@ export function handleAppend(r: RaftState, m: Append): void {
   }
   const hint = r.log.findConflictByTerm(Math.min(m.prevIndex, r.log.lastIndex()), m.prevTerm);
   r.send({ type: "AppendResp", to: m.from, reject: true, index: m.prevIndex, hintIndex: hint.index, hintTerm: hint.term });
+}
+
+/**
+ * §7: a snapshot not newer than our commit index changes nothing (tell the
+ * leader where we are); the one already being installed continues; an older
+ * one is ignored; otherwise the driver starts fetching it, superseding any
+ * older install.
+ */
+export function handleInstallSnapshot(r: RaftState, m: InstallSnapshot): void {
+  const snap = m.snapshot;
+  if (snap.index <= r.log.committed) {
+    r.send({ type: "InstallSnapshotResp", to: m.from, index: r.log.committed, reject: false });
+    return;
+  }
+  const current = r.installing?.meta;
+  if (current !== undefined && (current.id === snap.id || current.index > snap.index)) return;
+  r.installing = { meta: snap, from: m.from, source: m.source, inline: m.inline };
+  r.installRequested = true;
 }
 
 export function handleHeartbeat(r: RaftState, m: Heartbeat): void {

@@ -1,8 +1,8 @@
 import { notLeader, RaftError } from "../errors.js";
-import type { AppendResponse, HeartbeatResponse, Message, ReadIndexRequest } from "../messages.js";
+import type { AppendResponse, HeartbeatResponse, InstallSnapshotResponse, Message, ReadIndexRequest } from "../messages.js";
 import { quorumActive } from "../quorum.js";
 import type { RaftState } from "../raft.js";
-import type { NodeId } from "../types.js";
+import type { NodeId, SnapshotMeta } from "../types.js";
 
 /**
  * Sends `to` the entries it lacks from its `next` index, unless its progress
@@ -18,13 +18,19 @@ export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean):
   const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, last + 1, r.cfg.maxMsgBytes, r.cfg.maxMsgEntries);
   if (prevTerm === undefined || entries === undefined) {
     // The entries the follower needs were compacted: only a snapshot can help it.
-    pr.state = "snapshot";
+    if (r.latestSnapshot !== undefined) sendSnapshot(r, to, r.latestSnapshot);
     return false;
   }
   if (entries.length === 0 && !sendIfEmpty) return false;
   pr.sentAppend(prevIndex + entries.length, entries.length);
   r.send({ type: "Append", to, prevIndex, prevTerm, entries, commit: r.log.committed });
   return true;
+}
+
+/** Offers `to` a snapshot; its progress waits in the snapshot state until the follower reports. */
+function sendSnapshot(r: RaftState, to: NodeId, snapshot: SnapshotMeta): void {
+  r.progress.get(to)?.becomeSnapshot(snapshot, r.ticks);
+  r.send({ type: "InstallSnapshot", to, snapshot, source: { kind: "peer" } });
 }
 
 /** Sends pending entries (and the commit index, when it moved) to every follower. */
@@ -80,6 +86,8 @@ export function stepLeader(r: RaftState, m: Message): void {
       return onHeartbeatResponse(r, m);
     case "ReadIndex":
       return onReadIndex(r, m);
+    case "InstallSnapshotResp":
+      return onInstallSnapshotResponse(r, m);
     default:
       return; // Votes were answered in step(); nothing else concerns a leader of this term.
   }
@@ -99,7 +107,11 @@ function onAppendResponse(r: RaftState, m: AppendResponse): void {
     return;
   }
   const wasPaused = pr.isPaused();
-  if (!pr.maybeUpdate(m.index)) return;
+  // An acknowledged probe at the known match also proves the follower's position.
+  const probeAcked = pr.state === "probe" && m.index === pr.match;
+  if (!pr.maybeUpdate(m.index) && !probeAcked) return;
+  // The follower caught up some other way (an earlier install, or a newer leader's entries).
+  if (pr.state === "snapshot" && pr.match >= (pr.snapshot?.index ?? 0)) pr.becomeProbe();
   if (pr.state === "probe") pr.becomeReplicate();
   else if (pr.state === "replicate") pr.inflights.freeLE(m.index);
   if (r.maybeCommit()) {
@@ -120,11 +132,28 @@ function onHeartbeatResponse(r: RaftState, m: HeartbeatResponse): void {
   pr.probeSent = false;
   // A lost append may have left the window full: free one slot so replication can retry.
   if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirst();
-  if (pr.match < r.log.lastIndex()) maybeSendAppend(r, m.from, true);
+  if (pr.state === "snapshot") {
+    // The offer or its answer may have been lost: offer the same snapshot again, now and then.
+    if (pr.snapshot !== undefined && r.ticks - pr.snapshotSentAt >= r.cfg.snapshotRetryTicks) sendSnapshot(r, m.from, pr.snapshot);
+  } else if (pr.match < r.log.lastIndex()) maybeSendAppend(r, m.from, true);
   if (m.round > pr.ackedRound) {
     pr.ackedRound = m.round;
     r.releaseConfirmedReads();
   }
+}
+
+/** The follower installed a snapshot (resume appending after it) or gave up (retry from the next heartbeat). */
+function onInstallSnapshotResponse(r: RaftState, m: InstallSnapshotResponse): void {
+  const pr = r.progress.get(m.from);
+  if (pr === undefined) return;
+  pr.recentActive = true;
+  if (m.reject) {
+    if (pr.state === "snapshot") pr.becomeProbe();
+    return;
+  }
+  pr.maybeUpdate(m.index);
+  if (pr.state === "snapshot") pr.becomeProbe();
+  maybeSendAppend(r, m.from, true);
 }
 
 function onReadIndex(r: RaftState, m: ReadIndexRequest): void {

@@ -1,0 +1,197 @@
+import type { Clock, Logger, SnapshotRequest, SnapshotStore, StateMachine, Transport } from "../../contracts/index.js";
+import { isRaftError, RaftError, type Index, type Message, type NodeId, type RaftEngine, type SnapshotMeta, type SnapshotToInstall } from "../../engine/index.js";
+import { fetchSnapshot } from "./snapshot-fetcher.js";
+import { SnapshotServer } from "./snapshot-server.js";
+import { emptySnapshotStats, type SnapshotStats } from "./snapshot-stats.js";
+import { readSnapshot, writeSnapshot } from "./snapshot-writer.js";
+
+export interface SnapshotSettings {
+  /** Take a snapshot once this many entries were applied since the last one (0: never automatically). */
+  readonly snapshotEntries: number;
+  /** … or once this many bytes of entries were applied since the last one (0: never). */
+  readonly snapshotLogBytes: number;
+  readonly keepSnapshots: number;
+  readonly chunkBytes: number;
+  readonly inlineBytes: number;
+  readonly maxBytesPerSecond: number;
+  readonly maxConcurrentSends: number;
+  readonly progressTimeoutMs: number;
+  readonly maxAttempts: number;
+}
+
+interface Job {
+  readonly kind: "take" | "install";
+  readonly index: Index;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Everything snapshot on one node: the take policy, taking, serving peers,
+ * fetching and restoring installs, and the rule that a take and an install
+ * never overlap (an install aborts a take; a newer install supersedes an
+ * older one).
+ */
+export class SnapshotManager<Result> {
+  readonly stats: SnapshotStats = emptySnapshotStats();
+  private readonly server: SnapshotServer;
+  private job: Job | undefined;
+  private lastIndex: Index = 0;
+  private bytesSince = 0;
+  private takeWaiters: { resolve(m: SnapshotMeta): void; reject(e: Error): void }[] = [];
+  private takeRequested = false;
+
+  constructor(
+    private readonly d: {
+      store: SnapshotStore;
+      stateMachine: StateMachine<Result>;
+      transport: Transport;
+      clock: Clock;
+      logger: Logger;
+      settings: SnapshotSettings;
+      engine: () => RaftEngine;
+      /** Wakes the node's loop after the engine was told something. */
+      kick: () => void;
+      onEvent: (e: { kind: "taken" | "installed"; meta: SnapshotMeta }) => void;
+    },
+  ) {
+    const s = d.settings;
+    this.server = new SnapshotServer(d.store, { maxConcurrent: s.maxConcurrentSends, bytesPerSecond: s.maxBytesPerSecond, clock: d.clock, logger: d.logger, stats: this.stats });
+  }
+
+  /** The snapshot the node restored at startup; the take policy counts from it. */
+  restored(meta: SnapshotMeta | undefined): void {
+    this.lastIndex = meta?.index ?? 0;
+  }
+
+  serve(from: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    return this.server.serve(from, request, signal);
+  }
+
+  /** Entries were applied up to `applied`; called by the loop between applies. */
+  applied(applied: Index, bytes: number): void {
+    this.bytesSince += bytes;
+    const s = this.d.settings;
+    const due = (s.snapshotEntries > 0 && applied - this.lastIndex >= s.snapshotEntries) || (s.snapshotLogBytes > 0 && this.bytesSince >= s.snapshotLogBytes);
+    if (due && this.job === undefined) this.takeRequested = true;
+  }
+
+  /** Asks for a snapshot at the next point between applies; resolves with it once committed. */
+  requestTake(): Promise<SnapshotMeta> {
+    if (this.job?.kind === "install") return Promise.reject(new RaftError("Busy", "a snapshot is being installed; try again after it"));
+    this.takeRequested = true;
+    this.d.kick();
+    return new Promise((resolve, reject) => this.takeWaiters.push({ resolve, reject }));
+  }
+
+  /** Called by the loop between applies: starts a requested take from the state machine's frozen view. */
+  async takeIfRequested(applied: Index): Promise<void> {
+    if (!this.takeRequested || this.job !== undefined) return;
+    this.takeRequested = false;
+    const engine = this.d.engine();
+    const term = engine.termAt(applied);
+    if (applied === 0 || term === undefined || applied <= this.lastIndex) {
+      // Nothing new since the last snapshot: that one is the answer.
+      const latest = await this.d.store.latest();
+      this.settleTakers(latest, new RaftError("Unavailable", "nothing applied yet: no snapshot to take"));
+      return;
+    }
+    const view = await this.d.stateMachine.snapshot();
+    const draft = { index: applied, term, membership: engine.membership() };
+    this.start("take", applied, async (signal) => {
+      const meta = await writeSnapshot(this.d.store, draft, view, signal);
+      this.lastIndex = Math.max(this.lastIndex, meta.index);
+      this.bytesSince = 0;
+      this.stats.taken++;
+      this.d.engine().snapshotTaken(meta);
+      this.d.kick();
+      await this.d.store.prune(this.d.settings.keepSnapshots);
+      this.d.logger.info("snapshot taken", { id: meta.id, index: meta.index, size: meta.size });
+      this.d.onEvent({ kind: "taken", meta });
+      this.settleTakers(meta);
+    });
+  }
+
+  /** The engine asks for an install: fetch, verify, restore, report. */
+  install(target: SnapshotToInstall): void {
+    const current = this.job;
+    if (current?.kind === "install" && current.index >= target.meta.index) return;
+    current?.abort.abort(new RaftError("Aborted", `superseded by an install of ${target.meta.id}`));
+    this.start("install", target.meta.index, async (signal) => {
+      if (current !== undefined) await current.done; // never overlap with the job it replaces
+      const s = this.d.settings;
+      const meta = await fetchSnapshot(target, { ...this.d, stats: this.stats, chunkSize: s.chunkBytes, progressTimeoutMs: s.progressTimeoutMs, maxAttempts: s.maxAttempts }, signal);
+      if (signal.aborted) return;
+      // The engine withholds applies while it waits for this install, so restoring cannot race them.
+      await this.d.stateMachine.restore(meta, readSnapshot(this.d.store, meta, s.chunkBytes));
+      this.lastIndex = Math.max(this.lastIndex, meta.index);
+      this.bytesSince = 0;
+      this.stats.installed++;
+      this.d.engine().snapshotInstalled(meta);
+      this.d.kick();
+      await this.d.store.prune(s.keepSnapshots);
+      this.d.logger.info("snapshot installed", { id: meta.id, index: meta.index, size: meta.size });
+      this.d.onEvent({ kind: "installed", meta });
+    }, (error) => {
+      this.d.engine().snapshotFailed(target.meta);
+      this.d.kick();
+      this.d.logger.warn("snapshot install failed", { id: target.meta.id, error: error.message });
+    });
+  }
+
+  /**
+   * Small snapshots travel inside InstallSnapshot (the embedded mode),
+   * saving the follower a round trip. Returns the message to send.
+   */
+  async decorate(m: Message): Promise<Message> {
+    if (m.type !== "InstallSnapshot" || m.snapshot.size > this.d.settings.inlineBytes) return m;
+    try {
+      const inline = [];
+      for (const f of m.snapshot.files) {
+        const parts: Uint8Array[] = [];
+        for await (const chunk of this.d.store.open(m.snapshot.id, f.name)) parts.push(chunk);
+        inline.push({ name: f.name, data: Buffer.concat(parts) });
+      }
+      return { ...m, inline };
+    } catch (e) {
+      this.d.logger.warn("could not inline a snapshot; the follower will pull it", { id: m.snapshot.id, error: (e as Error).message });
+      return m;
+    }
+  }
+
+  /** Aborts whatever runs and waits for it. */
+  async stop(): Promise<void> {
+    const job = this.job;
+    job?.abort.abort(new RaftError("Stopped", "the node is stopping"));
+    await job?.done;
+    this.settleTakers(undefined, new RaftError("Stopped", "the node stopped before the snapshot was taken"));
+  }
+
+  private start(kind: Job["kind"], index: Index, run: (signal: AbortSignal) => Promise<void>, onError?: (e: Error) => void): void {
+    const abort = new AbortController();
+    const done = run(abort.signal).then(
+      () => undefined,
+      (e: unknown) => {
+        const error = e instanceof Error ? e : new Error(String(e));
+        if (kind === "take") {
+          this.d.logger.warn("snapshot failed", { index, error: error.message });
+          this.settleTakers(undefined, isRaftError(error) ? error : new RaftError("StorageFailure", error.message, { cause: error }));
+        }
+        if (!abort.signal.aborted) onError?.(error);
+      },
+    );
+    const job: Job = { kind, index, abort, done: done.finally(() => {
+      if (this.job === job) this.job = undefined;
+    }) };
+    this.job = job;
+  }
+
+  private settleTakers(meta: SnapshotMeta | undefined, error?: Error): void {
+    const waiters = this.takeWaiters;
+    this.takeWaiters = [];
+    for (const w of waiters) {
+      if (meta !== undefined) w.resolve(meta);
+      else w.reject(error ?? new RaftError("Unavailable", "no new entries were applied since the last snapshot"));
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { Clock, Logger, SnapshotRequest, SnapshotStore } from "../../contracts/index.js";
+import { RaftError, type NodeId } from "../../engine/index.js";
+import type { SnapshotStats } from "./snapshot-stats.js";
+import { TokenBucket } from "./token-bucket.js";
+
+/**
+ * Serves snapshot file ranges to peers that pull them: at most
+ * `maxConcurrent` streams at once (more get `Busy` and retry), all of them
+ * sharing one bytes-per-second budget. A snapshot being read is pinned, so
+ * retention never removes it mid-transfer.
+ */
+export class SnapshotServer {
+  private active = 0;
+  private readonly bucket: TokenBucket;
+
+  constructor(
+    private readonly store: SnapshotStore,
+    private readonly options: { maxConcurrent: number; bytesPerSecond: number; clock: Clock; logger: Logger; stats: SnapshotStats },
+  ) {
+    this.bucket = new TokenBucket(options.bytesPerSecond, options.clock);
+  }
+
+  async *serve(from: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    if (this.active >= this.options.maxConcurrent) {
+      throw new RaftError("Busy", `already sending ${this.active} snapshots (limit ${this.options.maxConcurrent}); retry later`);
+    }
+    this.active++;
+    const unpin = this.store.pin(request.id);
+    this.options.logger.debug("serving snapshot", { to: from, id: request.id, file: request.file, offset: request.offset });
+    try {
+      for await (const chunk of this.store.open(request.id, request.file, { offset: request.offset, chunkSize: request.chunkSize })) {
+        if (signal.aborted) return;
+        await this.bucket.take(chunk.length, signal);
+        this.options.stats.bytesSent += chunk.length;
+        yield chunk;
+      }
+    } finally {
+      unpin();
+      this.active--;
+    }
+  }
+}

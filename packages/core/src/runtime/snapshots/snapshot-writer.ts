@@ -1,0 +1,31 @@
+import type { SnapshotDraft, SnapshotFileStream, SnapshotStore, StateMachineSnapshot } from "../../contracts/index.js";
+import { RaftError, type SnapshotMeta } from "../../engine/index.js";
+
+/** Streams a state machine's frozen view into a new snapshot; the store computes sizes and checksums. */
+export async function writeSnapshot(store: SnapshotStore, draft: SnapshotDraft, view: StateMachineSnapshot, signal: AbortSignal): Promise<SnapshotMeta> {
+  try {
+    const writer = await store.create(draft);
+    try {
+      for (const file of view.files) {
+        await writer.write(file.name, new Uint8Array(0)); // an empty file is still a file
+        for await (const chunk of file.chunks()) {
+          if (signal.aborted) throw new RaftError("Aborted", `snapshot at ${draft.index} was aborted`);
+          await writer.write(file.name, chunk);
+        }
+      }
+      return await writer.commit();
+    } catch (e) {
+      await writer.abort().catch(() => {});
+      throw e;
+    }
+  } finally {
+    view.release?.();
+  }
+}
+
+/** A committed snapshot's files, read from the store in manifest order. */
+export function readSnapshot(store: SnapshotStore, meta: SnapshotMeta, chunkSize: number): SnapshotFileStream {
+  return (async function* () {
+    for (const f of meta.files) yield { name: f.name, chunks: store.open(meta.id, f.name, { chunkSize }) };
+  })();
+}

@@ -1,0 +1,40 @@
+import type { Clock } from "../../contracts/index.js";
+
+/**
+ * Limits bytes per second. Up to one second's worth may be spent at once
+ * (the burst); beyond that, `take` waits on the clock until tokens refill.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly bytesPerSecond: number,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = bytesPerSecond;
+    this.last = clock.now();
+  }
+
+  /** Resolves once `bytes` may be sent. Unlimited when bytesPerSecond is 0. */
+  async take(bytes: number, signal?: AbortSignal): Promise<void> {
+    if (this.bytesPerSecond <= 0) return;
+    this.refill();
+    this.tokens -= bytes;
+    if (this.tokens >= 0) return;
+    const waitMs = Math.ceil((-this.tokens / this.bytesPerSecond) * 1000);
+    await new Promise<void>((resolve, reject) => {
+      const cancel = this.clock.setTimeout(resolve, waitMs);
+      signal?.addEventListener("abort", () => {
+        cancel();
+        reject(signal.reason);
+      }, { once: true });
+    });
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.bytesPerSecond, this.tokens + ((now - this.last) / 1000) * this.bytesPerSecond);
+    this.last = now;
+  }
+}

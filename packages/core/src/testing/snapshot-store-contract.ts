@@ -1,0 +1,465 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import type { OpenOptions, SnapshotDraft, SnapshotStore, SnapshotWriter } from "../contracts/index.js";
+import { isSnapshotId, manifestDigest, snapshotId } from "../contracts/snapshot-manifest.js";
+import { isRaftError, type SnapshotMeta } from "../engine/index.js";
+
+export interface SnapshotStoreFactory {
+  /** Durable stores also prove that committed snapshots and flushed receptions survive a reopen. */
+  readonly durable: boolean;
+  /**
+   * A fresh, empty store. `reopen` (required when durable) closes nothing
+   * itself: the suite closes the current store first, then asks for a new
+   * instance over the same data.
+   */
+  create(): Promise<{ store: SnapshotStore; reopen?: () => Promise<SnapshotStore>; dispose(): Promise<void> }>;
+  /** Damages the stored bytes of a committed file; enables the `verify()` test. */
+  corrupt?(store: SnapshotStore, id: string, file: string): Promise<void>;
+  /** Damages a committed snapshot's stored manifest; enables the read-back validation test (durable stores). */
+  corruptManifest?(store: SnapshotStore, id: string): Promise<void>;
+}
+
+type Files = readonly (readonly [name: string, bytes: Uint8Array])[];
+
+const membership = { voters: [1, 2, 3], learners: [4] };
+const draft = (index: number, term = 1): SnapshotDraft => ({ index, term, membership });
+
+/** Deterministic, non-repeating bytes, so a misplaced chunk changes the checksum. */
+function bytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+function chunks(b: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < b.length; i += size) out.push(b.subarray(i, i + size));
+  return out;
+}
+
+/** The manifest a peer would send for these files. */
+function manifest(index: number, term: number, files: Files): SnapshotMeta {
+  const list = files.map(([name, b]) => ({ name, size: b.length, sha256: sha256(b) }));
+  const digest = manifestDigest(list);
+  const size = list.reduce((n, f) => n + f.size, 0);
+  return { id: snapshotId(index, term, digest), index, term, membership, files: list, size, sha256: digest, createdAt: 1_700_000_000_000 };
+}
+
+/** Writes a new snapshot's files; an empty chunk declares an empty file. */
+async function writeNew(w: SnapshotWriter, files: Files, chunkSize: number): Promise<void> {
+  for (const [name, b] of files) for (const c of b.length === 0 ? [b] : chunks(b, chunkSize)) await w.write(name, c);
+}
+
+/** Writes what a reception still lacks, from each file's reported progress on. */
+async function writeRest(w: SnapshotWriter, files: Files, chunkSize: number, progress: ReadonlyMap<string, number> = new Map()): Promise<void> {
+  for (const [name, b] of files) for (const c of chunks(b.subarray(progress.get(name) ?? 0), chunkSize)) await w.write(name, c);
+}
+
+async function take(store: SnapshotStore, d: SnapshotDraft, files: Files, chunkSize = 1000): Promise<SnapshotMeta> {
+  const w = await store.create(d);
+  await writeNew(w, files, chunkSize);
+  return w.commit();
+}
+
+async function read(store: SnapshotStore, id: string, file: string, options?: OpenOptions): Promise<{ bytes: Uint8Array; sizes: number[] }> {
+  const parts: Uint8Array[] = [];
+  for await (const c of store.open(id, file, options)) parts.push(new Uint8Array(c));
+  const out = new Uint8Array(parts.reduce((n, c) => n + c.length, 0));
+  parts.reduce((at, c) => (out.set(c, at), at + c.length), 0);
+  return { bytes: out, sizes: parts.map((c) => c.length) };
+}
+
+async function rejection(p: Promise<unknown>, code: string): Promise<Error> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(isRaftError(e) ? e.code : e).toBe(code);
+  return e as Error;
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+/**
+ * The `SnapshotStore` port's contract, as vitest tests. An adapter's test
+ * file calls this once; a third-party adapter can do the same.
+ */
+export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFactory): void {
+  describe(`SnapshotStore contract: ${name}`, () => {
+    interface Session {
+      store: SnapshotStore;
+      /** Closes the current store and opens a new one over the same data. */
+      reopen(): Promise<SnapshotStore>;
+    }
+
+    async function withStore(fn: (s: Session) => Promise<void>): Promise<void> {
+      const { store, reopen, dispose } = await factory.create();
+      const opened: SnapshotStore[] = [];
+      const session: Session = {
+        store,
+        async reopen() {
+          if (reopen === undefined) throw new Error("a durable store's factory must provide reopen()");
+          await session.store.close();
+          session.store = await reopen();
+          opened.push(session.store);
+          return session.store;
+        },
+      };
+      try {
+        await fn(session);
+      } finally {
+        for (const s of opened) await s.close();
+        await dispose();
+      }
+    }
+
+    const A = bytes(2500, 1);
+    const B = bytes(700, 2);
+    const files: Files = [["state.bin", A], ["index.json", B], ["empty", new Uint8Array(0)]];
+
+    it("starts empty", () =>
+      withStore(async ({ store }) => {
+        expect(await store.latest()).toBeUndefined();
+        expect(await store.list()).toEqual([]);
+        await rejection(store.get(manifest(1, 1, []).id), "NotFound");
+      }));
+
+    it("commits a multi-file, multi-chunk snapshot whose manifest describes exactly what was written", () =>
+      withStore(async ({ store }) => {
+        const meta = await take(store, draft(42, 3), files, 333);
+        const expected = manifest(42, 3, files);
+        expect({ ...meta, createdAt: 0 }).toEqual({ ...expected, createdAt: 0 });
+        expect(isSnapshotId(meta.id)).toBe(true);
+        expect(meta.size).toBe(3200);
+        expect(Number.isSafeInteger(meta.createdAt)).toBe(true);
+        expect(await store.get(meta.id)).toEqual(meta);
+        expect(await store.latest()).toEqual(meta);
+        expect(await store.list()).toEqual([meta]);
+        for (const [file, b] of files) expect(hex((await read(store, meta.id, file)).bytes)).toBe(hex(b));
+        await store.verify(meta.id);
+      }));
+
+    it("reads from an offset in chunks of the requested size", () =>
+      withStore(async ({ store }) => {
+        const { id } = await take(store, draft(1), files);
+        for (const [offset, chunkSize] of [[0, 1000], [1, 7], [2499, 64], [100, 1 << 20], [2500, 10]] as const) {
+          const { bytes: got, sizes } = await read(store, id, "state.bin", { offset, chunkSize });
+          expect(hex(got)).toBe(hex(A.subarray(offset)));
+          expect(sizes.length).toBe(Math.ceil((A.length - offset) / chunkSize));
+          expect(sizes.slice(0, -1).every((n) => n === chunkSize)).toBe(true);
+        }
+        expect((await read(store, id, "empty")).sizes).toEqual([]);
+        await rejection(read(store, id, "state.bin", { offset: 2501 }), "InvalidConfig");
+        await rejection(read(store, id, "state.bin", { chunkSize: 0 }), "InvalidConfig");
+        await rejection(read(store, id, "missing.bin"), "NotFound");
+        await rejection(read(store, manifest(9, 9, []).id, "state.bin"), "NotFound");
+      }));
+
+    it("gives equal content at the same position the same id, and commits it once", () =>
+      withStore(async ({ store }) => {
+        const a = await take(store, draft(5, 2), files, 100);
+        const b = await take(store, draft(5, 2), files, 999);
+        expect(b).toEqual(a);
+        expect(await store.list()).toEqual([a]);
+        const other = await take(store, draft(5, 2), [["state.bin", B]]);
+        const later = await take(store, draft(6, 2), files);
+        expect(new Set([a.id, other.id, later.id]).size).toBe(3);
+      }));
+
+    it("commits a snapshot with no files", () =>
+      withStore(async ({ store }) => {
+        const meta = await take(store, draft(3), []);
+        expect([meta.files, meta.size, meta.sha256]).toEqual([[], 0, manifestDigest([])]);
+        await store.verify(meta.id);
+      }));
+
+    it("orders snapshots by index, then term, then id", () =>
+      withStore(async ({ store }) => {
+        const metas = [await take(store, draft(5), files), await take(store, draft(10, 2), files), await take(store, draft(7), files), await take(store, draft(10, 3), files)];
+        expect((await store.list()).map((m) => [m.index, m.term])).toEqual([[10, 3], [10, 2], [7, 1], [5, 1]]);
+        expect((await store.latest())?.id).toBe(metas[3]?.id);
+        const twins = [await take(store, draft(20), [["a", A]]), await take(store, draft(20), [["a", B]])].sort((x, y) => (x.id < y.id ? 1 : -1));
+        expect((await store.list()).slice(0, 2)).toEqual(twins);
+      }));
+
+    it("abort leaves nothing, and a writer that never commits stays invisible", () =>
+      withStore(async ({ store }) => {
+        const w = await store.create(draft(1));
+        await writeNew(w, files, 500);
+        await w.flush();
+        await w.abort();
+        await rejection(w.write("more", B), "Aborted");
+        const pending = await store.create(draft(2));
+        await writeNew(pending, files, 500);
+        await pending.flush();
+        expect(await store.list()).toEqual([]);
+        expect(await store.latest()).toBeUndefined();
+        const meta = await take(store, draft(3), files);
+        expect(await store.list()).toEqual([meta]);
+      }));
+
+    it("refuses bad file names and reopening a closed file, and the writer goes on", () =>
+      withStore(async ({ store }) => {
+        const w = await store.create(draft(1));
+        for (const bad of ["", "../x", "a/b", ".hidden", "a..b", "x".repeat(129)]) await rejection(w.write(bad, B), "InvalidConfig");
+        await w.write("a", A);
+        await w.write("b", B);
+        await rejection(w.write("a", B), "InvalidConfig");
+        const meta = await w.commit();
+        expect(meta.files.map((f) => [f.name, f.size])).toEqual([["a", A.length], ["b", B.length]]);
+        await rejection(w.write("c", B), "InvalidConfig");
+      }));
+
+    it("treats malformed ids as unknown, without touching storage", () =>
+      withStore(async ({ store }) => {
+        await take(store, draft(1), files);
+        for (const id of ["", "..", "../../etc", "/etc/passwd", "0000000000000001-1-zzzzzzzzzzzzzzzz", `${manifest(1, 1, files).id}/..`]) {
+          await rejection(store.get(id), "NotFound");
+          await rejection(store.verify(id), "NotFound");
+          await rejection(read(store, id, "state.bin"), "NotFound");
+        }
+        const { id } = await take(store, draft(2), files);
+        for (const file of ["../manifest.json", "..", "/etc/passwd"]) await rejection(read(store, id, file), "NotFound");
+      }));
+
+    it("receives a snapshot and publishes the sender's manifest", () =>
+      withStore(async ({ store }) => {
+        const meta = manifest(9, 2, files);
+        const { writer, progress } = await store.receive(meta);
+        expect(files.every(([f, b]) => (progress.get(f) ?? 0) === 0 || b.length === 0)).toBe(true);
+        await writeRest(writer, files, 256);
+        expect(await writer.commit()).toEqual(meta);
+        expect(await store.get(meta.id)).toEqual(meta);
+        for (const [file, b] of files) expect(hex((await read(store, meta.id, file)).bytes)).toBe(hex(b));
+        await store.verify(meta.id);
+      }));
+
+    it("abort discards a reception and its progress", () =>
+      withStore(async ({ store }) => {
+        const meta = manifest(9, 2, files);
+        const first = await store.receive(meta);
+        await first.writer.write("state.bin", A.subarray(0, 500));
+        await first.writer.flush();
+        await first.writer.abort();
+        await rejection(first.writer.write("state.bin", A.subarray(500, 501)), "Aborted");
+        await rejection(store.get(meta.id), "NotFound");
+        expect((await store.receive(meta)).progress.get("state.bin") ?? 0).toBe(0);
+      }));
+
+    it("refuses a manifest that does not check out", () =>
+      withStore(async ({ store }) => {
+        const meta = manifest(9, 2, files);
+        await rejection(store.receive({ ...meta, sha256: "0".repeat(64) }), "Corrupt");
+        await rejection(store.receive({ ...meta, size: meta.size + 1 }), "Corrupt");
+        await rejection(store.receive({ ...meta, id: "../escape" }), "Corrupt");
+      }));
+
+    it("polices received writes: known files only, never past the size or into a complete file", () =>
+      withStore(async ({ store }) => {
+        const meta = manifest(9, 2, files);
+        const { writer } = await store.receive(meta);
+        await rejection(writer.write("other.bin", B), "InvalidConfig");
+        await rejection(writer.write("../state.bin", B), "InvalidConfig");
+        await rejection(writer.write("index.json", bytes(701, 2)), "Corrupt");
+        await writer.write("index.json", B);
+        await rejection(writer.write("index.json", B.subarray(0, 1)), "Corrupt");
+        await writer.write("state.bin", A);
+        expect(await writer.commit()).toEqual(meta);
+      }));
+
+    async function resumes(reopen: boolean) {
+      await withStore(async (session) => {
+        const meta = manifest(9, 2, files);
+        const first = await session.store.receive(meta);
+        await first.writer.write("state.bin", A.subarray(0, 1000));
+        await first.writer.write("state.bin", A.subarray(1000, 1200));
+        await first.writer.flush();
+        await first.writer.write("state.bin", A.subarray(1200, 1500)); // not flushed: lost
+        const store = reopen ? await session.reopen() : session.store;
+        const second = await store.receive(meta);
+        expect(second.progress.get("state.bin")).toBe(1200);
+        expect(second.progress.get("index.json") ?? 0).toBe(0);
+        if (!reopen) await rejection(first.writer.write("state.bin", A.subarray(1200, 1201)), "Aborted");
+        await rejection(second.writer.write("state.bin", A.subarray(1199)), "Corrupt");
+        await writeRest(second.writer, files, 400, second.progress);
+        expect(await second.writer.commit()).toEqual(meta);
+        expect(hex((await read(store, meta.id, "state.bin")).bytes)).toBe(hex(A));
+        await store.verify(meta.id);
+      });
+    }
+
+    it("resumes a reception at its flushed offset after a second receive", () => resumes(false));
+    if (factory.durable) it("resumes a reception at its flushed offset after a reopen", () => resumes(true));
+
+    it("reports a flushed complete file as done, and resumes the next one", () =>
+      withStore(async ({ store }) => {
+        const meta = manifest(9, 2, files);
+        const first = await store.receive(meta);
+        await first.writer.write("state.bin", A);
+        await first.writer.write("index.json", B.subarray(0, 10));
+        await first.writer.flush();
+        const { writer, progress } = await store.receive(meta);
+        expect([progress.get("state.bin"), progress.get("index.json")]).toEqual([A.length, 10]);
+        await rejection(writer.write("state.bin", A.subarray(0, 1)), "Corrupt");
+        await writeRest(writer, files, 300, progress);
+        expect(await writer.commit()).toEqual(meta);
+      }));
+
+    it("discards a reception whose bytes do not match, so the next one starts over", () =>
+      withStore(async ({ store }) => {
+        const meta = manifest(9, 2, files);
+        const bad = await store.receive(meta);
+        const wrong = A.slice();
+        wrong[2000] = (wrong[2000] ?? 0) ^ 1;
+        await bad.writer.write("state.bin", wrong);
+        await bad.writer.write("index.json", B);
+        await bad.writer.flush();
+        const e = await rejection(bad.writer.commit(), "Corrupt");
+        expect(e.message).toContain("state.bin");
+        await rejection(store.get(meta.id), "NotFound");
+        expect(await store.list()).toEqual([]);
+        const again = await store.receive(meta);
+        expect([again.progress.get("state.bin") ?? 0, again.progress.get("index.json") ?? 0]).toEqual([0, 0]);
+        await again.writer.write("state.bin", A);
+        await again.writer.write("index.json", B.subarray(1));
+        expect((await rejection(again.writer.commit(), "Corrupt")).message).toContain("index.json");
+        const third = await store.receive(meta);
+        await writeRest(third.writer, files, 1000, third.progress);
+        expect(await third.writer.commit()).toEqual(meta);
+      }));
+
+    it("takes files it already holds (same name, size and checksum) instead of receiving them", () =>
+      withStore(async ({ store }) => {
+        const held = await take(store, draft(5), [["state.bin", A], ["index.json", B]]);
+        const changed = bytes(700, 3);
+        const next: Files = [["state.bin", A], ["index.json", changed], ["log.bin", B]];
+        const meta = manifest(8, 2, next);
+        const { writer, progress } = await store.receive(meta);
+        expect([progress.get("state.bin"), progress.get("index.json") ?? 0, progress.get("log.bin") ?? 0]).toEqual([A.length, 0, 0]);
+        await writer.write("index.json", changed);
+        await writer.write("log.bin", B);
+        expect(await writer.commit()).toEqual(meta);
+        for (const [file, b] of next) expect(hex((await read(store, meta.id, file)).bytes)).toBe(hex(b));
+        await store.verify(meta.id);
+        await store.verify(held.id);
+      }));
+
+    it("answers a receive of a snapshot it holds with every file done", () =>
+      withStore(async ({ store }) => {
+        const held = await take(store, draft(5), files);
+        const { writer, progress } = await store.receive({ ...held, createdAt: 1 });
+        expect(Object.fromEntries(progress)).toEqual(Object.fromEntries(files.map(([f, b]) => [f, b.length])));
+        await rejection(writer.write("state.bin", A.subarray(0, 1)), "Corrupt");
+        expect(await writer.commit()).toEqual(held);
+        expect(await store.list()).toEqual([held]);
+      }));
+
+    it("prunes beyond `keep`, never the newest, and receptions no newer than the newest snapshot", () =>
+      withStore(async ({ store }) => {
+        const s1 = await take(store, draft(1), files);
+        const s2 = await take(store, draft(2), files);
+        const s3 = await take(store, draft(3), files);
+        const s4 = await take(store, draft(4), files);
+        const stale = manifest(4, 1, [["x", A]]);
+        const ahead = manifest(9, 1, [["x", A]]);
+        for (const m of [stale, ahead]) {
+          const r = await store.receive(m);
+          await r.writer.write("x", A.subarray(0, 100));
+          await r.writer.flush();
+        }
+        expect((await store.prune(2)).sort()).toEqual([s1.id, s2.id, stale.id].sort());
+        expect((await store.list()).map((m) => m.id)).toEqual([s4.id, s3.id]);
+        expect((await store.receive(stale)).progress.get("x") ?? 0).toBe(0);
+        expect((await store.receive(ahead)).progress.get("x")).toBe(100);
+        await rejection(store.prune(-1), "InvalidConfig");
+        expect((await store.prune(0)).sort()).toEqual([s3.id, stale.id].sort());
+        expect((await store.list()).map((m) => m.id)).toEqual([s4.id]);
+        expect((await store.receive(ahead)).progress.get("x")).toBe(100);
+      }));
+
+    it("never prunes a pinned snapshot, counting pins", () =>
+      withStore(async ({ store }) => {
+        const old = await take(store, draft(1), files);
+        await take(store, draft(2), files);
+        const unpinA = store.pin(old.id);
+        const unpinB = store.pin(old.id);
+        expect(await store.prune(1)).toEqual([]);
+        unpinA();
+        unpinA();
+        expect(await store.prune(1)).toEqual([]);
+        await store.verify(old.id);
+        unpinB();
+        expect(await store.prune(1)).toEqual([old.id]);
+        await rejection(store.get(old.id), "NotFound");
+      }));
+
+    it("keeps a snapshot while a reader iterates over it", () =>
+      withStore(async ({ store }) => {
+        const old = await take(store, draft(1), files);
+        await take(store, draft(2), files);
+        const it = store.open(old.id, "state.bin", { chunkSize: 1000 })[Symbol.asyncIterator]();
+        const first = await it.next();
+        expect(first.value?.length).toBe(1000);
+        expect(await store.prune(1)).toEqual([]);
+        const rest: number[] = [];
+        for (let r = await it.next(); r.done !== true; r = await it.next()) rest.push(r.value.length);
+        expect(rest).toEqual([1000, 500]);
+        const early = store.open(old.id, "index.json", { chunkSize: 100 })[Symbol.asyncIterator]();
+        await early.next();
+        await early.return?.();
+        expect(await store.prune(1)).toEqual([old.id]);
+      }));
+
+    if (factory.corrupt !== undefined) {
+      const corrupt = factory.corrupt;
+      it("verify() finds damaged bytes and names the file", () =>
+        withStore(async ({ store }) => {
+          const meta = await take(store, draft(1), files);
+          const other = await take(store, draft(2), [["state.bin", B]]);
+          await store.verify(meta.id);
+          await corrupt(store, meta.id, "index.json");
+          expect((await rejection(store.verify(meta.id), "Corrupt")).message).toContain("index.json");
+          await store.verify(other.id);
+        }));
+    }
+
+    if (!factory.durable) return;
+
+    it("keeps committed snapshots, byte for byte, across a reopen, and nothing uncommitted", () =>
+      withStore(async (session) => {
+        const a = await take(session.store, draft(1), files);
+        const b = await take(session.store, draft(2, 2), [["state.bin", B]]);
+        const pending = await session.store.create(draft(3));
+        await writeNew(pending, files, 700);
+        await pending.flush();
+        const store = await session.reopen();
+        expect(await store.list()).toEqual([b, a]);
+        expect(await store.get(a.id)).toEqual(a);
+        for (const [file, bytes] of files) expect(hex((await read(store, a.id, file)).bytes)).toBe(hex(bytes));
+        await store.verify(a.id);
+        await store.verify(b.id);
+        expect((await store.prune(1)).sort()).toEqual([a.id]);
+      }));
+
+    if (factory.corruptManifest !== undefined) {
+      const corruptManifest = factory.corruptManifest;
+      it("validates manifests read back: a damaged one is left out, the rest are served", () =>
+        withStore(async (session) => {
+          const good = await take(session.store, draft(1), files);
+          const bad = await take(session.store, draft(2), files);
+          await corruptManifest(session.store, bad.id);
+          const store = await session.reopen();
+          expect(await store.list()).toEqual([good]);
+          await rejection(store.get(bad.id), "NotFound");
+          await store.verify(good.id);
+          const next = await take(store, draft(3), files);
+          expect(await store.latest()).toEqual(next);
+        }));
+    }
+  });
+}
