@@ -1,9 +1,9 @@
 // In-process 3-node cluster throughput: @raft/log-memory, the in-memory
 // transport and a trivial state machine. Prints committed ops/s and p50/p99
 // proposal latency at 1, 64 and 1,024 proposals in flight.
-import type { Command, StateMachine } from "@raft/core/contracts";
+import type { Command, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "@raft/core/contracts";
 import { RaftNode } from "@raft/core/runtime";
-import { InMemoryNetwork } from "@raft/core/testing";
+import { InMemoryNetwork, MemorySnapshotStore } from "@raft/core/testing";
 import { MemoryLogStore } from "@raft/log-memory";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -15,13 +15,22 @@ class Counter implements StateMachine<number> {
     for (let i = 0; i < commands.length; i++) out[i] = ++this.count;
     return out;
   }
+
+  snapshot(): StateMachineSnapshot {
+    const bytes = new TextEncoder().encode(String(this.count));
+    return { files: [{ name: "count", chunks: async function* () { yield bytes; } }] };
+  }
+
+  async restore(_meta: unknown, files: SnapshotFileStream): Promise<void> {
+    for await (const file of files) for await (const chunk of file.chunks) this.count = Number(new TextDecoder().decode(chunk));
+  }
 }
 
 async function startCluster(): Promise<RaftNode<number>[]> {
   const network = new InMemoryNetwork();
   const voters = [1, 2, 3];
   const nodes = voters.map(
-    (id) => new RaftNode<number>({ id, voters, tickMs: 50, seed: id, log: new MemoryLogStore(), stateMachine: new Counter(), transport: network.transport(id) }),
+    (id) => new RaftNode<number>({ id, voters, tickMs: 50, seed: id, log: new MemoryLogStore(), snapshots: new MemorySnapshotStore(), stateMachine: new Counter(), transport: network.transport(id) }),
   );
   for (const n of nodes) await n.start();
   (nodes[0] as RaftNode<number>).campaign();

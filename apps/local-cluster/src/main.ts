@@ -5,7 +5,7 @@
 // Usage: node dist/main.js [--seconds N]
 import { isRaftError, type NodeId } from "@raft/core";
 import { RaftNode } from "@raft/core/runtime";
-import { InMemoryNetwork } from "@raft/core/testing";
+import { InMemoryNetwork, MemorySnapshotStore } from "@raft/core/testing";
 import { MemoryLogStore } from "@raft/log-memory";
 import { KeyValueMachine } from "./key-value-machine.js";
 
@@ -26,9 +26,21 @@ const stamp = () => `${((performance.now() - started) / 1000).toFixed(2).padStar
 
 function startNode(id: NodeId): RaftNode<string> {
   const machine = new KeyValueMachine();
-  const node = new RaftNode<string>({ id, voters, tickMs: 50, electionTicks: 10, log: new MemoryLogStore(), stateMachine: machine, transport: network.transport(id) });
+  const node = new RaftNode<string>({
+    id,
+    voters,
+    tickMs: 50,
+    electionTicks: 10,
+    snapshotEntries: 40,
+    keepTrailing: 10,
+    log: new MemoryLogStore(),
+    snapshots: new MemorySnapshotStore(),
+    stateMachine: machine,
+    transport: network.transport(id),
+  });
   node.on("role", ({ role, term }) => console.log(`${stamp()} node ${id}: ${role} in term ${term}`));
   node.on("leader", ({ leader, term }) => leader !== 0 && console.log(`${stamp()} node ${id}: follows leader ${leader} (term ${term})`));
+  node.on("snapshot", ({ kind, index, size }) => console.log(`${stamp()} node ${id}: ${kind} snapshot at ${index} (${size} bytes); log compacted`));
   node.on("commit", ({ index }) => index % 25 === 0 && console.log(`${stamp()} node ${id}: committed up to ${index}`));
   machines.set(id, machine);
   nodes.set(id, node);

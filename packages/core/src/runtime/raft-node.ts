@@ -61,6 +61,8 @@ export class RaftNode<Result = unknown> {
   private engine: RaftEngine | undefined;
   private state: NodeState = "new";
   private loopRunning = false;
+  /** Something happened while the loop ran: it must look again before exiting. */
+  private kicked = false;
   private loopDone: Promise<void> = Promise.resolve();
   private cancelTick: () => void = () => {};
   private nextReadId = 1;
@@ -295,9 +297,13 @@ export class RaftNode<Result = unknown> {
     }, this.cfg.tickMs);
   }
 
-  /** Runs the loop unless it is already running; it re-checks for work before it exits. */
+  /** Runs the loop, or asks the running loop to look again before it exits (no lost wake-ups). */
   private kick(): void {
-    if (this.loopRunning || this.state !== "running") return;
+    if (this.state !== "running") return;
+    if (this.loopRunning) {
+      this.kicked = true;
+      return;
+    }
     this.loopRunning = true;
     this.loopDone = this.loop();
   }
@@ -307,14 +313,17 @@ export class RaftNode<Result = unknown> {
     await Promise.resolve();
     try {
       const engine = this.engine as RaftEngine;
-      while (this.state === "running" && engine.hasReady()) {
-        const ready = engine.ready();
-        await this.carryOut(ready);
-        if (this.state !== "running") return;
-        engine.advance(ready);
-        await this.snapshots.takeIfRequested(this.applied);
-      }
-      if (this.state === "running") await this.snapshots.takeIfRequested(this.applied);
+      do {
+        this.kicked = false;
+        while (this.state === "running" && engine.hasReady()) {
+          const ready = engine.ready();
+          await this.carryOut(ready);
+          if (this.state !== "running") return;
+          engine.advance(ready);
+          await this.snapshots.takeIfRequested(this.applied);
+        }
+        if (this.state === "running") await this.snapshots.takeIfRequested(this.applied);
+      } while (this.kicked && this.state === "running");
     } catch (error) {
       this.fail(error);
     } finally {
@@ -355,7 +364,7 @@ export class RaftNode<Result = unknown> {
     this.reads.appliedTo(this.applied);
     let bytes = 0;
     for (const e of ready.committed) bytes += e.data.length;
-    this.snapshots.applied(this.applied, bytes);
+    this.snapshots.applied(bytes);
     this.events.emit("apply", { index: this.applied });
   }
 

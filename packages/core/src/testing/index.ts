@@ -16,3 +16,5 @@ export { runLogStoreContract, type LogStoreFactory } from "./log-store-contract.
 export { runStateMachineContract, type StateMachineHarness } from "./state-machine-contract.js";
 export { MemorySnapshotStore } from "./memory-snapshot-store.js";
 export { runSnapshotStoreContract, type SnapshotStoreFactory } from "./snapshot-store-contract.js";
+export { runTransportContract, type TransportFactory } from "./transport-contract.js";
+export { noStreamFaults, type StreamFaults } from "./in-memory-network.js";

@@ -68,12 +68,15 @@ export class SnapshotManager<Result> {
     return this.server.serve(from, request, signal);
   }
 
-  /** Entries were applied up to `applied`; called by the loop between applies. */
-  applied(applied: Index, bytes: number): void {
+  /** Entries holding `bytes` were applied; the policy counts them. */
+  applied(bytes: number): void {
     this.bytesSince += bytes;
+  }
+
+  /** The policy: enough entries or bytes applied since the last snapshot. */
+  private due(applied: Index): boolean {
     const s = this.d.settings;
-    const due = (s.snapshotEntries > 0 && applied - this.lastIndex >= s.snapshotEntries) || (s.snapshotLogBytes > 0 && this.bytesSince >= s.snapshotLogBytes);
-    if (due && this.job === undefined) this.takeRequested = true;
+    return (s.snapshotEntries > 0 && applied - this.lastIndex >= s.snapshotEntries) || (s.snapshotLogBytes > 0 && this.bytesSince >= s.snapshotLogBytes);
   }
 
   /** Asks for a snapshot at the next point between applies; resolves with it once committed. */
@@ -84,9 +87,9 @@ export class SnapshotManager<Result> {
     return new Promise((resolve, reject) => this.takeWaiters.push({ resolve, reject }));
   }
 
-  /** Called by the loop between applies: starts a requested take from the state machine's frozen view. */
+  /** Called by the loop between applies: starts a requested or due take from the state machine's frozen view. */
   async takeIfRequested(applied: Index): Promise<void> {
-    if (!this.takeRequested || this.job !== undefined) return;
+    if (this.job !== undefined || !(this.takeRequested || this.due(applied))) return;
     this.takeRequested = false;
     const engine = this.d.engine();
     const term = engine.termAt(applied);
@@ -180,9 +183,16 @@ export class SnapshotManager<Result> {
         if (!abort.signal.aborted) onError?.(error);
       },
     );
-    const job: Job = { kind, index, abort, done: done.finally(() => {
-      if (this.job === job) this.job = undefined;
-    }) };
+    const job: Job = {
+      kind,
+      index,
+      abort,
+      done: done.finally(() => {
+        if (this.job !== job) return;
+        this.job = undefined;
+        this.d.kick(); // the policy may be due again
+      }),
+    };
     this.job = job;
   }
 
