@@ -1,6 +1,7 @@
 import type { Clock, Logger, SnapshotStore, SnapshotWriter, Transport } from "../../contracts/index.js";
 import { isRaftError, RaftError, type SnapshotMeta, type SnapshotToInstall } from "../../engine/index.js";
 import type { SnapshotStats } from "./snapshot-stats.js";
+import { readAhead } from "./read-ahead.js";
 import { withProgressTimeout } from "./stream-timeout.js";
 
 export interface FetchOptions {
@@ -19,7 +20,9 @@ export interface FetchOptions {
 /** Network-ish failures worth resuming after; anything else ends the install. */
 const retryable = new Set(["Unavailable", "Timeout", "Busy"]);
 /** Flush (make durable, record the resume offset) after this many bytes. */
-const flushEveryBytes = 8 << 20;
+const flushEveryBytes = 128 << 20;
+/** Chunks pulled ahead of the disk writes. */
+const readAheadChunks = 2;
 
 /**
  * Receives a snapshot into the local store: inline bytes, or pulled from the
@@ -71,7 +74,7 @@ async function pullFiles(target: SnapshotToInstall, writer: SnapshotWriter, prog
       signal.addEventListener("abort", onAbort, { once: true });
       try {
         const request = { id: meta.id, file: f.name, offset, chunkSize: o.chunkSize };
-        const chunks = withProgressTimeout(o.transport.fetchSnapshot(from, request, stream.signal), o.progressTimeoutMs, o.clock, () => stream.abort());
+        const chunks = withProgressTimeout(readAhead(o.transport.fetchSnapshot(from, request, stream.signal), readAheadChunks), o.progressTimeoutMs, o.clock, () => stream.abort());
         for await (const chunk of chunks) {
           if (signal.aborted) break;
           if (offset + chunk.length > f.size) throw new RaftError("Corrupt", `peer ${from} sent more than the ${f.size} bytes of ${f.name}`);

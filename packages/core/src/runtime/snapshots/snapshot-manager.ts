@@ -125,6 +125,7 @@ export class SnapshotManager<Result> {
       const s = this.d.settings;
       const meta = await fetchSnapshot(target, { ...this.d, stats: this.stats, chunkSize: s.chunkBytes, progressTimeoutMs: s.progressTimeoutMs, maxAttempts: s.maxAttempts }, signal);
       if (signal.aborted) return;
+      this.d.logger.debug("snapshot fetched and verified; restoring", { id: meta.id, size: meta.size });
       // The engine withholds applies while it waits for this install, so restoring cannot race them.
       await this.d.stateMachine.restore(meta, readSnapshot(this.d.store, meta, s.chunkBytes));
       this.lastIndex = Math.max(this.lastIndex, meta.index);
