@@ -1,5 +1,6 @@
 import type { Clock, SnapshotRequest, Transport, TransportHandlers } from "../contracts/index.js";
 import { Prng, RaftError, type Message, type NodeId } from "../engine/index.js";
+import { abortableDelay } from "../runtime/snapshots/abortable-delay.js";
 
 /** Network faults, applied to each message independently. */
 export interface NetworkFaults {
@@ -79,7 +80,7 @@ export class InMemoryNetwork {
       for await (let chunk of handlers.onSnapshotRequest(to, request, serving.signal)) {
         if (this.clock !== undefined) {
           const [min, max] = this.faults.delay;
-          await new Promise<void>((resolve) => this.clock?.setTimeout(resolve, max > min ? this.prng.int(min, max + 1) : min));
+          await abortableDelay(this.clock, max > min ? this.prng.int(min, max + 1) : min, signal);
         }
         if (signal.aborted) return;
         if (!this.handlers.has(peer) || !this.handlers.has(to) || this.isCut(peer, to) || this.isCut(to, peer)) throw linkDown();

@@ -94,6 +94,55 @@ describe("snapshots", () => {
     expectEqualMachines(cluster);
   });
 
+  it("a follower restarted mid-transfer resumes from its durable offset", async () => {
+    const chunk = 256;
+    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: chunk, snapshotMaxBytesPerSecond: 4_000 });
+    await cluster.startAll();
+    const leader = await cluster.waitForLeader();
+    const lagging = follower(cluster, leader);
+    await cluster.crash(lagging);
+    await writeMany(cluster, leader, 300);
+    const meta = await cluster.settle(leader.takeSnapshot());
+    await cluster.start(lagging);
+    await cluster.until(() => leader.status().snapshots.bytesSent >= meta.size * 0.6, 60_000);
+    await cluster.crash(lagging); // keeps only what was flushed (at least once a second)
+    const before = leader.status().snapshots.bytesSent;
+    const back = await cluster.start(lagging);
+    await cluster.until(() => back.status().snapshots.installed === 1, 60_000);
+    expect(back.status().snapshots.resumes).toBeGreaterThanOrEqual(1);
+    expect(leader.status().snapshots.bytesSent - before).toBeLessThan(meta.size * 0.6); // not from the start
+    await cluster.run(100);
+    expectEqualMachines(cluster);
+  });
+
+  it("a new leader holding the same snapshot continues the transfer where the old one stopped", async () => {
+    const chunk = 256;
+    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: chunk });
+    await cluster.startAll();
+    const leader = await cluster.waitForLeader();
+    const [other, lagging] = cluster.ids.filter((id) => id !== leader.id) as [NodeId, NodeId];
+    await cluster.crash(lagging);
+    await writeMany(cluster, leader, 300);
+    await cluster.run(100);
+    const a = await cluster.settle(leader.takeSnapshot());
+    const b = await cluster.settle(cluster.node(other).takeSnapshot());
+    expect(b.id).toBe(a.id); // same state, same id: either node can serve it
+    cluster.network.faults = { drop: 0, duplicate: 0, delay: [1, 1] };
+    await cluster.start(lagging);
+    await cluster.until(() => leader.status().snapshots.bytesSent >= a.size / 2);
+    cluster.network.cut(leader.id, lagging);
+    cluster.network.cut(lagging, leader.id);
+    leader.transferLeadership(other);
+    await cluster.until(() => cluster.node(other).status().role === "leader");
+    await cluster.until(() => cluster.node(lagging).status().snapshots.installed === 1, 30_000);
+    const fromNew = cluster.node(other).status().snapshots.bytesSent;
+    expect(fromNew).toBeGreaterThan(0);
+    expect(fromNew).toBeLessThanOrEqual(a.size / 2 + 2 * chunk);
+    cluster.network.heal();
+    await cluster.run(100);
+    expectEqualMachines(cluster);
+  });
+
   it("4a. a corrupted chunk is caught by the checksum; the snapshot is fetched again", async () => {
     cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 256 });
     await cluster.startAll();

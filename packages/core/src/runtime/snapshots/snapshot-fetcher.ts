@@ -1,6 +1,7 @@
 import type { Clock, Logger, SnapshotStore, SnapshotWriter, Transport } from "../../contracts/index.js";
 import { isRaftError, RaftError, type SnapshotMeta, type SnapshotToInstall } from "../../engine/index.js";
 import type { SnapshotStats } from "./snapshot-stats.js";
+import { abortableDelay } from "./abortable-delay.js";
 import { readAhead } from "./read-ahead.js";
 import { withProgressTimeout } from "./stream-timeout.js";
 
@@ -19,8 +20,9 @@ export interface FetchOptions {
 
 /** Network-ish failures worth resuming after; anything else ends the install. */
 const retryable = new Set(["Unavailable", "Timeout", "Busy"]);
-/** Flush (make durable, record the resume offset) after this many bytes. */
-const flushEveryBytes = 128 << 20;
+/** Flush (make durable, record the resume offset) after this many bytes or milliseconds, whichever comes first. */
+const flushEveryBytes = 32 << 20;
+const flushEveryMs = 1000;
 /** Chunks pulled ahead of the disk writes. */
 const readAheadChunks = 2;
 
@@ -64,6 +66,7 @@ async function writeInline(target: SnapshotToInstall, writer: SnapshotWriter, pr
 async function pullFiles(target: SnapshotToInstall, writer: SnapshotWriter, progress: ReadonlyMap<string, number>, o: FetchOptions, signal: AbortSignal): Promise<void> {
   const { meta, from } = target;
   let unflushed = 0;
+  let flushedAt = o.clock.now();
   for (const f of meta.files) {
     let offset = progress.get(f.name) ?? 0;
     if (offset > 0 && offset < f.size) o.stats.resumes++;
@@ -74,7 +77,8 @@ async function pullFiles(target: SnapshotToInstall, writer: SnapshotWriter, prog
       signal.addEventListener("abort", onAbort, { once: true });
       try {
         const request = { id: meta.id, file: f.name, offset, chunkSize: o.chunkSize };
-        const chunks = withProgressTimeout(readAhead(o.transport.fetchSnapshot(from, request, stream.signal), readAheadChunks), o.progressTimeoutMs, o.clock, () => stream.abort());
+        const source = readAhead(o.transport.fetchSnapshot(from, request, stream.signal), readAheadChunks);
+        const chunks = withProgressTimeout(source, o.progressTimeoutMs, o.clock, () => stream.abort(), signal);
         for await (const chunk of chunks) {
           if (signal.aborted) break;
           if (offset + chunk.length > f.size) throw new RaftError("Corrupt", `peer ${from} sent more than the ${f.size} bytes of ${f.name}`);
@@ -83,9 +87,10 @@ async function pullFiles(target: SnapshotToInstall, writer: SnapshotWriter, prog
           unflushed += chunk.length;
           o.stats.bytesReceived += chunk.length;
           failures = 0;
-          if (unflushed >= flushEveryBytes) {
+          if (unflushed >= flushEveryBytes || o.clock.now() - flushedAt >= flushEveryMs) {
             await writer.flush();
             unflushed = 0;
+            flushedAt = o.clock.now();
           }
         }
         if (signal.aborted) throw new RaftError("Aborted", `install of ${meta.id} was superseded or stopped`);
@@ -97,21 +102,11 @@ async function pullFiles(target: SnapshotToInstall, writer: SnapshotWriter, prog
         if (signal.aborted || !retryable.has(code) || ++failures > o.maxAttempts) throw e;
         o.stats.resumes++;
         o.logger.info("snapshot stream broke; resuming", { id: meta.id, file: f.name, offset, error: (e as Error).message });
-        await sleep(o.clock, Math.min(2000, 50 * 2 ** failures), signal);
+        await abortableDelay(o.clock, Math.min(2000, 50 * 2 ** failures), signal).catch(() => {});
       } finally {
         signal.removeEventListener("abort", onAbort);
       }
     }
   }
   await writer.flush();
-}
-
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const cancel = clock.setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      cancel();
-      resolve();
-    }, { once: true });
-  });
 }

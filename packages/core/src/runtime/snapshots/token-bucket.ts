@@ -1,4 +1,5 @@
 import type { Clock } from "../../contracts/index.js";
+import { abortableDelay } from "./abortable-delay.js";
 
 /**
  * Limits bytes per second. Up to one second's worth may be spent at once
@@ -23,13 +24,7 @@ export class TokenBucket {
     this.tokens -= bytes;
     if (this.tokens >= 0) return;
     const waitMs = Math.ceil((-this.tokens / this.bytesPerSecond) * 1000);
-    await new Promise<void>((resolve, reject) => {
-      const cancel = this.clock.setTimeout(resolve, waitMs);
-      signal?.addEventListener("abort", () => {
-        cancel();
-        reject(signal.reason);
-      }, { once: true });
-    });
+    await abortableDelay(this.clock, waitMs, signal);
   }
 
   private refill(): void {
