@@ -13,6 +13,7 @@ import { BlobMachine } from "./blob-machine.js";
 
 const MiB = 1 << 20;
 const sizes = (process.env.BENCH_SNAPSHOT_MIB ?? "256,1024").split(",").map((s) => Number(s) * MiB);
+const chunkBytes = Number(process.env.BENCH_CHUNK_KIB ?? 1024) * 1024;
 
 async function measure(size: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "raft-bench-snap-"));
@@ -31,6 +32,7 @@ async function measure(size: number): Promise<string> {
       snapshotEntries: 0,
       keepTrailing: 0,
       snapshotInlineBytes: 0,
+      snapshotChunkBytes: chunkBytes,
       verifySnapshotOnStart: false,
       log: new MemoryLogStore(),
       snapshots: await DiskSnapshotStore.open({ dir: join(dir, `node-${id}`) }),
@@ -70,5 +72,5 @@ async function measure(size: number): Promise<string> {
   }
 }
 
-console.log("snapshot transfer to a lagging follower (in-memory transport, disk snapshot stores, 1 MiB chunks)");
+console.log(`snapshot transfer to a lagging follower (in-memory transport, disk snapshot stores, ${chunkBytes / 1024} KiB chunks)`);
 for (const size of sizes) console.log(await measure(size));

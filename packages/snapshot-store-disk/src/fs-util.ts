@@ -58,9 +58,14 @@ export async function hashFile(path: string, limit = Number.MAX_SAFE_INTEGER): P
   }
 }
 
+/** The temp file `writeJsonAtomic` writes `name` through; a crash or a failed write leaves it behind. */
+export function tempFile(name: string): string {
+  return `${name}.tmp`;
+}
+
 /** Replaces `dir/name` with `value` as JSON, atomically and durably: temp file, fsync, rename, fsync the directory. */
 export async function writeJsonAtomic(dir: string, name: string, value: unknown, fsync: boolean): Promise<void> {
-  const tmp = join(dir, `${name}.tmp`);
+  const tmp = join(dir, tempFile(name));
   const path = join(dir, name);
   await io("write", tmp, async () => {
     const fh = await open(tmp, "w");

@@ -2,7 +2,7 @@ import { open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { SnapshotMeta } from "@raft/core/contracts";
 import { io } from "./errors.js";
-import { fsyncDir, hashFile, removeTree, writeFully, writeJsonAtomic } from "./fs-util.js";
+import { fsyncDir, hashFile, removeTree, tempFile, writeFully, writeJsonAtomic } from "./fs-util.js";
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, MANIFEST, PROGRESS } from "./layout.js";
 import { corruptReception, writeProgress, type Received } from "./reception-state.js";
@@ -75,6 +75,8 @@ export class ReceptionWriter implements StoppableWriter {
       }
       // A failure from here on keeps the partial data: the next receive() resumes with every file complete.
       const dir = this.host.layout.reception(this.meta.id);
+      // A flush cut short before its rename leaves progress.json's temp file; it must not be published with the snapshot.
+      await rm(join(dir, tempFile(PROGRESS)), { force: true }).catch(() => {});
       await writeJsonAtomic(dir, MANIFEST, this.meta, this.host.fsync);
       await fsyncDir(join(dir, FILES), this.host.fsync);
       const result = await this.host.publish(dir, this.meta);
