@@ -1,16 +1,15 @@
-import { createHash } from "node:crypto";
 import type { Command, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "@raft/core/contracts";
 
 const CHUNK = 1 << 20;
 
 /**
  * A state machine whose state is `size` bytes of deterministic data, never
- * held in memory: snapshots generate it chunk by chunk, restores hash it as
- * it streams by. Memory use is one chunk, whatever the size.
+ * held in memory: snapshots generate it chunk by chunk; restores check the
+ * pattern's words as they stream by (the store already verified the SHA-256).
+ * Memory use is one chunk, whatever the size.
  */
 export class BlobMachine implements StateMachine<number> {
-  /** SHA-256 of the last restored state, and its size. */
-  restoredDigest = "";
+  /** Size of the last restored state. */
   restoredBytes = 0;
   private applied = 0;
 
@@ -41,15 +40,15 @@ export class BlobMachine implements StateMachine<number> {
   }
 
   async restore(_meta: unknown, files: SnapshotFileStream): Promise<void> {
-    const hash = createHash("sha256");
     let bytes = 0;
     for await (const file of files) {
       for await (const chunk of file.chunks) {
-        hash.update(chunk);
+        // Spot-check the generated pattern once per chunk: cheap, and catches misplaced data.
+        const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        if (chunk.length >= 4 && view.getUint32(0, true) !== ((bytes ^ 0x9e3779b9) >>> 0)) throw new Error(`unexpected bytes at ${bytes}`);
         bytes += chunk.length;
       }
     }
-    this.restoredDigest = hash.digest("hex");
     this.restoredBytes = bytes;
   }
 }
