@@ -23,7 +23,8 @@ import { checkOptions, type DiskSnapshotStoreOptions } from "./options.js";
 import { loadReception } from "./reception-state.js";
 import { ReceptionWriter } from "./reception-writer.js";
 import { recover } from "./recovery.js";
-import { alreadyHeld, checkDraft, checkKeep, mismatch, newestFirst, openOptions } from "./rules.js";
+import { snapshotStoreRules } from "@raft/core/contracts";
+const { alreadyHeld, checkDraft, checkKeep, mismatch, newestFirst, openOptions, PinCounts } = snapshotStoreRules;
 import { Serial } from "./serial.js";
 
 /**
@@ -41,7 +42,7 @@ export class DiskSnapshotStore implements SnapshotStore {
   private readonly partials = new Map<string, number>();
   private readonly receptions = new Map<string, ReceptionWriter>();
   private readonly writers = new Set<StoppableWriter>();
-  private readonly pins = new Map<string, number>();
+  private readonly pins = new PinCounts();
   /** Orders changes to `snapshots/` (publish, prune). */
   private readonly lock = new Serial();
   /** Orders receive() and prune(), which start, stop and remove receptions. */
@@ -162,15 +163,7 @@ export class DiskSnapshotStore implements SnapshotStore {
   }
 
   pin(id: string): () => void {
-    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
-    let pinned = true;
-    return () => {
-      if (!pinned) return;
-      pinned = false;
-      const n = (this.pins.get(id) ?? 1) - 1;
-      if (n === 0) this.pins.delete(id);
-      else this.pins.set(id, n);
-    };
+    return this.pins.pin(id);
   }
 
   async prune(keep: number): Promise<string[]> {

@@ -6,7 +6,9 @@ import { io } from "./errors.js";
 import { fsyncDir, removeTree, writeFully, writeJsonAtomic } from "./fs-util.js";
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, MANIFEST } from "./layout.js";
-import { buildMeta, checkNewFile, checkWriter, type WriterState } from "./rules.js";
+import { snapshotStoreRules } from "@raft/core/contracts";
+const { buildMeta, checkNewFile, checkWriter } = snapshotStoreRules;
+type WriterState = snapshotStoreRules.WriterState;
 import { Serial } from "./serial.js";
 
 interface OpenFile {

@@ -6,7 +6,9 @@ import { fsyncDir, hashFile, removeTree, tempFile, writeFully, writeJsonAtomic }
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, MANIFEST, PROGRESS } from "./layout.js";
 import { corruptReception, writeProgress, type Received } from "./reception-state.js";
-import { checkAppend, checkWriter, fileOf, mismatch, type WriterState } from "./rules.js";
+import { snapshotStoreRules } from "@raft/core/contracts";
+const { checkAppend, checkWriter, fileOf, mismatch } = snapshotStoreRules;
+type WriterState = snapshotStoreRules.WriterState;
 import { Serial } from "./serial.js";
 
 /**

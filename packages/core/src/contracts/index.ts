@@ -19,6 +19,7 @@ export {
 } from "./schemas.js";
 export { isSnapshotFileName, isSnapshotId, manifestDigest, snapshotId } from "./snapshot-manifest.js";
 export type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotStore, SnapshotWriter } from "./snapshot-store.js";
+export * as snapshotStoreRules from "./snapshot-store-rules.js";
 export type { Command, SnapshotFileSource, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "./state-machine.js";
 export type { AddressBook, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
 export { RaftError, isRaftError, type RaftErrorCode } from "../engine/errors.js";

@@ -1,8 +1,9 @@
 import { createHash, type Hash } from "node:crypto";
 import type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotStore, SnapshotWriter } from "../contracts/index.js";
-import { membershipSchema, parseSnapshotMeta, termSchema } from "../contracts/schemas.js";
-import { isSnapshotFileName, isSnapshotId, manifestDigest, snapshotId } from "../contracts/snapshot-manifest.js";
+import { parseSnapshotMeta } from "../contracts/schemas.js";
+import { isSnapshotId } from "../contracts/snapshot-manifest.js";
 import { RaftError, type SnapshotFile, type SnapshotMeta } from "../engine/index.js";
+import { alreadyHeld, buildMeta, checkAppend, checkDraft, checkKeep, checkNewFile, checkWriter, fileOf, mismatch, newestFirst, openOptions, PinCounts, type WriterState } from "../contracts/snapshot-store-rules.js";
 
 export interface MemorySnapshotStoreOptions {
   /** Clock for `createdAt`. Default `Date.now`; the simulator passes its own for replayable runs. */
@@ -28,9 +29,6 @@ interface Reception {
   owner: object | undefined;
 }
 
-const MiB = 1 << 20;
-/** The manifest schema's limit: a snapshot with more files could not be read back. */
-const maxFiles = 10_000;
 
 /**
  * A `SnapshotStore` in memory, for tests and the simulator. It models a disk:
@@ -42,7 +40,7 @@ export class MemorySnapshotStore implements SnapshotStore {
   private readonly now: () => number;
   private readonly committed = new Map<string, Stored>();
   private readonly receptions = new Map<string, Reception>();
-  private readonly pins = new Map<string, number>();
+  private readonly pins = new PinCounts();
   /** Writers still allowed to act; `crash()` and `close()` empty it, so the rest reject with `Aborted`. */
   private readonly live = new Set<object>();
   private closed = false;
@@ -60,7 +58,7 @@ export class MemorySnapshotStore implements SnapshotStore {
     const data = new Map<string, Uint8Array>();
     let current: { name: string; chunks: Uint8Array[]; size: number; hash: Hash } | undefined;
     let state: WriterState = "open";
-    const check = () => checkWriter(state, this.live.has(token));
+    const check = () => checkWriter(state, !this.live.has(token));
     const closeFile = () => {
       if (current === undefined) return;
       files.push({ name: current.name, size: current.size, sha256: current.hash.digest("hex") });
@@ -159,15 +157,7 @@ export class MemorySnapshotStore implements SnapshotStore {
   }
 
   pin(id: string): () => void {
-    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
-    let pinned = true;
-    return () => {
-      if (!pinned) return;
-      pinned = false;
-      const n = (this.pins.get(id) ?? 1) - 1;
-      if (n === 0) this.pins.delete(id);
-      else this.pins.set(id, n);
-    };
+    return this.pins.pin(id);
   }
 
   async prune(keep: number): Promise<string[]> {
@@ -217,7 +207,7 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   private receptionWriter(meta: SnapshotMeta, r: Reception, token: object): SnapshotWriter {
     let state: WriterState = "open";
-    const check = () => checkWriter(state, this.live.has(token) && r.owner === token && this.receptions.get(meta.id) === r);
+    const check = () => checkWriter(state, !(this.live.has(token) && r.owner === token && this.receptions.get(meta.id) === r));
     const discard = () => {
       this.receptions.delete(meta.id);
       this.live.delete(token);
@@ -289,81 +279,6 @@ export class MemorySnapshotStore implements SnapshotStore {
   private checkOpen(): void {
     if (this.closed) throw new RaftError("StorageFailure", "the memory snapshot store is closed");
   }
-}
-
-type WriterState = "open" | "committed" | "aborted";
-
-function checkWriter(state: WriterState, live: boolean): void {
-  if (state === "committed") throw new RaftError("InvalidConfig", "the snapshot writer has already committed");
-  if (state === "aborted" || !live) throw new RaftError("Aborted", "the snapshot writer was aborted (abort, crash, close, or a newer receive)");
-}
-
-/** Validates a draft and copies it, so a caller changing its object later cannot change the snapshot. */
-function checkDraft(draft: SnapshotDraft): SnapshotDraft {
-  const membership = membershipSchema.safeParse(draft.membership);
-  if (!termSchema.safeParse(draft.index).success || !termSchema.safeParse(draft.term).success || !membership.success) {
-    throw new RaftError("InvalidConfig", "a snapshot draft needs a non-negative integer index and term and a valid membership");
-  }
-  return { index: draft.index, term: draft.term, membership: membership.data };
-}
-
-function checkNewFile(name: string, closed: boolean, count: number): void {
-  if (!isSnapshotFileName(name)) throw new RaftError("InvalidConfig", `not a snapshot file name: ${JSON.stringify(name)}`);
-  if (closed) throw new RaftError("InvalidConfig", `file ${name} was already written and closed`);
-  if (count >= maxFiles) throw new RaftError("InvalidConfig", `a snapshot holds at most ${maxFiles} files`);
-}
-
-function fileOf(meta: SnapshotMeta, name: string): SnapshotFile {
-  const spec = isSnapshotFileName(name) ? meta.files.find((f) => f.name === name) : undefined;
-  if (spec === undefined) throw new RaftError("InvalidConfig", `snapshot ${meta.id} has no file ${JSON.stringify(name)}`);
-  return spec;
-}
-
-function checkAppend(spec: SnapshotFile, length: number, more: number): void {
-  if (length === spec.size) throw new RaftError("Corrupt", `file ${spec.name} is already complete (${spec.size} bytes)`);
-  if (length + more > spec.size) throw new RaftError("Corrupt", `file ${spec.name} would grow to ${length + more} bytes, past its ${spec.size}`);
-}
-
-function alreadyHeld(meta: SnapshotMeta): SnapshotReception {
-  const writer: SnapshotWriter = {
-    write: async (file, chunk) => {
-      const spec = fileOf(meta, file);
-      checkAppend(spec, spec.size, chunk.length);
-    },
-    flush: async () => {},
-    commit: async () => meta,
-    abort: async () => {},
-  };
-  return { writer, progress: new Map(meta.files.map((f) => [f.name, f.size])) };
-}
-
-function buildMeta(draft: SnapshotDraft, files: SnapshotFile[], createdAt: number): SnapshotMeta {
-  const sha = manifestDigest(files);
-  const membership = { voters: [...draft.membership.voters], learners: [...draft.membership.learners] };
-  const size = files.reduce((n, f) => n + f.size, 0);
-  return { id: snapshotId(draft.index, draft.term, sha), index: draft.index, term: draft.term, membership, files, size, sha256: sha, createdAt };
-}
-
-function mismatch(spec: SnapshotFile, size: number, sha: string): string | undefined {
-  if (size !== spec.size) return `has ${size} bytes, expected ${spec.size}`;
-  if (sha !== spec.sha256) return `has SHA-256 ${sha}, expected ${spec.sha256}`;
-  return undefined;
-}
-
-function openOptions(options: OpenOptions): { offset: number; chunkSize: number } {
-  const { offset = 0, chunkSize = MiB } = options;
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RaftError("InvalidConfig", `offset must be a non-negative integer, not ${offset}`);
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RaftError("InvalidConfig", `chunkSize must be a positive integer, not ${chunkSize}`);
-  return { offset, chunkSize };
-}
-
-function checkKeep(keep: number): void {
-  if (!Number.isSafeInteger(keep) || keep < 0) throw new RaftError("InvalidConfig", `keep must be a non-negative integer, not ${keep}`);
-}
-
-/** Highest index first, then highest term, then highest id: a total order every store shares. */
-function newestFirst(a: SnapshotMeta, b: SnapshotMeta): number {
-  return b.index - a.index || b.term - a.term || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
 function truncate(f: Incoming, n: number): void {

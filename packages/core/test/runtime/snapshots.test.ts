@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Index, NodeId } from "../../src/engine/index.js";
-import type { RaftNode } from "../../src/runtime/index.js";
+import type { RaftNode, RaftNodeConfig } from "../../src/runtime/index.js";
 import { bytes, NodeCluster } from "../support/node-cluster.js";
 
 // The snapshot lifecycle end to end, on real RaftNodes over a simulated
@@ -26,6 +26,22 @@ function expectEqualMachines(c: NodeCluster): void {
   expect(new Set(values).size).toBe(1);
 }
 
+
+/**
+ * A 3-node cluster whose leader took a snapshot (and compacted everything)
+ * while one follower was down: that follower will need the snapshot.
+ */
+async function leaderSnapshotWhileFollowerDown(config: Partial<RaftNodeConfig>, writes: number) {
+  cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, ...config });
+  await cluster.startAll();
+  const leader = await cluster.waitForLeader();
+  const lagging = follower(cluster, leader);
+  await cluster.crash(lagging);
+  await writeMany(cluster, leader, writes);
+  const meta = await cluster.settle(leader.takeSnapshot());
+  return { leader, lagging, meta };
+}
+
 describe("snapshots", () => {
   it("1. a follower snapshots in a quiet cluster, compacts its log, becomes leader, and new commands commit", async () => {
     cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0 });
@@ -48,13 +64,7 @@ describe("snapshots", () => {
   });
 
   it("2. the leader snapshots and compacts; a restarted follower installs the snapshot, then catches up by log", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0 });
-    await cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    const lagging = follower(cluster, leader);
-    await cluster.crash(lagging);
-    await writeMany(cluster, leader, 30);
-    const meta = await cluster.settle(leader.takeSnapshot());
+    const { leader, lagging, meta } = await leaderSnapshotWhileFollowerDown({}, 30);
     expect(leader.status().firstIndex).toBe(meta.index + 1);
     await writeMany(cluster, leader, 10, "tail");
     const back = await cluster.start(lagging);
@@ -70,13 +80,7 @@ describe("snapshots", () => {
 
   it("3. a transfer cut at about half resumes from the follower's offset: at most one chunk is sent twice", async () => {
     const chunk = 512;
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: chunk });
-    await cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    const lagging = follower(cluster, leader);
-    await cluster.crash(lagging);
-    await writeMany(cluster, leader, 400);
-    const meta = await cluster.settle(leader.takeSnapshot());
+    const { leader, lagging, meta } = await leaderSnapshotWhileFollowerDown({ snapshotChunkBytes: chunk }, 400);
     expect(meta.size).toBeGreaterThan(20 * chunk);
     cluster.network.faults = { drop: 0, duplicate: 0, delay: [1, 1] };
     await cluster.start(lagging);
@@ -96,13 +100,7 @@ describe("snapshots", () => {
 
   it("a follower restarted mid-transfer resumes from its durable offset", async () => {
     const chunk = 256;
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: chunk, snapshotMaxBytesPerSecond: 4_000 });
-    await cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    const lagging = follower(cluster, leader);
-    await cluster.crash(lagging);
-    await writeMany(cluster, leader, 300);
-    const meta = await cluster.settle(leader.takeSnapshot());
+    const { leader, lagging, meta } = await leaderSnapshotWhileFollowerDown({ snapshotChunkBytes: chunk, snapshotMaxBytesPerSecond: 4_000 }, 300);
     await cluster.start(lagging);
     await cluster.until(() => leader.status().snapshots.bytesSent >= meta.size * 0.6, 60_000);
     await cluster.crash(lagging); // keeps only what was flushed (at least once a second)
@@ -144,13 +142,7 @@ describe("snapshots", () => {
   });
 
   it("4a. a corrupted chunk is caught by the checksum; the snapshot is fetched again", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 256 });
-    await cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    const lagging = follower(cluster, leader);
-    await cluster.crash(lagging);
-    await writeMany(cluster, leader, 50);
-    await cluster.settle(leader.takeSnapshot());
+    const { lagging } = await leaderSnapshotWhileFollowerDown({ snapshotChunkBytes: 256 }, 50);
     cluster.network.streamFaults = { breakChance: 0, corruptChance: 1 };
     await cluster.start(lagging);
     await cluster.until(() => cluster.network.stats.chunksCorrupted >= 1);
@@ -161,16 +153,23 @@ describe("snapshots", () => {
     expectEqualMachines(cluster);
   });
 
-  it("4b. a corrupted stored snapshot is never restored: restart falls back to replaying the log", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 10_000 });
+  /** A follower snapshots after 20 writes, crashes, and the snapshot's first file rots on its disk. */
+  async function followerSnapshotRotsWhileDown(keepTrailing: number): Promise<NodeId> {
+    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await writeMany(cluster, leader, 20);
     await cluster.run(50);
     const id = follower(cluster, leader);
     const meta = await cluster.settle(cluster.node(id).takeSnapshot());
+    await cluster.run(50);
     await cluster.crash(id);
     cluster.snapshotStores.get(id)?.corrupt(meta.id, meta.files[0]?.name as string);
+    return id;
+  }
+
+  it("4b. a corrupted stored snapshot is never restored: restart falls back to replaying the log", async () => {
+    const id = await followerSnapshotRotsWhileDown(10_000);
     await cluster.start(id);
     await cluster.run(100);
     expect(cluster.machines.get(id)?.restoredValues).toBe(0); // not restored
@@ -178,16 +177,7 @@ describe("snapshots", () => {
   });
 
   it("4c. with the log compacted past it, a corrupted snapshot stops the node from starting, naming the problem", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0 });
-    await cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    await writeMany(cluster, leader, 20);
-    await cluster.run(50);
-    const id = follower(cluster, leader);
-    const meta = await cluster.settle(cluster.node(id).takeSnapshot());
-    await cluster.run(50);
-    await cluster.crash(id);
-    cluster.snapshotStores.get(id)?.corrupt(meta.id, meta.files[0]?.name as string);
+    const id = await followerSnapshotRotsWhileDown(0);
     await expect(cluster.start(id)).rejects.toMatchObject({ code: "Corrupt" });
     expect(cluster.machines.get(id)?.restoredValues).toBe(0);
   });
@@ -210,13 +200,7 @@ describe("snapshots", () => {
   });
 
   it("small snapshots travel inside InstallSnapshot: no stream is opened", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 1 << 20 });
-    await cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    const lagging = follower(cluster, leader);
-    await cluster.crash(lagging);
-    await writeMany(cluster, leader, 10);
-    await cluster.settle(leader.takeSnapshot());
+    const { leader, lagging } = await leaderSnapshotWhileFollowerDown({ snapshotInlineBytes: 1 << 20 }, 10);
     await cluster.start(lagging);
     await cluster.until(() => cluster.node(lagging).status().snapshots.installed === 1);
     expect(cluster.network.stats.snapshotBytes).toBe(0);
@@ -224,13 +208,7 @@ describe("snapshots", () => {
   });
 
   it("keeps answering heartbeats during a long, throttled transfer: no election churn", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 256, snapshotMaxBytesPerSecond: 4_000 });
-    await cluster.startAll();
-    const leader = await cluster.waitForLeader();
-    const lagging = follower(cluster, leader);
-    await cluster.crash(lagging);
-    await writeMany(cluster, leader, 400);
-    const meta = await cluster.settle(leader.takeSnapshot());
+    const { leader, lagging, meta } = await leaderSnapshotWhileFollowerDown({ snapshotChunkBytes: 256, snapshotMaxBytesPerSecond: 4_000 }, 400);
     const term = leader.status().term;
     const roles: string[] = [];
     const back = await cluster.start(lagging);

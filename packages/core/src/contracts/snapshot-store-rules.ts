@@ -1,19 +1,10 @@
-import {
-  RaftError,
-  isSnapshotFileName,
-  manifestDigest,
-  membershipSchema,
-  snapshotId,
-  termSchema,
-  type OpenOptions,
-  type SnapshotDraft,
-  type SnapshotFile,
-  type SnapshotMeta,
-  type SnapshotReception,
-  type SnapshotWriter,
-} from "@raft/core/contracts";
+import { RaftError, type SnapshotFile, type SnapshotMeta } from "../engine/index.js";
+import { membershipSchema, termSchema } from "./schemas.js";
+import { isSnapshotFileName, manifestDigest, snapshotId } from "./snapshot-manifest.js";
+import type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotWriter } from "./snapshot-store.js";
 
-// The port's rules that need no disk: argument checks, manifests, ordering.
+// The SnapshotStore port's rules that need no storage: argument checks,
+// manifests, ordering, pins. Every store shares them, so they behave alike.
 
 const MiB = 1 << 20;
 /** The manifest schema's limit: a snapshot with more files could not be read back. */
@@ -21,10 +12,10 @@ const maxFiles = 10_000;
 
 export type WriterState = "open" | "committed" | "aborted";
 
-/** A finished writer rejects every call: `InvalidConfig` once committed, `Aborted` otherwise. */
+/** A finished writer rejects every call: `InvalidConfig` once committed, `Aborted` once aborted or killed. */
 export function checkWriter(state: WriterState, killed: boolean): void {
   if (state === "committed") throw new RaftError("InvalidConfig", "the snapshot writer has already committed");
-  if (state === "aborted" || killed) throw new RaftError("Aborted", "the snapshot writer was aborted (abort, close, a failed commit, prune, or a newer receive)");
+  if (state === "aborted" || killed) throw new RaftError("Aborted", "the snapshot writer was aborted (abort, close, crash, a failed commit, prune, or a newer receive)");
 }
 
 /** Validates a draft and copies it, so a caller changing its object later cannot change the snapshot. */
@@ -94,4 +85,25 @@ export function checkKeep(keep: number): void {
 /** Highest index first, then highest term, then highest id: the order every store shares. */
 export function newestFirst(a: SnapshotMeta, b: SnapshotMeta): number {
   return b.index - a.index || b.term - a.term || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** Reference counts of pinned snapshots: pinned ones are never pruned. */
+export class PinCounts {
+  private readonly counts = new Map<string, number>();
+
+  pin(id: string): () => void {
+    this.counts.set(id, (this.counts.get(id) ?? 0) + 1);
+    let pinned = true;
+    return () => {
+      if (!pinned) return;
+      pinned = false;
+      const n = (this.counts.get(id) ?? 1) - 1;
+      if (n === 0) this.counts.delete(id);
+      else this.counts.set(id, n);
+    };
+  }
+
+  has(id: string): boolean {
+    return this.counts.has(id);
+  }
 }
