@@ -125,8 +125,10 @@ export class RaftEngine {
     const r = this.r;
     r.log.installSnapshot(meta.index, meta.term);
     if (r.latestSnapshot === undefined || meta.index > r.latestSnapshot.index) r.latestSnapshot = meta;
-    const to = r.installing?.meta.id === meta.id ? r.installing.from : r.lead;
-    if (r.installing?.meta.id === meta.id) r.installing = undefined;
+    // An install at or below this index is done too: the state machine already holds more.
+    const covered = r.installing !== undefined && r.installing.meta.index <= meta.index ? r.installing : undefined;
+    if (covered !== undefined) r.installing = undefined;
+    const to = covered?.from ?? r.lead;
     if (to !== 0) r.send({ type: "InstallSnapshotResp", to, index: meta.index, reject: false });
   }
 

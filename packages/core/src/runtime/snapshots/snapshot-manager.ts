@@ -22,6 +22,8 @@ export interface SnapshotSettings {
 interface Job {
   readonly kind: "take" | "install";
   readonly index: Index;
+  /** For installs: the snapshot being installed. */
+  readonly id?: string;
   readonly abort: AbortController;
   readonly done: Promise<void>;
 }
@@ -101,7 +103,7 @@ export class SnapshotManager<Result> {
     }
     const view = await this.d.stateMachine.snapshot();
     const draft = { index: applied, term, membership: engine.membership() };
-    this.start("take", applied, async (signal) => {
+    this.start("take", applied, undefined, async (signal) => {
       const meta = await writeSnapshot(this.d.store, draft, view, signal);
       this.lastIndex = Math.max(this.lastIndex, meta.index);
       this.bytesSince = 0;
@@ -118,9 +120,9 @@ export class SnapshotManager<Result> {
   /** The engine asks for an install: fetch, verify, restore, report. */
   install(target: SnapshotToInstall): void {
     const current = this.job;
-    if (current?.kind === "install" && current.index >= target.meta.index) return;
+    if (current?.kind === "install" && (current.id === target.meta.id || current.index > target.meta.index)) return;
     current?.abort.abort(new RaftError("Aborted", `superseded by an install of ${target.meta.id}`));
-    this.start("install", target.meta.index, async (signal) => {
+    this.start("install", target.meta.index, target.meta.id, async (signal) => {
       if (current !== undefined) await current.done; // never overlap with the job it replaces
       const s = this.d.settings;
       const meta = await fetchSnapshot(target, { ...this.d, stats: this.stats, chunkSize: s.chunkBytes, progressTimeoutMs: s.progressTimeoutMs, maxAttempts: s.maxAttempts }, signal);
@@ -171,7 +173,7 @@ export class SnapshotManager<Result> {
     this.settleTakers(undefined, new RaftError("Stopped", "the node stopped before the snapshot was taken"));
   }
 
-  private start(kind: Job["kind"], index: Index, run: (signal: AbortSignal) => Promise<void>, onError?: (e: Error) => void): void {
+  private start(kind: Job["kind"], index: Index, id: string | undefined, run: (signal: AbortSignal) => Promise<void>, onError?: (e: Error) => void): void {
     const abort = new AbortController();
     const done = run(abort.signal).then(
       () => undefined,
@@ -187,6 +189,7 @@ export class SnapshotManager<Result> {
     const job: Job = {
       kind,
       index,
+      id,
       abort,
       done: done.finally(() => {
         if (this.job !== job) return;
