@@ -4,10 +4,11 @@ import type { Message } from "./messages.js";
 import type { ProgressState } from "./progress.js";
 import { RaftState } from "./raft.js";
 import type { Ready } from "./ready.js";
-import { broadcastAppend, broadcastHeartbeat, proposeAsLeader, tickLeader, transferLeadership } from "./roles/leader.js";
+import { broadcastAppend, broadcastHeartbeat, proposeAsLeader, proposeMembership, tickLeader, transferLeadership } from "./roles/leader.js";
+import { decodeMembership } from "./cluster-config.js";
 import { tickElection } from "./roles/follower.js";
 import { step } from "./step.js";
-import type { Entry, HardState, Index, Membership, NodeId, Role, SnapshotMeta, SoftState, Term } from "./types.js";
+import type { Entry, HardState, Index, Membership, MembershipChange, NodeId, Role, SnapshotMeta, SoftState, Term } from "./types.js";
 
 export interface PeerProgress {
   readonly match: Index;
@@ -27,7 +28,8 @@ export interface EngineStatus {
   readonly applied: Index;
   readonly firstIndex: Index;
   readonly lastIndex: Index;
-  readonly voters: readonly NodeId[];
+  /** The configuration this node acts on (its last applied config entry). */
+  readonly membership: Membership;
   readonly leadTransferee: NodeId;
   /** The newest snapshot this node holds. */
   readonly snapshot: { readonly id: string; readonly index: Index; readonly term: Term } | undefined;
@@ -103,6 +105,16 @@ export class RaftEngine {
     }
   }
 
+  /**
+   * Proposes a membership change (leader only). Promoting or removing a voter
+   * goes through a joint configuration that the leader leaves on its own once
+   * it is applied. Throws `NotLeader`, `ConfigChangeInProgress` or `InvalidConfig`.
+   */
+  proposeMembership(change: MembershipChange): { index: Index; term: Term } {
+    const index = proposeMembership(this.r, change);
+    return { index, term: this.r.term };
+  }
+
   /** Hands leadership to `to` once its log is current (it gets TimeoutNow). Proposals are refused meanwhile. */
   transferLeadership(to: NodeId): void {
     transferLeadership(this.r, to);
@@ -124,6 +136,7 @@ export class RaftEngine {
   snapshotInstalled(meta: SnapshotMeta): void {
     const r = this.r;
     r.log.installSnapshot(meta.index, meta.term);
+    r.applyMembership(meta.membership);
     if (r.latestSnapshot === undefined || meta.index > r.latestSnapshot.index) r.latestSnapshot = meta;
     // An install at or below this index is done too: the state machine already holds more.
     const covered = r.installing !== undefined && r.installing.meta.index <= meta.index ? r.installing : undefined;
@@ -222,6 +235,10 @@ export class RaftEngine {
     if (last !== undefined) r.log.unstable.stableTo(last.index, last.term);
     const applied = ready.committed[ready.committed.length - 1];
     if (applied !== undefined) r.log.appliedTo(applied.index);
+    // A configuration takes effect once its entry is applied.
+    for (const e of ready.committed) if (e.kind === "config") r.applyMembership(decodeMembership(e.data));
+    // A leader elected during a joint phase finishes it once its earlier entries are applied.
+    r.maybeLeaveJoint();
     if (r.role === "leader") {
       // Only now, with its entries durable, does the leader count itself toward a quorum.
       r.progress.get(r.id)?.maybeUpdate(r.log.durableLastIndex());
@@ -248,7 +265,7 @@ export class RaftEngine {
       applied: r.log.applied,
       firstIndex: r.log.firstIndex(),
       lastIndex: r.log.lastIndex(),
-      voters: r.voters,
+      membership: r.membership(),
       leadTransferee: r.leadTransferee,
       snapshot: r.latestSnapshot === undefined ? undefined : { id: r.latestSnapshot.id, index: r.latestSnapshot.index, term: r.latestSnapshot.term },
       installing: r.installing?.meta.id,

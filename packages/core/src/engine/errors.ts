@@ -18,7 +18,9 @@ export type RaftErrorCode =
   | "NotFound"
   | "Busy"
   | "Aborted"
-  | "DiskFull";
+  | "DiskFull"
+  | "ConfigChangeInProgress"
+  | "NotCaughtUp";
 
 export class RaftError extends Error {
   readonly code: RaftErrorCode;

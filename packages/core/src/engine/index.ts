@@ -11,4 +11,5 @@ export type * from "./messages.js";
 export type { Ready } from "./ready.js";
 export type { ProgressState } from "./progress.js";
 export { Prng } from "./prng.js";
+export { ClusterConfig, decodeMembership, encodeMembership } from "./cluster-config.js";
 export type * from "./types.js";

@@ -2,7 +2,8 @@ import { resolveEngineConfig, type EngineConfig, type ResolvedEngineConfig } fro
 import type { Message } from "./messages.js";
 import { Prng } from "./prng.js";
 import { Progress } from "./progress.js";
-import { majorityValue, voteResult, type VoteResult } from "./quorum.js";
+import { ClusterConfig, encodeMembership } from "./cluster-config.js";
+import type { VoteResult } from "./quorum.js";
 import { RaftLog } from "./raft-log.js";
 import { ReadQueue } from "./read-queue.js";
 import type { DroppedRead, Entry, Index, Membership, NodeId, ReadState, Role, SnapshotMeta, SnapshotToInstall, Term } from "./types.js";
@@ -25,7 +26,10 @@ export class RaftState {
   vote: NodeId;
   lead: NodeId = 0;
   role: Role = "follower";
-  voters: readonly NodeId[];
+  /** The configuration of the last applied config entry (or snapshot, or the bootstrap voters). */
+  config: ClusterConfig;
+  /** Leader only: index of the last config entry proposed; another change waits until it is applied. */
+  pendingConfIndex: Index = 0;
 
   /** Leader only: replication progress per voter, self included. */
   progress = new Map<NodeId, Progress>();
@@ -73,7 +77,7 @@ export class RaftState {
     this.cfg = resolveEngineConfig(config);
     this.id = this.cfg.id;
     this.prng = new Prng(this.cfg.seed);
-    this.voters = [...this.cfg.voters];
+    this.config = new ClusterConfig(this.cfg.snapshot?.membership ?? { voters: this.cfg.voters, learners: [] });
     const hs = this.cfg.hardState ?? { term: 0, vote: 0, commit: 0 };
     this.term = hs.term;
     this.vote = hs.vote;
@@ -87,11 +91,38 @@ export class RaftState {
   }
 
   membership(): Membership {
-    return { voters: this.voters, learners: [] };
+    return this.config.toMembership();
   }
 
   isVoter(id: NodeId = this.id): boolean {
-    return this.voters.includes(id);
+    return this.config.isVoter(id);
+  }
+
+  /**
+   * A config entry (or an installed snapshot's membership) was applied: act on
+   * the new configuration. A leader starts replicating to new members, leaves
+   * a joint configuration on its own, and steps down once it is no longer a voter.
+   */
+  applyMembership(m: Membership): void {
+    this.config = new ClusterConfig(m);
+    if (this.role !== "leader") return;
+    const members = new Set(this.config.members());
+    for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
+    for (const id of members) {
+      if (this.progress.has(id)) continue;
+      const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
+      pr.recentActive = true;
+      this.progress.set(id, pr);
+    }
+    if (this.leadTransferee !== 0 && !this.config.isVoter(this.leadTransferee)) this.leadTransferee = 0;
+    if (!this.maybeLeaveJoint() && !this.config.isVoter(this.id)) this.becomeFollower(this.term, 0);
+  }
+
+  /** Leader: once the joint configuration is applied (and nothing newer is pending), propose leaving it. */
+  maybeLeaveJoint(): boolean {
+    if (this.role !== "leader" || !this.config.joint || this.pendingConfIndex > this.log.applied) return false;
+    this.pendingConfIndex = this.appendEntries([{ kind: "config", data: encodeMembership(this.config.leaveJoint()) }]);
+    return true;
   }
 
   /** Queues a message from this node; `term` defaults to ours. Takes ownership of the literal it is given. */
@@ -150,7 +181,9 @@ export class RaftState {
     this.role = "leader";
     this.lead = this.id;
     const last = this.log.lastIndex();
-    for (const id of this.voters) {
+    // Any config entry not yet applied must be applied before another change starts.
+    this.pendingConfIndex = last;
+    for (const id of this.config.members()) {
       const pr = new Progress(last + 1, this.cfg.maxInflight);
       if (id === this.id) {
         pr.match = this.log.durableLastIndex();
@@ -183,7 +216,7 @@ export class RaftState {
     }
     const lastIndex = this.log.lastIndex();
     const lastTerm = this.log.lastTerm();
-    for (const to of this.voters) {
+    for (const to of this.config.allVoters()) {
       if (to === this.id) continue;
       this.send({ type, to, term: voteTerm, lastIndex, lastTerm, transfer: kind === "transfer" });
     }
@@ -191,7 +224,7 @@ export class RaftState {
 
   poll(from: NodeId, granted: boolean): VoteResult {
     if (!this.votes.has(from)) this.votes.set(from, granted);
-    return voteResult(this.voters, this.votes);
+    return this.config.vote(this.votes);
   }
 
   // --- log ----------------------------------------------------------------
@@ -212,7 +245,7 @@ export class RaftState {
 
   /** Leader: commits the highest index a quorum holds, if it is of the current term (§5.4.2). */
   maybeCommit(): boolean {
-    const index = majorityValue(this.voters, (id) => this.progress.get(id)?.match ?? 0);
+    const index = this.config.quorumValue((id) => this.progress.get(id)?.match ?? 0);
     if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const wasCommittedInTerm = this.log.term(this.log.committed) === this.term;
     this.log.commitTo(index);
@@ -231,7 +264,7 @@ export class RaftState {
   /** Leader: starts confirming a read whose index is the current commit. */
   beginRead(id: number, from: NodeId): void {
     const index = this.log.committed;
-    if (this.voters.length === 1 || this.leaseValid()) {
+    if (this.config.soleVoter(this.id) || this.leaseValid()) {
       this.releaseRead({ id, from, index });
       return;
     }
@@ -241,7 +274,7 @@ export class RaftState {
 
   /** The highest heartbeat round a quorum has acknowledged (the leader's own is the latest). */
   quorumAckedRound(): number {
-    return majorityValue(this.voters, (id) => (id === this.id ? this.round : (this.progress.get(id)?.ackedRound ?? 0)));
+    return this.config.quorumValue((id) => (id === this.id ? this.round : (this.progress.get(id)?.ackedRound ?? 0)));
   }
 
   /**

@@ -41,11 +41,26 @@ export interface SoftState {
   readonly leader: NodeId;
 }
 
-/** The voters (and, later, learners) of a cluster configuration. */
+/**
+ * A cluster configuration: voters, and learners that receive the log but
+ * count in no quorum. While a change is in flight the configuration is joint:
+ * `outgoing` holds the previous voters, and every decision needs a majority
+ * of both sets (§4.3 of the Raft thesis).
+ */
 export interface Membership {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /** The previous voters while the configuration is joint; absent or empty otherwise. */
+  readonly outgoing?: readonly NodeId[];
+  /** Where members can be reached (node id → address), for transports that dial. */
+  readonly addresses?: Readonly<Record<string, string>>;
 }
+
+/** One membership change; a second cannot start until the first is complete. */
+export type MembershipChange =
+  | { readonly type: "addLearner"; readonly node: NodeId; readonly address?: string }
+  | { readonly type: "promote"; readonly node: NodeId }
+  | { readonly type: "remove"; readonly node: NodeId };
 
 /** A linearizable read point: once `index` is applied locally, the read identified by `id` may be served. */
 export interface ReadState {

@@ -1,4 +1,4 @@
-import type { Index, NodeId, Role, Term } from "../engine/index.js";
+import type { Index, Membership, NodeId, Role, Term } from "../engine/index.js";
 
 /** What a node reports as it runs. */
 export interface RaftNodeEvents {
@@ -10,6 +10,8 @@ export interface RaftNodeEvents {
   commit: { index: Index };
   /** Entries up to `index` were applied to the state machine. */
   apply: { index: Index };
+  /** The configuration this node acts on changed (a config entry or snapshot was applied). */
+  membership: { membership: Membership };
   /** A snapshot was taken here, or installed from the leader. */
   snapshot: { kind: "taken" | "installed"; index: Index; id: string; size: number };
   /** The node stopped because of an unrecoverable error (storage failure, corruption). */

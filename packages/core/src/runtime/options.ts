@@ -7,8 +7,12 @@ import { RaftError } from "../engine/index.js";
 export const raftNodeConfigSchema = z
   .object({
     id: nodeIdSchema,
-    /** Voters of the initial cluster, this node included. */
+    /** Voters of the initial cluster, this node included (unless it joins). */
     voters: z.array(nodeIdSchema).min(1).readonly(),
+    /** This node joins a running cluster: it is not in `voters` and waits to be added as a learner. */
+    join: z.boolean().default(false),
+    /** A learner is promoted only once it is within this many entries of the leader's log. */
+    promoteMaxLag: z.number().int().min(0).default(1000),
     /** Milliseconds per engine tick. */
     tickMs: z.number().int().min(1).default(50),
     electionTicks: z.number().int().min(2).default(10),
@@ -47,7 +51,7 @@ export const raftNodeConfigSchema = z
     /** Re-check the latest snapshot's checksums before restoring it at startup. */
     verifySnapshotOnStart: z.boolean().default(true),
   })
-  .refine((c) => c.voters.includes(c.id), { message: "voters must include id" })
+  .refine((c) => c.join !== c.voters.includes(c.id), { message: "voters must include id, unless the node joins (then it must not)" })
   .refine((c) => c.heartbeatTicks < c.electionTicks, { message: "heartbeatTicks must be less than electionTicks" })
   .refine((c) => !c.leaseRead || c.checkQuorum, { message: "leaseRead requires checkQuorum" });
 

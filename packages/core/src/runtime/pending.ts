@@ -1,4 +1,4 @@
-import { RaftError, type Index, type Term } from "../engine/index.js";
+import { RaftError, type EntryKind, type Index, type Term } from "../engine/index.js";
 
 interface Waiter<T> {
   resolve(value: T): void;
@@ -12,27 +12,28 @@ interface Waiter<T> {
  * entry in a log that holds a term-T entry has a term ≥ T.
  */
 export class PendingProposals<Result> {
-  private readonly byIndex = new Map<Index, Waiter<Result> & { term: Term }>();
+  private readonly byIndex = new Map<Index, Waiter<Result> & { term: Term; kind: EntryKind }>();
   private oldestTerm = Infinity;
 
   get size(): number {
     return this.byIndex.size;
   }
 
-  add(index: Index, term: Term, waiter: Waiter<Result>): void {
+  /** Waits for the entry (index, term) of `kind` (a command, or a membership change) to apply. */
+  add(index: Index, term: Term, waiter: Waiter<Result>, kind: EntryKind = "normal"): void {
     // Proposing at an index we proposed at before means our log replaced that entry.
     this.byIndex.get(index)?.reject(dropped(index, term));
-    this.byIndex.set(index, { resolve: waiter.resolve, reject: waiter.reject, term });
+    this.byIndex.set(index, { resolve: waiter.resolve, reject: waiter.reject, term, kind });
     this.oldestTerm = Math.min(this.oldestTerm, term);
   }
 
-  /** The entry (index, term) applied with `result` (undefined for entries that carry no command). */
-  settle(index: Index, term: Term, result: Result | undefined, isCommand: boolean): void {
+  /** The entry (index, term) of `kind` applied with `result` (undefined for entries that carry no command). */
+  settle(index: Index, term: Term, result: Result | undefined, kind: EntryKind): void {
     if (this.byIndex.size === 0) return;
     const w = this.byIndex.get(index);
     if (w !== undefined) {
       this.byIndex.delete(index);
-      if (w.term === term && isCommand) w.resolve(result as Result);
+      if (w.term === term && w.kind === kind) w.resolve(result as Result);
       else w.reject(dropped(index, term));
     }
     if (term > this.oldestTerm) this.dropOlderThan(term);

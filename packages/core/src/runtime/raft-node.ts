@@ -8,6 +8,8 @@ import {
   type EngineStatus,
   type Entry,
   type Index,
+  type Membership,
+  type MembershipChange,
   type Message,
   type NodeId,
   type Ready,
@@ -214,6 +216,51 @@ export class RaftNode<Result = unknown> {
     });
   }
 
+  /** Adds `id` as a learner: it receives the log (or a snapshot) but counts in no quorum. Resolves with the new membership once applied here. */
+  addLearner(id: NodeId, address?: string): Promise<Membership> {
+    return this.changeMembership(address === undefined ? { type: "addLearner", node: id } : { type: "addLearner", node: id, address });
+  }
+
+  /**
+   * Makes learner `id` a voter, through a joint configuration; refused with
+   * `NotCaughtUp` while it lags the leader by more than `promoteMaxLag` entries.
+   * Resolves once the final configuration is applied here.
+   */
+  promote(id: NodeId): Promise<Membership> {
+    try {
+      const s = this.runningEngine().status();
+      const match = s.progress?.get(id)?.match;
+      if (s.role === "leader" && (match === undefined || s.lastIndex - match > this.cfg.promoteMaxLag)) {
+        throw new RaftError("NotCaughtUp", `learner ${id} is ${match === undefined ? "unknown" : s.lastIndex - match} entries behind (limit ${this.cfg.promoteMaxLag})`);
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.changeMembership({ type: "promote", node: id });
+  }
+
+  /** Removes member `id` (the leader may remove itself: it steps down once the change is applied). */
+  removeMember(id: NodeId): Promise<Membership> {
+    return this.changeMembership({ type: "remove", node: id });
+  }
+
+  /** Proposes a change and resolves when it, and the joint phase it may start, are applied here. */
+  private changeMembership(change: MembershipChange): Promise<Membership> {
+    return new Promise<Membership>((resolve, reject) => {
+      const { index, term } = this.runningEngine().proposeMembership(change);
+      // The configuration takes effect when its entry is applied; the `membership` event follows.
+      const untilFinal = () => {
+        const off = this.on("membership", ({ membership }) => {
+          if (membership.outgoing !== undefined && membership.outgoing.length > 0) return; // the joint phase; its end follows
+          off();
+          resolve(membership);
+        });
+      };
+      this.proposals.add(index, term, { resolve: untilFinal, reject }, "config");
+      this.kick();
+    });
+  }
+
   /** Hands leadership to `to`; resolves once started (watch the `leader` event for the outcome). */
   transferLeadership(to: NodeId): void {
     this.runningEngine().transferLeadership(to);
@@ -320,6 +367,7 @@ export class RaftNode<Result = unknown> {
           await this.carryOut(ready);
           if (this.state !== "running") return;
           engine.advance(ready);
+          if (ready.committed.some((e) => e.kind === "config")) this.events.emit("membership", { membership: engine.status().membership });
           await this.snapshots.takeIfRequested(this.applied);
         }
         if (this.state === "running") await this.snapshots.takeIfRequested(this.applied);
@@ -356,10 +404,7 @@ export class RaftNode<Result = unknown> {
       throw new RaftError("Corrupt", `the state machine returned ${results.length} results for ${commands.length} commands`);
     }
     let c = 0;
-    for (const e of ready.committed) {
-      const isCommand = e.kind === "normal";
-      this.proposals.settle(e.index, e.term, isCommand ? results[c++] : undefined, isCommand);
-    }
+    for (const e of ready.committed) this.proposals.settle(e.index, e.term, e.kind === "normal" ? results[c++] : undefined, e.kind);
     this.applied = (ready.committed[ready.committed.length - 1] as { index: Index }).index;
     this.reads.appliedTo(this.applied);
     let bytes = 0;
@@ -378,6 +423,7 @@ export class RaftNode<Result = unknown> {
       this.applied = meta.index;
       this.proposals.coveredBySnapshot(meta.index);
       this.reads.appliedTo(this.applied);
+      this.events.emit("membership", { membership: meta.membership });
     }
     this.events.emit("snapshot", { kind, index: meta.index, id: meta.id, size: meta.size });
   }

@@ -82,6 +82,11 @@ export class EngineCluster {
     for (const id of ids) this.start(id);
   }
 
+  /** Starts a node that is not (yet) in the bootstrap configuration: it joins through a membership change. */
+  join(id: NodeId): RaftEngine {
+    return this.start(id);
+  }
+
   /** (Re)starts a node from what its log store holds. */
   start(id: NodeId): RaftEngine {
     const log = this.logs.get(id) ?? new MemoryLog();

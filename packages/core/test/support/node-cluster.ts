@@ -11,20 +11,27 @@ export class NodeCluster {
   readonly machines = new Map<NodeId, SimStateMachine>();
   readonly durable = new Map<NodeId, MemoryLog>();
   readonly snapshotStores = new Map<NodeId, MemorySnapshotStore>();
+  private readonly joiners = new Set<NodeId>();
 
   constructor(
     readonly ids: readonly NodeId[],
     private readonly config: Partial<RaftNodeConfig> = {},
   ) {}
 
-  async start(id: NodeId): Promise<RaftNode<Index>> {
+  /** Starts a node outside the initial voters; it waits to be added as a learner. */
+  async startJoiner(id: NodeId): Promise<RaftNode<Index>> {
+    return this.start(id, true);
+  }
+
+  async start(id: NodeId, join = this.joiners.has(id)): Promise<RaftNode<Index>> {
+    if (join) this.joiners.add(id);
     const durable = this.durable.get(id) ?? new MemoryLog();
     this.durable.set(id, durable);
     const store = new SimLogStore(durable, this.clock, new Prng(id));
     const snapshots = this.snapshotStores.get(id) ?? new MemorySnapshotStore({ now: () => this.clock.now() });
     this.snapshotStores.set(id, snapshots);
     const sm = new SimStateMachine();
-    const node = new RaftNode<Index>({ id, voters: this.ids, tickMs: 10, seed: id, ...this.config, log: store, snapshots: incarnationOf(snapshots), stateMachine: sm, transport: this.network.transport(id), clock: this.clock });
+    const node = new RaftNode<Index>({ id, voters: this.ids, join, tickMs: 10, seed: id, ...this.config, log: store, snapshots: incarnationOf(snapshots), stateMachine: sm, transport: this.network.transport(id), clock: this.clock });
     this.nodes.set(id, node);
     this.stores.set(id, store);
     this.machines.set(id, sm);

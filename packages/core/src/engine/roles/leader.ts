@@ -1,8 +1,8 @@
 import { notLeader, RaftError } from "../errors.js";
 import type { AppendResponse, HeartbeatResponse, InstallSnapshotResponse, Message, ReadIndexRequest } from "../messages.js";
-import { quorumActive } from "../quorum.js";
 import type { RaftState } from "../raft.js";
-import type { NodeId, SnapshotMeta } from "../types.js";
+import { encodeMembership } from "../cluster-config.js";
+import type { MembershipChange, NodeId, SnapshotMeta } from "../types.js";
 
 /**
  * Sends `to` the entries it lacks from its `next` index, unless its progress
@@ -62,7 +62,7 @@ export function tickLeader(r: RaftState): void {
   if (r.electionElapsed >= r.cfg.electionTicks) {
     r.electionElapsed = 0;
     if (r.cfg.checkQuorum) {
-      const active = quorumActive(r.voters, (id) => id === r.id || r.progress.get(id)?.recentActive === true);
+      const active = r.config.quorumActive((id) => id === r.id || r.progress.get(id)?.recentActive === true);
       for (const [id, pr] of r.progress) pr.recentActive = id === r.id;
       if (!active) {
         r.becomeFollower(r.term, 0);
@@ -174,6 +174,18 @@ export function proposeAsLeader(r: RaftState, items: readonly { kind: "normal"; 
   }
   // The leader counts itself toward the quorum only once the entries are durable: see advance().
   return r.appendEntries(items);
+}
+
+/** Leader: proposes one membership change; another waits until this one (and its joint phase) is applied. */
+export function proposeMembership(r: RaftState, change: MembershipChange): number {
+  if (r.role !== "leader") throw notLeader(r.lead);
+  if (r.leadTransferee !== 0) throw new RaftError("ProposalDropped", `leadership is being transferred to node ${r.leadTransferee}`, { leaderHint: r.leadTransferee });
+  if (r.pendingConfIndex > r.log.applied) {
+    throw new RaftError("ConfigChangeInProgress", `the membership change at ${r.pendingConfIndex} is not applied yet`);
+  }
+  const next = r.config.apply(change);
+  r.pendingConfIndex = r.appendEntries([{ kind: "config", data: encodeMembership(next) }]);
+  return r.pendingConfIndex;
 }
 
 export function transferLeadership(r: RaftState, to: NodeId): void {
