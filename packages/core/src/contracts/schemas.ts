@@ -17,7 +17,12 @@ export const entrySchema = z.object({
 
 export const hardStateSchema = z.object({ term: termSchema, vote: z.union([z.literal(0), nodeIdSchema]), commit: indexSchema });
 
-export const membershipSchema = z.object({ voters: z.array(nodeIdSchema), learners: z.array(nodeIdSchema) });
+export const membershipSchema = z.object({
+  voters: z.array(nodeIdSchema),
+  learners: z.array(nodeIdSchema),
+  outgoing: z.array(nodeIdSchema).optional(),
+  addresses: z.record(z.string().regex(/^[1-9]\d{0,15}$/), z.string().max(1024)).optional(),
+});
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "expected a lowercase hex SHA-256");
 const size = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

@@ -52,7 +52,13 @@ export function mismatch(spec: SnapshotFile, size: number, sha: string): string 
 
 export function buildMeta(draft: SnapshotDraft, files: SnapshotFile[], createdAt: number): SnapshotMeta {
   const sha = manifestDigest(files);
-  const membership = { voters: [...draft.membership.voters], learners: [...draft.membership.learners] };
+  const m = draft.membership;
+  const membership = {
+    voters: [...m.voters],
+    learners: [...m.learners],
+    ...(m.outgoing !== undefined && m.outgoing.length > 0 ? { outgoing: [...m.outgoing] } : {}),
+    ...(m.addresses !== undefined ? { addresses: { ...m.addresses } } : {}),
+  };
   const size = files.reduce((n, f) => n + f.size, 0);
   return { id: snapshotId(draft.index, draft.term, sha), index: draft.index, term: draft.term, membership, files, size, sha256: sha, createdAt };
 }

@@ -59,6 +59,8 @@ export class RaftNode<Result = unknown> {
   private readonly events = new Emitter<RaftNodeEvents>();
   private readonly proposals = new PendingProposals<Result>();
   private readonly reads = new PendingReads();
+  /** Membership changes applied and waiting for their joint phase to end. */
+  private readonly membershipWaiters = new Set<{ reject(e: Error): void; off(): void }>();
 
   private engine: RaftEngine | undefined;
   private state: NodeState = "new";
@@ -250,11 +252,14 @@ export class RaftNode<Result = unknown> {
       const { index, term } = this.runningEngine().proposeMembership(change);
       // The configuration takes effect when its entry is applied; the `membership` event follows.
       const untilFinal = () => {
-        const off = this.on("membership", ({ membership }) => {
+        const waiter = { reject, off: () => {} };
+        waiter.off = this.on("membership", ({ membership }) => {
           if (membership.outgoing !== undefined && membership.outgoing.length > 0) return; // the joint phase; its end follows
-          off();
+          waiter.off();
+          this.membershipWaiters.delete(waiter);
           resolve(membership);
         });
+        this.membershipWaiters.add(waiter);
       };
       this.proposals.add(index, term, { resolve: untilFinal, reject }, "config");
       this.kick();
@@ -477,6 +482,11 @@ export class RaftNode<Result = unknown> {
   private failClients(error: Error): void {
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
+    for (const w of this.membershipWaiters) {
+      w.off();
+      w.reject(error);
+    }
+    this.membershipWaiters.clear();
   }
 
   /** Storage or state machine failures stop the node rather than risk divergence. */

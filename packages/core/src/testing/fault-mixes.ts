@@ -11,6 +11,8 @@ export interface FaultMix {
   readonly oneWay: number;
   /** Probability, at each fault interval, of crashing a live node (or restarting a crashed one). */
   readonly crash: number;
+  /** Probability, at each fault interval, of a membership change (add a learner, promote it, remove a voter). */
+  readonly membership: number;
 }
 
 const calmNetwork: NetworkFaults = { drop: 0, duplicate: 0, delay: [1, 3] };
@@ -20,11 +22,11 @@ const badStreams: StreamFaults = { breakChance: 0.03, corruptChance: 0.01 };
 
 /** The named fault mixes the simulator cycles through. */
 export const faultMixes = {
-  calm: { network: calmNetwork, streams: cleanStreams, partition: 0, oneWay: 0, crash: 0 },
-  lossy: { network: lossyNetwork, streams: badStreams, partition: 0, oneWay: 0, crash: 0 },
-  partitions: { network: calmNetwork, streams: cleanStreams, partition: 0.5, oneWay: 0.4, crash: 0 },
-  crashes: { network: calmNetwork, streams: badStreams, partition: 0, oneWay: 0, crash: 0.4 },
-  chaos: { network: lossyNetwork, streams: badStreams, partition: 0.35, oneWay: 0.4, crash: 0.3 },
+  calm: { network: calmNetwork, streams: cleanStreams, partition: 0, oneWay: 0, crash: 0, membership: 0.3 },
+  lossy: { network: lossyNetwork, streams: badStreams, partition: 0, oneWay: 0, crash: 0, membership: 0 },
+  partitions: { network: calmNetwork, streams: cleanStreams, partition: 0.5, oneWay: 0.4, crash: 0, membership: 0.3 },
+  crashes: { network: calmNetwork, streams: badStreams, partition: 0, oneWay: 0, crash: 0.4, membership: 0 },
+  chaos: { network: lossyNetwork, streams: badStreams, partition: 0.35, oneWay: 0.4, crash: 0.3, membership: 0.3 },
 } satisfies Record<string, FaultMix>;
 
 export type FaultMixName = keyof typeof faultMixes;

@@ -46,6 +46,8 @@ interface SimNode {
   readonly snapshots: MemorySnapshotStore;
   incarnation: number;
   starting: boolean;
+  /** Removed from the cluster: it is never restarted. */
+  retired: boolean;
   live?: { node: RaftNode<Index>; store: SimLogStore; sm: SimStateMachine };
 }
 
@@ -81,9 +83,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   network.faults = mix.network;
   network.streamFaults = mix.streams;
   const checker = new SafetyChecker();
+  // The initial voters, then two spare nodes that membership changes may add.
   const ids = Array.from({ length: size }, (_, i) => i + 1);
-  const nodes: SimNode[] = ids.map((id) => ({ id, durable: new MemoryLog(), snapshots: new MemorySnapshotStore({ now: () => clock.now() }), incarnation: 0, starting: false }));
-  const stats = { writes: 0, writesAcked: 0, writesFailed: 0, reads: 0, readsOk: 0, readsFailed: 0, elections: 0, crashes: 0, partitions: 0, snapshots: 0, installs: 0 };
+  const allIds = mix.membership > 0 ? [...ids, size + 1, size + 2] : ids;
+  const nodes: SimNode[] = allIds.map((id) => ({ id, durable: new MemoryLog(), snapshots: new MemorySnapshotStore({ now: () => clock.now() }), incarnation: 0, starting: false, retired: false }));
+  const stats = { writes: 0, writesAcked: 0, writesFailed: 0, reads: 0, readsOk: 0, readsFailed: 0, elections: 0, crashes: 0, partitions: 0, snapshots: 0, installs: 0, membershipChanges: 0 };
   const unsettled = new Set<Promise<unknown>>();
   const log = (line: string) => trace(`${String(clock.now()).padStart(6)}ms ${line}`);
 
@@ -97,6 +101,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const node = new RaftNode<Index>({
       id: n.id,
       voters: ids,
+      join: !ids.includes(n.id),
       tickMs: TICK_MS,
       electionTicks: 10,
       leaseRead,
@@ -238,9 +243,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           stats.partitions++;
         } else log("network healed");
       }
+      if (prng.chance(mix.membership)) changeMembership();
       if (prng.chance(mix.crash)) {
-        const n = nodes[prng.int(0, size)] as SimNode;
-        if (n.live !== undefined) pendingStarts.push(crash(n));
+        const n = nodes[prng.int(0, nodes.length)] as SimNode;
+        if (n.retired || (n.incarnation === 0 && !ids.includes(n.id))) {
+          // never crash or start a node that is out of the cluster
+        } else if (n.live !== undefined) pendingStarts.push(crash(n));
         else if (!n.starting) {
           log(`node ${n.id} restarts`);
           pendingStarts.push(start(n));
@@ -248,6 +256,37 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
       scheduleFaults();
     }, prng.int(100, 400));
+  }
+
+  /** One membership step on the current leader: add a spare as learner, promote a learner, or remove a voter. */
+  function changeMembership(): void {
+    const leader = leaderGuess()?.live?.node;
+    if (leader === undefined || leader.status().role !== "leader") return;
+    const m = leader.status().membership;
+    const members = new Set([...m.voters, ...m.learners, ...(m.outgoing ?? [])]);
+    const learner = m.learners[0];
+    const spare = nodes.find((n) => !members.has(n.id) && !n.retired && n.incarnation === 0);
+    let op: Promise<unknown> | undefined;
+    if (learner !== undefined) {
+      log(`promote ${learner}`);
+      op = leader.promote(learner);
+    } else if (spare !== undefined && prng.chance(0.6)) {
+      log(`add learner ${spare.id}`);
+      pendingStarts.push(start(spare));
+      op = leader.addLearner(spare.id);
+    } else if (m.voters.length > size) {
+      const victim = m.voters[prng.int(0, m.voters.length)] as NodeId;
+      log(`remove ${victim}`);
+      op = leader.removeMember(victim).then(() => {
+        const n = nodes.find((x) => x.id === victim);
+        if (n !== undefined) n.retired = true;
+      });
+    }
+    if (op === undefined) return;
+    stats.membershipChanges++;
+    track(op.catch((e: unknown) => {
+      if (!isRaftError(e)) throw e;
+    }));
   }
 
   async function runUntil(end: number): Promise<void> {
@@ -258,7 +297,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await Promise.all(pendingStarts.splice(0));
   }
 
-  for (const n of nodes) await start(n);
+  for (const n of nodes) if (ids.includes(n.id)) await start(n);
   scheduleClient();
   scheduleFaults();
   await runUntil(faultMs);
@@ -268,10 +307,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   faults = false;
   workload = false;
   network.heal();
-  for (const n of nodes) if (n.live === undefined) await start(n);
+  for (const n of nodes) if (n.live === undefined && !n.retired && n.incarnation > 0) await start(n);
   await runUntil(faultMs + healMs);
+  // Nodes outside the final configuration are shut down, as an operator would; their clients fail cleanly.
+  const leaderNow = leaderGuess()?.live?.node.status();
+  const finalMembers = new Set(leaderNow === undefined ? allIds : [...leaderNow.membership.voters, ...leaderNow.membership.learners]);
+  for (const n of nodes) if (!finalMembers.has(n.id)) await crash(n);
+  await drainMicrotasks();
 
-  const liveness = checker.violations.length === 0 ? checkConverged(nodes, unsettled.size) : [];
+  const members = nodes.filter((n) => finalMembers.has(n.id));
+  const liveness = checker.violations.length === 0 ? checkConverged(members, unsettled.size) : [];
   // Writes still waiting for a simulated fsync would wait forever: crash every node to end the run.
   for (const n of nodes) await crash(n);
   await drainMicrotasks();
@@ -290,7 +335,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 /** After healing: one leader all nodes agree on, no client left waiting, identical state machines. */
 function checkConverged(nodes: readonly SimNode[], unsettled: number): string[] {
   const problems: string[] = [];
-  const statuses = nodes.map((n) => (n.live as NonNullable<SimNode["live"]>).node.status());
+  for (const n of nodes) if (n.live === undefined) problems.push(`member ${n.id} is not running`);
+  const running = nodes.filter((n) => n.live !== undefined);
+  const statuses = running.map((n) => (n.live as NonNullable<SimNode["live"]>).node.status());
   const leaders = statuses.filter((s) => s.role === "leader");
   if (leaders.length !== 1) problems.push(`expected one leader after healing, found ${leaders.length}`);
   const leader = leaders[0];
@@ -301,9 +348,9 @@ function checkConverged(nodes: readonly SimNode[], unsettled: number): string[] 
     }
   }
   if (unsettled > 0) problems.push(`${unsettled} client requests never settled`);
-  const states = nodes.map((n) => (n.live as NonNullable<SimNode["live"]>).sm.values.join(","));
+  const states = running.map((n) => (n.live as NonNullable<SimNode["live"]>).sm.values.join(","));
   if (new Set(states).size > 1) {
-    const lengths = nodes.map((n) => `${n.id}:${n.live?.sm.values.length}@${n.live?.sm.appliedIndex}`).join(" ");
+    const lengths = running.map((n) => `${n.id}:${n.live?.sm.values.length}@${n.live?.sm.appliedIndex}`).join(" ");
     problems.push(`state machines differ after healing (${lengths}; ${JSON.stringify(statuses.map((s) => [s.id, s.role, s.commit, s.applied, s.lastIndex]))})`);
   }
   return problems;
