@@ -16,9 +16,9 @@ export interface SimulationOptions {
   nodes?: number;
   /** Fault mix; by default chosen from the seed. */
   mix?: FaultMixName;
-  /** Length of the fault phase, simulated ms. Default 3000. */
+  /** Length of the fault phase, simulated ms. Default 2000. */
   faultMs?: number;
-  /** Length of the heal phase, simulated ms. Default 3000. */
+  /** Length of the heal phase, simulated ms. Default 2000. */
   healMs?: number;
   /** Serve reads from the leader lease; by default chosen from the seed. */
   leaseRead?: boolean;
@@ -74,8 +74,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const keepTrailing = prng.int(0, 30);
   const snapshotChunkBytes = prng.int(32, 257);
   const snapshotInlineBytes = prng.chance(0.3) ? 1 << 20 : 0;
-  const faultMs = options.faultMs ?? 3000;
-  const healMs = options.healMs ?? 3000;
+  const faultMs = options.faultMs ?? 2000;
+  const healMs = options.healMs ?? 2000;
   const trace = options.trace ?? (() => {});
 
   const clock = new SimClock();
@@ -216,7 +216,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (prng.chance(0.25)) issueRead(target);
       else for (let i = prng.int(1, 4); i > 0; i--) issueWrite(target);
       scheduleClient();
-    }, prng.int(1, 9));
+    }, prng.int(2, 11));
   }
 
   let faults = true;

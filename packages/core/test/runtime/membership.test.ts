@@ -127,6 +127,23 @@ describe("membership", () => {
     expect(leader.status().role).toBe("follower"); // never campaigns again
   });
 
+  it("keeps its membership across a restart (config entries in the log, or the snapshot's manifest)", async () => {
+    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0 });
+    await cluster.startAll();
+    const leader = await cluster.waitForLeader();
+    await cluster.startJoiner(4);
+    await cluster.settle(leader.addLearner(4));
+    await write(cluster, leader, 3, "x");
+    const follower = cluster.ids.find((id) => id !== leader.id) as NodeId;
+    await cluster.crash(follower);
+    const again = await cluster.start(follower);
+    await cluster.until(() => again.status().membership.learners.includes(4)); // replayed from the log
+    await cluster.settle(again.takeSnapshot());
+    await cluster.crash(follower);
+    const third = await cluster.start(follower);
+    expect(third.status().membership).toEqual({ voters: [1, 2, 3], learners: [4] }); // from the snapshot, before any replay
+  });
+
   it("4. a learner never campaigns, and the leader reports it apart from the voters", async () => {
     cluster = new NodeCluster([1, 2, 3]);
     await cluster.startAll();

@@ -1,10 +1,10 @@
 import { manifestDigest, snapshotId } from "../../src/contracts/index.js";
-import { MemoryLog, RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta, type SnapshotToInstall } from "../../src/engine/index.js";
+import { decodeMembership, MemoryLog, RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta, type SnapshotToInstall } from "../../src/engine/index.js";
 
 const decoder = new TextDecoder();
 
 export function formatEntry(e: Entry): string {
-  const body = e.kind === "normal" ? ` "${decoder.decode(e.data)}"` : ` ${e.kind}`;
+  const body = e.kind === "normal" ? ` "${decoder.decode(e.data)}"` : e.kind === "config" ? ` config(${formatMembership(decodeMembership(e.data))})` : ` ${e.kind}`;
   return `${e.index}@${e.term}${body}`;
 }
 
@@ -36,6 +36,10 @@ export function formatMessage(m: Message): string {
     case "InstallSnapshotResp":
       return `${head} index=${m.index}${m.reject ? " reject" : ""}`;
   }
+}
+
+function formatMembership(m: { voters: readonly number[]; outgoing?: readonly number[]; learners: readonly number[] }): string {
+  return `voters=${m.voters.join(",")}${m.outgoing ? ` outgoing=${m.outgoing.join(",")}` : ""} learners=${m.learners.join(",") || "-"}`;
 }
 
 /** A manifest for a snapshot with no files, as the engine sees one (the bytes do not matter to it). */

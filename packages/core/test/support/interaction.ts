@@ -7,6 +7,7 @@ import { EngineCluster, formatEntry } from "./engine-cluster.js";
  *   add-nodes N [option=value …]     start N engines (ids 1..N)
  *   campaign ID | tick ID [N] | propose ID TEXT | read-index ID READ_ID
  *   transfer-leadership FROM TO | restart ID | snapshot ID | finish-install ID [fail]
+ *   change-membership LEADER addLearner|promote|remove NODE | membership ID | add-node ID (a joining node)
  *   process-ready ID | deliver [ID] | stabilize
  *   partition 1 2 / 3 | cut FROM TO | heal
  *   status ID | log ID | applied ID | reads ID
@@ -61,8 +62,21 @@ export class Interaction {
         const meta = this.c.snapshot(id());
         return [`snapshot ${meta.index}@${meta.term}`];
       }
+      case "change-membership": {
+        // change-membership LEADER addLearner|promote|remove NODE
+        const type = args[1] as "addLearner" | "promote" | "remove";
+        const { index } = this.c.engine(id()).proposeMembership({ type, node: Number(args[2]) });
+        return [`proposed at ${index}`];
+      }
+      case "membership": {
+        const m = this.c.engine(id()).status().membership;
+        return [`voters=${m.voters.join(",")}${m.outgoing ? ` outgoing=${m.outgoing.join(",")}` : ""} learners=${m.learners.join(",") || "-"}`];
+      }
       case "finish-install":
         this.c.finishInstall(id(), args[1] !== "fail");
+        return [];
+      case "add-node":
+        this.c.join(id());
         return [];
       case "restart":
         this.c.start(id());
