@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { nodeIdSchema } from "../contracts/index.js";
 import { RaftError } from "../engine/index.js";
+import type { SnapshotSettings } from "./snapshots/snapshot-manager.js";
 
 /** The plain-data part of a node's configuration, validated at startup. */
 export const raftNodeConfigSchema = z
@@ -66,6 +67,21 @@ export interface RaftNodeOptions<Result> extends RaftNodeConfig {
   transport: Transport;
   clock?: Clock;
   logger?: Logger;
+}
+
+/** The snapshot part of a node's configuration, as the snapshot manager takes it. */
+export function snapshotSettings(c: ResolvedRaftNodeConfig): SnapshotSettings {
+  return {
+    snapshotEntries: c.snapshotEntries,
+    snapshotLogBytes: c.snapshotLogBytes,
+    keepSnapshots: c.keepSnapshots,
+    chunkBytes: c.snapshotChunkBytes,
+    inlineBytes: c.snapshotInlineBytes,
+    maxBytesPerSecond: c.snapshotMaxBytesPerSecond,
+    maxConcurrentSends: c.snapshotMaxConcurrentSends,
+    progressTimeoutMs: c.snapshotProgressTimeoutMs,
+    maxAttempts: c.snapshotMaxAttempts,
+  };
 }
 
 export function parseNodeConfig(config: RaftNodeConfig): ResolvedRaftNodeConfig {

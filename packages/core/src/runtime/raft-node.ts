@@ -18,11 +18,11 @@ import {
   type Term,
 } from "../engine/index.js";
 import { Emitter, type RaftNodeEvents } from "./events.js";
-import { parseNodeConfig, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
+import { parseNodeConfig, snapshotSettings, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
 import { PendingProposals, PendingReads } from "./pending.js";
 import { SnapshotManager } from "./snapshots/snapshot-manager.js";
 import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
-import { readSnapshot } from "./snapshots/snapshot-writer.js";
+import { logHolds, restoreNewestSnapshot } from "./startup.js";
 import { systemClock } from "./system-clock.js";
 
 export interface RaftNodeStatus extends EngineStatus {
@@ -91,17 +91,7 @@ export class RaftNode<Result = unknown> {
       transport: this.transport,
       clock: this.clock,
       logger: this.logger,
-      settings: {
-        snapshotEntries: c.snapshotEntries,
-        snapshotLogBytes: c.snapshotLogBytes,
-        keepSnapshots: c.keepSnapshots,
-        chunkBytes: c.snapshotChunkBytes,
-        inlineBytes: c.snapshotInlineBytes,
-        maxBytesPerSecond: c.snapshotMaxBytesPerSecond,
-        maxConcurrentSends: c.snapshotMaxConcurrentSends,
-        progressTimeoutMs: c.snapshotProgressTimeoutMs,
-        maxAttempts: c.snapshotMaxAttempts,
-      },
+      settings: snapshotSettings(c),
       engine: () => this.engine as RaftEngine,
       kick: () => this.kick(),
       onEvent: (e) => this.onSnapshot(e.kind, e.meta),
@@ -115,8 +105,15 @@ export class RaftNode<Result = unknown> {
   async start(): Promise<void> {
     if (this.state !== "new") throw new RaftError("InvalidConfig", "a node can be started once");
     let hardState = await this.log.loadHardState();
-    const snapshot = await this.restoreNewestSnapshot();
-    if (snapshot !== undefined && !this.logHolds(snapshot)) {
+    const snapshot = await restoreNewestSnapshot({
+      store: this.snapshotStore,
+      log: this.log,
+      stateMachine: this.stateMachine,
+      logger: this.logger,
+      verify: this.cfg.verifySnapshotOnStart,
+      chunkBytes: this.cfg.snapshotChunkBytes,
+    });
+    if (snapshot !== undefined && !logHolds(this.log, snapshot)) {
       // Crashed between restoring an installed snapshot and resetting the log: finish the reset.
       hardState = { ...hardState, commit: Math.max(hardState.commit, snapshot.index) };
       await this.log.save({ reset: { index: snapshot.index, term: snapshot.term }, hardState, entries: [] });
@@ -433,31 +430,6 @@ export class RaftNode<Result = unknown> {
     this.events.emit("snapshot", { kind, index: meta.index, id: meta.id, size: meta.size });
   }
 
-  /** The newest snapshot that verifies, restored into the state machine; older ones are fallbacks. */
-  private async restoreNewestSnapshot(): Promise<SnapshotMeta | undefined> {
-    const first = this.log.firstIndex();
-    for (const meta of await this.snapshotStore.list()) {
-      if (meta.index + 1 < first) break; // it would leave a gap before the log; so would older ones
-      try {
-        if (this.cfg.verifySnapshotOnStart) await this.snapshotStore.verify(meta.id);
-      } catch (e) {
-        if (!isRaftError(e, "Corrupt")) throw e;
-        this.logger.error("snapshot failed verification; not restoring it", { id: meta.id, error: e.message });
-        continue;
-      }
-      await this.stateMachine.restore(meta, readSnapshot(this.snapshotStore, meta, this.cfg.snapshotChunkBytes));
-      this.logger.info("restored snapshot", { id: meta.id, index: meta.index });
-      return meta;
-    }
-    if (first > 1) {
-      throw new RaftError("Corrupt", `the log starts at ${first} but no valid snapshot covers the entries before it; wipe this node's data and let it rejoin`);
-    }
-    return undefined;
-  }
-
-  private logHolds(meta: SnapshotMeta): boolean {
-    return meta.index >= this.log.firstIndex() - 1 && meta.index <= this.log.lastIndex() && this.log.term(meta.index) === meta.term;
-  }
 
   private report(ready: Ready): void {
     const term: Term = ready.hardState?.term ?? (this.engine as RaftEngine).status().term;
