@@ -83,11 +83,7 @@ export class MemorySnapshotStore implements SnapshotStore {
         closeFile();
         state = "committed";
         this.live.delete(token);
-        const meta = buildMeta(draft, files, this.now());
-        const existing = this.committed.get(meta.id);
-        if (existing !== undefined) return existing.meta;
-        this.committed.set(meta.id, { meta, data });
-        return meta;
+        return this.publish(buildMeta(draft, files, this.now()), data);
       },
       abort: async () => {
         if (state === "aborted") return;
@@ -154,6 +150,14 @@ export class MemorySnapshotStore implements SnapshotStore {
       const problem = bytes === undefined ? "is missing" : mismatch(f, bytes.length, sha256(bytes));
       if (problem !== undefined) throw new RaftError("Corrupt", `snapshot ${id}: file ${f.name} ${problem}`);
     }
+  }
+
+  /** Makes a snapshot visible; one with the same id (same content) is already there and stays. */
+  private publish(meta: SnapshotMeta, data: ReadonlyMap<string, Uint8Array>): SnapshotMeta {
+    const existing = this.committed.get(meta.id);
+    if (existing !== undefined) return existing.meta;
+    this.committed.set(meta.id, { meta, data });
+    return meta;
   }
 
   pin(id: string): () => void {
@@ -241,10 +245,7 @@ export class MemorySnapshotStore implements SnapshotStore {
         }
         discard();
         state = "committed";
-        const existing = this.committed.get(meta.id);
-        if (existing !== undefined) return existing.meta;
-        this.committed.set(meta.id, { meta, data });
-        return meta;
+        return this.publish(meta, data);
       },
       abort: async () => {
         if (state === "aborted") return;
