@@ -1,4 +1,5 @@
 import { cpSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isRaftError } from "@raft/core/contracts";
 import { describe, expect, it } from "vitest";
@@ -152,4 +153,24 @@ describe("DiskSnapshotStore under crashes and failures", () => {
       await store.verify(meta.id);
       await store.close();
     }));
+
+  it("a flush killed before its rename leaves progress.json.tmp behind; committing does not publish it", async () => {
+    const { dir, remove } = await tempDir();
+    try {
+      const store = await DiskSnapshotStore.open({ dir });
+      const meta = manifest(7, 1, { data: A });
+      const { writer } = await store.receive(meta);
+      await writer.write("data", A.subarray(0, 1000));
+      await writer.flush();
+      // What a crash between writing and renaming the progress file leaves.
+      await writeFile(join(dir, "partial", meta.id, "progress.json.tmp"), "{ half written");
+      await writer.write("data", A.subarray(1000));
+      await writer.commit();
+      expect((await entries(join(dir, "snapshots", meta.id))).sort()).toEqual(["files", "manifest.json"]);
+      await store.verify(meta.id);
+      await store.close();
+    } finally {
+      await remove();
+    }
+  });
 });
