@@ -9,7 +9,6 @@ import {
   type Entry,
   type Index,
   type Membership,
-  type MembershipChange,
   type Message,
   type NodeId,
   type Ready,
@@ -19,6 +18,8 @@ import {
 } from "../engine/index.js";
 import { Emitter, type RaftNodeEvents } from "./events.js";
 import { parseNodeConfig, snapshotSettings, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
+import { handOffLeadership } from "./hand-off.js";
+import { MembershipChanges } from "./membership-changes.js";
 import { PendingProposals, PendingReads } from "./pending.js";
 import { SnapshotManager } from "./snapshots/snapshot-manager.js";
 import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
@@ -59,8 +60,7 @@ export class RaftNode<Result = unknown> {
   private readonly events = new Emitter<RaftNodeEvents>();
   private readonly proposals = new PendingProposals<Result>();
   private readonly reads = new PendingReads();
-  /** Membership changes applied and waiting for their joint phase to end. */
-  private readonly membershipWaiters = new Set<{ reject(e: Error): void; off(): void }>();
+  private readonly membershipChanges: MembershipChanges;
 
   private engine: RaftEngine | undefined;
   private state: NodeState = "new";
@@ -85,6 +85,13 @@ export class RaftNode<Result = unknown> {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     const c = this.cfg;
+    this.membershipChanges = new MembershipChanges({
+      engine: () => this.runningEngine(),
+      proposals: this.proposals as PendingProposals<unknown>,
+      onMembership: (listener) => this.on("membership", listener),
+      kick: () => this.kick(),
+      promoteMaxLag: c.promoteMaxLag,
+    });
     this.snapshots = new SnapshotManager<Result>({
       store: this.snapshotStore,
       stateMachine: this.stateMachine,
@@ -189,35 +196,15 @@ export class RaftNode<Result = unknown> {
    */
   async takeSnapshot(options: TakeSnapshotOptions = {}): Promise<SnapshotMeta> {
     const engine = this.runningEngine();
-    if (options.transferLeadershipFirst === true && engine.status().role === "leader") await this.handOffLeadership();
+    if (options.transferLeadershipFirst === true && engine.status().role === "leader") {
+      await handOffLeadership(this, this.clock, 2 * this.cfg.electionTicks * this.cfg.tickMs);
+    }
     return this.snapshots.requestTake();
-  }
-
-  /** Transfers leadership to an up-to-date follower and waits (up to two election timeouts) for it to take over. */
-  private async handOffLeadership(): Promise<void> {
-    const s = this.runningEngine().status();
-    const target = [...(s.progress ?? [])].find(([id, p]) => id !== this.id && p.match === s.lastIndex && p.recentActive)?.[0];
-    if (target === undefined) return;
-    const timeoutMs = 2 * this.cfg.electionTicks * this.cfg.tickMs;
-    await new Promise<void>((resolve) => {
-      const stopWaiting = () => {
-        off();
-        cancel();
-        resolve();
-      };
-      const off = this.on("role", (e) => e.role !== "leader" && stopWaiting());
-      const cancel = this.clock.setTimeout(stopWaiting, timeoutMs);
-      try {
-        this.transferLeadership(target);
-      } catch {
-        stopWaiting();
-      }
-    });
   }
 
   /** Adds `id` as a learner: it receives the log (or a snapshot) but counts in no quorum. Resolves with the new membership once applied here. */
   addLearner(id: NodeId, address?: string): Promise<Membership> {
-    return this.changeMembership(address === undefined ? { type: "addLearner", node: id } : { type: "addLearner", node: id, address });
+    return this.guarded(() => this.membershipChanges.change(address === undefined ? { type: "addLearner", node: id } : { type: "addLearner", node: id, address }));
   }
 
   /**
@@ -226,41 +213,25 @@ export class RaftNode<Result = unknown> {
    * Resolves once the final configuration is applied here.
    */
   promote(id: NodeId): Promise<Membership> {
-    try {
-      const s = this.runningEngine().status();
-      const match = s.progress?.get(id)?.match;
-      if (s.role === "leader" && (match === undefined || s.lastIndex - match > this.cfg.promoteMaxLag)) {
-        throw new RaftError("NotCaughtUp", `learner ${id} is ${match === undefined ? "unknown" : s.lastIndex - match} entries behind (limit ${this.cfg.promoteMaxLag})`);
-      }
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.changeMembership({ type: "promote", node: id });
+    return this.guarded(() => {
+      this.membershipChanges.checkCaughtUp(id);
+      return this.membershipChanges.change({ type: "promote", node: id });
+    });
   }
 
   /** Removes member `id` (the leader may remove itself: it steps down once the change is applied). */
   removeMember(id: NodeId): Promise<Membership> {
-    return this.changeMembership({ type: "remove", node: id });
+    return this.guarded(() => this.membershipChanges.change({ type: "remove", node: id }));
   }
 
-  /** Proposes a change and resolves when it, and the joint phase it may start, are applied here. */
-  private changeMembership(change: MembershipChange): Promise<Membership> {
-    return new Promise<Membership>((resolve, reject) => {
-      const { index, term } = this.runningEngine().proposeMembership(change);
-      // The configuration takes effect when its entry is applied; the `membership` event follows.
-      const untilFinal = () => {
-        const waiter = { reject, off: () => {} };
-        waiter.off = this.on("membership", ({ membership }) => {
-          if (membership.outgoing !== undefined && membership.outgoing.length > 0) return; // the joint phase; its end follows
-          waiter.off();
-          this.membershipWaiters.delete(waiter);
-          resolve(membership);
-        });
-        this.membershipWaiters.add(waiter);
-      };
-      this.proposals.add(index, term, { resolve: untilFinal, reject }, "config");
-      this.kick();
-    });
+  /** Turns a synchronous throw (not running, not leader) into a rejection. */
+  private guarded<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      this.runningEngine();
+      return fn();
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Hands leadership to `to`; resolves once started (watch the `leader` event for the outcome). */
@@ -454,11 +425,7 @@ export class RaftNode<Result = unknown> {
   private failClients(error: Error): void {
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
-    for (const w of this.membershipWaiters) {
-      w.off();
-      w.reject(error);
-    }
-    this.membershipWaiters.clear();
+    this.membershipChanges.rejectAll(error);
   }
 
   /** Storage or state machine failures stop the node rather than risk divergence. */
