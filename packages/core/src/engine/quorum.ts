@@ -27,10 +27,3 @@ export function voteResult(voters: readonly NodeId[], votes: ReadonlyMap<NodeId,
   if (voters.length - rejected < quorum) return "lost";
   return "pending";
 }
-
-/** True when a majority of voters satisfies `active`. */
-export function quorumActive(voters: readonly NodeId[], active: (id: NodeId) => boolean): boolean {
-  let n = 0;
-  for (const id of voters) if (active(id)) n++;
-  return n >= Math.floor(voters.length / 2) + 1;
-}
