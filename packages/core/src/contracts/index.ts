@@ -6,6 +6,8 @@ export type { Clock } from "./clock.js";
 export type { LogStore, LogWrite } from "./log-store.js";
 export { consoleLogger, silentLogger, type Logger } from "./logger.js";
 export {
+  MAX_SNAPSHOT_CHUNK_BYTES,
+  clusterIdSchema,
   entrySchema,
   hardStateSchema,
   indexSchema,
@@ -14,13 +16,16 @@ export {
   nodeIdSchema,
   parseMessage,
   parseSnapshotMeta,
+  parseSnapshotRequest,
   snapshotMetaSchema,
+  snapshotRequestSchema,
   termSchema,
 } from "./schemas.js";
 export { isSnapshotFileName, isSnapshotId, manifestDigest, snapshotId } from "./snapshot-manifest.js";
 export type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotStore, SnapshotWriter } from "./snapshot-store.js";
 export * as snapshotStoreRules from "./snapshot-store-rules.js";
 export type { Command, SnapshotFileSource, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "./state-machine.js";
+export { WIRE_VERSION, decodeMessages, encodeMessages } from "./wire/message-codec.js";
 export type { AddressBook, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
 export { RaftError, isRaftError, type RaftErrorCode } from "../engine/errors.js";
 export type { Entry, HardState, Index, InlineFile, LogReader, Membership, Message, NodeId, SnapshotFile, SnapshotMeta, SnapshotSource, Term } from "../engine/index.js";

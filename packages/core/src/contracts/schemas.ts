@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RaftError, type Message, type SnapshotMeta } from "../engine/index.js";
+import type { SnapshotRequest } from "./transport.js";
 import { isSnapshotFileName, isSnapshotId, manifestDigest, snapshotId } from "./snapshot-manifest.js";
 
 /** A node id: a positive safe integer. */
@@ -87,3 +88,24 @@ export function parseMessage(value: unknown): Message {
   }
   return result.data as Message;
 }
+
+/** The largest chunk a peer may ask for: bounds what one snapshot chunk can make a server buffer. */
+export const MAX_SNAPSHOT_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** A peer's request for a snapshot file range, as a transport receives it. */
+export const snapshotRequestSchema = z.object({
+  id: z.string().refine(isSnapshotId, "not a snapshot id"),
+  file: z.string().refine(isSnapshotFileName, "not a plain file name"),
+  offset: size,
+  chunkSize: z.number().int().min(1).max(MAX_SNAPSHOT_CHUNK_BYTES),
+});
+
+/** Validates an untrusted snapshot request; throws `RaftError("InvalidMessage")` with the reason. */
+export function parseSnapshotRequest(value: unknown): SnapshotRequest {
+  const result = snapshotRequestSchema.safeParse(value);
+  if (!result.success) throw new RaftError("InvalidMessage", `invalid snapshot request: ${z.prettifyError(result.error).replace(/\n/g, "; ")}`);
+  return result.data;
+}
+
+/** A cluster id: what every frame between members carries, so two clusters on one network never mix. */
+export const clusterIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "1–64 letters, digits, '.', '_' or '-'");

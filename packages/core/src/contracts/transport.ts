@@ -43,6 +43,14 @@ export interface Transport {
   send(messages: readonly Message[]): void;
   /** Pulls a snapshot file range from `peer`. */
   fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array>;
+  /**
+   * Optional, for transports that dial: the addresses of the members, from
+   * the configuration this node acts on. Called after `start()` and on every
+   * membership change, so nodes added later are reachable. Addresses given
+   * here win over ones configured up front; a node missing here keeps its
+   * configured address.
+   */
+  updatePeers?(addresses: AddressBook): void;
   /** Stops sending and receiving; releases sockets. */
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Clock, Command, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
+import type { AddressBook, Clock, Command, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { silentLogger } from "../contracts/index.js";
 import {
   RaftEngine,
@@ -153,6 +153,7 @@ export class RaftNode<Result = unknown> {
       onMessage: (m) => this.receive(m),
       onSnapshotRequest: (from, request, signal) => this.snapshots.serve(from, request, signal),
     });
+    this.transport.updatePeers?.(addressBook(this.engine.membership()));
     this.scheduleTick();
     this.logger.info("raft node started", { id: this.id, term: hardState.term, commit: hardState.commit });
   }
@@ -340,7 +341,7 @@ export class RaftNode<Result = unknown> {
           await this.carryOut(ready);
           if (this.state !== "running") return;
           engine.advance(ready);
-          if (ready.committed.some((e) => e.kind === "config")) this.events.emit("membership", { membership: engine.status().membership });
+          if (ready.committed.some((e) => e.kind === "config")) this.membershipChanged(engine.membership());
           await this.snapshots.takeIfRequested(this.applied);
         }
         if (this.state === "running") await this.snapshots.takeIfRequested(this.applied);
@@ -396,11 +397,16 @@ export class RaftNode<Result = unknown> {
       this.applied = meta.index;
       this.proposals.coveredBySnapshot(meta.index);
       this.reads.appliedTo(this.applied);
-      this.events.emit("membership", { membership: meta.membership });
+      this.membershipChanged(meta.membership);
     }
     this.events.emit("snapshot", { kind, index: meta.index, id: meta.id, size: meta.size });
   }
 
+
+  private membershipChanged(membership: Membership): void {
+    this.transport.updatePeers?.(addressBook(membership));
+    this.events.emit("membership", { membership });
+  }
 
   private report(ready: Ready): void {
     const term: Term = ready.hardState?.term ?? (this.engine as RaftEngine).status().term;
@@ -442,4 +448,8 @@ export class RaftNode<Result = unknown> {
       this.state = "stopped";
     });
   }
+}
+
+function addressBook(membership: Membership): AddressBook {
+  return new Map(Object.entries(membership.addresses ?? {}).map(([id, address]) => [Number(id), address]));
 }
