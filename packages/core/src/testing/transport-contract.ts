@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SnapshotRequest, Transport, TransportHandlers } from "../contracts/index.js";
+import { snapshotId, type SnapshotRequest, type Transport, type TransportHandlers } from "../contracts/index.js";
 import { isRaftError, RaftError, type Message, type NodeId } from "../engine/index.js";
 
 export interface TransportFactory {
@@ -8,6 +8,11 @@ export interface TransportFactory {
   /** How many snapshot chunks the transport may buffer ahead of a slow reader. Default 16. */
   readonly maxBufferedChunks?: number;
 }
+
+// Real-looking ids: network transports validate requests before serving them.
+const SNAPSHOT_ID = snapshotId(10, 2, "ab".repeat(32));
+const MISSING_ID = snapshotId(11, 2, "cd".repeat(32));
+const FILE = "state";
 
 const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round });
 
@@ -106,7 +111,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
           for (let i = request.offset; i < file.length; i += request.chunkSize) yield file.slice(i, i + request.chunkSize);
         });
         const got: Uint8Array[] = [];
-        for await (const chunk of a.fetchSnapshot(2, { id: "s", file: "f", offset: 1234, chunkSize: 4096 }, new AbortController().signal)) got.push(chunk);
+        for await (const chunk of a.fetchSnapshot(2, { id: SNAPSHOT_ID, file: FILE, offset: 1234, chunkSize: 4096 }, new AbortController().signal)) got.push(chunk);
         expect(Buffer.concat(got).equals(Buffer.from(file.subarray(1234)))).toBe(true);
       }));
 
@@ -118,7 +123,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
             yield new Uint8Array(1024);
           }
         });
-        const it = a.fetchSnapshot(2, { id: "s", file: "f", offset: 0, chunkSize: 1024 }, new AbortController().signal)[Symbol.asyncIterator]();
+        const it = a.fetchSnapshot(2, { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 1024 }, new AbortController().signal)[Symbol.asyncIterator]();
         await it.next();
         await new Promise((r) => setTimeout(r, 100));
         expect(inboxB.served).toBeLessThanOrEqual(1 + window + 1);
@@ -128,7 +133,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
     it("passes the serving side's error code to the reader", () =>
       withPair(async (a) => {
         const err = await (async () => {
-          for await (const _ of a.fetchSnapshot(2, { id: "missing", file: "f", offset: 0, chunkSize: 16 }, new AbortController().signal)) void _;
+          for await (const _ of a.fetchSnapshot(2, { id: MISSING_ID, file: FILE, offset: 0, chunkSize: 16 }, new AbortController().signal)) void _;
         })().catch((e: unknown) => e);
         expect(isRaftError(err) ? err.code : err).toBe("NotFound");
       }));
@@ -145,7 +150,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
         const abort = new AbortController();
         const reading = (async () => {
           let n = 0;
-          for await (const _ of a.fetchSnapshot(2, { id: "s", file: "f", offset: 0, chunkSize: 16 }, abort.signal)) if (++n === 5) abort.abort();
+          for await (const _ of a.fetchSnapshot(2, { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 16 }, abort.signal)) if (++n === 5) abort.abort();
         })().catch(() => undefined);
         await reading;
         await waitFor(() => inboxB.serverSignal?.aborted === true, "the server to see the abort");
@@ -158,7 +163,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
       withPair(async (a, b) => {
         await b.close();
         const err = await (async () => {
-          for await (const _ of a.fetchSnapshot(2, { id: "s", file: "f", offset: 0, chunkSize: 16 }, new AbortController().signal)) void _;
+          for await (const _ of a.fetchSnapshot(2, { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 16 }, new AbortController().signal)) void _;
         })().catch((e: unknown) => e);
         expect(isRaftError(err) ? err.code : err).toBe("Unavailable");
       }));
