@@ -1,4 +1,5 @@
 import type { Index, Membership, NodeId, Role, Term } from "../engine/index.js";
+import type { FinishedTransfer } from "./snapshots/transfer-tracker.js";
 
 /** What a node reports as it runs. */
 export interface RaftNodeEvents {
@@ -14,6 +15,8 @@ export interface RaftNodeEvents {
   membership: { membership: Membership };
   /** A snapshot was taken here, or installed from the leader. */
   snapshot: { kind: "taken" | "installed"; index: Index; id: string; size: number };
+  /** A snapshot stream to or from a peer finished (`ok`) or was abandoned. */
+  transfer: FinishedTransfer;
   /** The node stopped because of an unrecoverable error (storage failure, corruption). */
   error: { error: Error };
 }

@@ -1,6 +1,7 @@
 /** `@raft/core/runtime`: `RaftNode`, the driver that runs the engine against real ports. */
 export { RaftNode, type RaftNodeStatus, type TakeSnapshotOptions } from "./raft-node.js";
 export type { SnapshotStats } from "./snapshots/snapshot-stats.js";
+export type { FinishedTransfer, SnapshotTransfer } from "./snapshots/transfer-tracker.js";
 export { TokenBucket } from "./snapshots/token-bucket.js";
 export type { RaftNodeEvents } from "./events.js";
 export { raftNodeConfigSchema, parseNodeConfig, type RaftNodeConfig, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";

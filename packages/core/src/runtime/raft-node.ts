@@ -23,6 +23,7 @@ import { MembershipChanges } from "./membership-changes.js";
 import { PendingProposals, PendingReads } from "./pending.js";
 import { SnapshotManager } from "./snapshots/snapshot-manager.js";
 import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
+import type { SnapshotTransfer } from "./snapshots/transfer-tracker.js";
 import { logHolds, restoreNewestSnapshot } from "./startup.js";
 import { systemClock } from "./system-clock.js";
 
@@ -33,6 +34,8 @@ export interface RaftNodeStatus extends EngineStatus {
   readonly pendingReads: number;
   readonly stopped: boolean;
   readonly snapshots: Readonly<SnapshotStats>;
+  /** Snapshot streams in flight, to and from peers. */
+  readonly transfers: readonly SnapshotTransfer[];
 }
 
 export interface TakeSnapshotOptions {
@@ -102,6 +105,7 @@ export class RaftNode<Result = unknown> {
       engine: () => this.engine as RaftEngine,
       kick: () => this.kick(),
       onEvent: (e) => this.onSnapshot(e.kind, e.meta),
+      onTransfer: (t) => this.events.emit("transfer", t),
     });
   }
 
@@ -256,6 +260,7 @@ export class RaftNode<Result = unknown> {
       pendingReads: this.reads.size,
       stopped: this.state !== "running",
       snapshots: { ...this.snapshots.stats },
+      transfers: this.snapshots.transfers.list(),
     };
   }
 

@@ -58,6 +58,7 @@ describe("snapshot exclusion", () => {
       clock,
       logger: silentLogger,
       settings: { snapshotEntries: 0, snapshotLogBytes: 0, keepSnapshots: 2, chunkBytes: 1024, inlineBytes: 0, maxBytesPerSecond: 0, maxConcurrentSends: 1, progressTimeoutMs: 1000, maxAttempts: 1 },
+      onTransfer: () => {},
       engine: () => engine,
       kick: () => {},
       onEvent: (e) => events.push(`event: ${e.kind}`),

@@ -3,6 +3,7 @@ import { RaftError } from "../../src/engine/index.js";
 import { silentLogger } from "../../src/contracts/index.js";
 import { SnapshotServer } from "../../src/runtime/snapshots/snapshot-server.js";
 import { emptySnapshotStats } from "../../src/runtime/snapshots/snapshot-stats.js";
+import { TransferTracker } from "../../src/runtime/snapshots/transfer-tracker.js";
 import { withProgressTimeout } from "../../src/runtime/snapshots/stream-timeout.js";
 import { TokenBucket } from "../../src/runtime/index.js";
 import { drainMicrotasks, MemorySnapshotStore, SimClock } from "../../src/testing/index.js";
@@ -60,7 +61,8 @@ describe("snapshot flow control", () => {
     const w = await store.create({ index: 5, term: 1, membership: { voters: [1], learners: [] } });
     await w.write("data", new Uint8Array(10_000));
     const meta = await w.commit();
-    const server = new SnapshotServer(store, { maxConcurrent: 1, bytesPerSecond: 0, clock: new SimClock(), logger: silentLogger, stats: emptySnapshotStats() });
+    const clock = new SimClock();
+    const server = new SnapshotServer(store, { maxConcurrent: 1, bytesPerSecond: 0, clock, logger: silentLogger, stats: emptySnapshotStats(), transfers: new TransferTracker(clock, () => {}) });
     const request = { id: meta.id, file: "data", offset: 0, chunkSize: 1000 };
     const first = server.serve(2, request, new AbortController().signal)[Symbol.asyncIterator]();
     await first.next();

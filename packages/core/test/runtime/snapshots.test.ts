@@ -98,6 +98,31 @@ describe("snapshots", () => {
     expectEqualMachines(cluster);
   });
 
+  it("status() shows a transfer in flight on both sides, and a transfer event reports it once done", async () => {
+    const chunk = 256;
+    const { leader, lagging, meta } = await leaderSnapshotWhileFollowerDown({ snapshotChunkBytes: chunk, snapshotMaxBytesPerSecond: 4_000 }, 300);
+    const finished: { direction: string; peer: NodeId; bytesTotal: number; ok: boolean }[] = [];
+    leader.on("transfer", (t) => finished.push(t));
+    const back = await cluster.start(lagging);
+    back.on("transfer", (t) => finished.push(t));
+    await cluster.until(() => leader.status().snapshots.bytesSent >= meta.size / 2, 60_000);
+    const [sending] = leader.status().transfers;
+    const [receiving] = back.status().transfers;
+    expect(sending).toMatchObject({ peer: lagging, direction: "send", id: meta.id, bytesTotal: meta.size });
+    expect(receiving).toMatchObject({ peer: leader.id, direction: "receive", id: meta.id, bytesTotal: meta.size });
+    expect(sending?.bytesDone).toBeGreaterThanOrEqual(meta.size / 2);
+    expect(sending?.bytesDone).toBeLessThan(meta.size);
+    await cluster.until(() => back.status().snapshots.installed === 1, 60_000);
+    expect(leader.status().transfers).toEqual([]);
+    expect(back.status().transfers).toEqual([]);
+    expect(finished.map((t) => [t.direction, t.peer, t.bytesTotal, t.ok])).toEqual(
+      expect.arrayContaining([
+        ["send", lagging, meta.size, true],
+        ["receive", leader.id, meta.size, true],
+      ]),
+    );
+  });
+
   it("a follower restarted mid-transfer resumes from its durable offset", async () => {
     const chunk = 256;
     const { leader, lagging, meta } = await leaderSnapshotWhileFollowerDown({ snapshotChunkBytes: chunk, snapshotMaxBytesPerSecond: 4_000 }, 300);

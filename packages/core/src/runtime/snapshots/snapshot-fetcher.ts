@@ -16,6 +16,8 @@ export interface FetchOptions {
   readonly progressTimeoutMs: number;
   /** Broken streams in a row (per file) and checksum failures tolerated before giving up. */
   readonly maxAttempts: number;
+  /** Bytes of the whole snapshot held so far, after every chunk. */
+  readonly onProgress?: (bytesDone: number) => void;
 }
 
 /** Network-ish failures worth resuming after; anything else ends the install. */
@@ -67,8 +69,10 @@ async function pullFiles(target: SnapshotToInstall, writer: SnapshotWriter, prog
   const { meta, from } = target;
   let unflushed = 0;
   let flushedAt = o.clock.now();
+  let before = 0; // bytes of the files already complete
   for (const f of meta.files) {
     let offset = progress.get(f.name) ?? 0;
+    o.onProgress?.(before + offset);
     if (offset > 0 && offset < f.size) o.stats.resumes++;
     if (f.size === 0) await writer.write(f.name, new Uint8Array(0));
     for (let failures = 0; offset < f.size; ) {
@@ -86,6 +90,7 @@ async function pullFiles(target: SnapshotToInstall, writer: SnapshotWriter, prog
           offset += chunk.length;
           unflushed += chunk.length;
           o.stats.bytesReceived += chunk.length;
+          o.onProgress?.(before + offset);
           failures = 0;
           if (unflushed >= flushEveryBytes || o.clock.now() - flushedAt >= flushEveryMs) {
             await writer.flush();
@@ -107,6 +112,7 @@ async function pullFiles(target: SnapshotToInstall, writer: SnapshotWriter, prog
         signal.removeEventListener("abort", onAbort);
       }
     }
+    before += f.size;
   }
   await writer.flush();
 }

@@ -1,6 +1,7 @@
 import type { Clock, Logger, SnapshotRequest, SnapshotStore, StateMachine, Transport } from "../../contracts/index.js";
 import { isRaftError, RaftError, type Index, type Message, type NodeId, type RaftEngine, type SnapshotMeta, type SnapshotToInstall } from "../../engine/index.js";
 import { fetchSnapshot } from "./snapshot-fetcher.js";
+import { TransferTracker, type FinishedTransfer } from "./transfer-tracker.js";
 import { SnapshotServer } from "./snapshot-server.js";
 import { emptySnapshotStats, type SnapshotStats } from "./snapshot-stats.js";
 import { readSnapshot, writeSnapshot } from "./snapshot-writer.js";
@@ -36,6 +37,8 @@ interface Job {
  */
 export class SnapshotManager<Result> {
   readonly stats: SnapshotStats = emptySnapshotStats();
+  /** Snapshot streams in flight, both directions. */
+  readonly transfers: TransferTracker;
   private readonly server: SnapshotServer;
   private job: Job | undefined;
   private lastIndex: Index = 0;
@@ -55,10 +58,12 @@ export class SnapshotManager<Result> {
       /** Wakes the node's loop after the engine was told something. */
       kick: () => void;
       onEvent: (e: { kind: "taken" | "installed"; meta: SnapshotMeta }) => void;
+      onTransfer: (t: FinishedTransfer) => void;
     },
   ) {
     const s = d.settings;
-    this.server = new SnapshotServer(d.store, { maxConcurrent: s.maxConcurrentSends, bytesPerSecond: s.maxBytesPerSecond, clock: d.clock, logger: d.logger, stats: this.stats });
+    this.transfers = new TransferTracker(d.clock, d.onTransfer);
+    this.server = new SnapshotServer(d.store, { maxConcurrent: s.maxConcurrentSends, bytesPerSecond: s.maxBytesPerSecond, clock: d.clock, logger: d.logger, stats: this.stats, transfers: this.transfers });
   }
 
   /** The snapshot the node restored at startup; the take policy counts from it. */
@@ -125,7 +130,11 @@ export class SnapshotManager<Result> {
     this.start("install", target.meta.index, target.meta.id, async (signal) => {
       if (current !== undefined) await current.done; // never overlap with the job it replaces
       const s = this.d.settings;
-      const meta = await fetchSnapshot(target, { ...this.d, stats: this.stats, chunkSize: s.chunkBytes, progressTimeoutMs: s.progressTimeoutMs, maxAttempts: s.maxAttempts }, signal);
+      const { from, meta: offered } = target;
+      const onProgress = (done: number) => this.transfers.progress(from, "receive", offered.id, done, offered.size);
+      const meta = await fetchSnapshot(target, { ...this.d, stats: this.stats, chunkSize: s.chunkBytes, progressTimeoutMs: s.progressTimeoutMs, maxAttempts: s.maxAttempts, onProgress }, signal).finally(() =>
+        this.transfers.end(from, "receive", offered.id, false),
+      );
       if (signal.aborted) return;
       this.d.logger.debug("snapshot fetched and verified; restoring", { id: meta.id, size: meta.size });
       // The engine withholds applies while it waits for this install, so restoring cannot race them.

@@ -2,6 +2,7 @@ import type { Clock, Logger, SnapshotRequest, SnapshotStore } from "../../contra
 import { RaftError, type NodeId } from "../../engine/index.js";
 import type { SnapshotStats } from "./snapshot-stats.js";
 import { TokenBucket } from "./token-bucket.js";
+import type { TransferTracker } from "./transfer-tracker.js";
 
 /**
  * Serves snapshot file ranges to peers that pull them: at most
@@ -15,7 +16,7 @@ export class SnapshotServer {
 
   constructor(
     private readonly store: SnapshotStore,
-    private readonly options: { maxConcurrent: number; bytesPerSecond: number; clock: Clock; logger: Logger; stats: SnapshotStats },
+    private readonly options: { maxConcurrent: number; bytesPerSecond: number; clock: Clock; logger: Logger; stats: SnapshotStats; transfers: TransferTracker },
   ) {
     this.bucket = new TokenBucket(options.bytesPerSecond, options.clock);
   }
@@ -28,10 +29,19 @@ export class SnapshotServer {
     const unpin = this.store.pin(request.id);
     this.options.logger.debug("serving snapshot", { to: from, id: request.id, file: request.file, offset: request.offset });
     try {
+      const meta = await this.store.get(request.id);
+      // Progress counts the whole snapshot: the files before this one, then the offset in it.
+      let done = request.offset;
+      for (const f of meta.files) {
+        if (f.name === request.file) break;
+        done += f.size;
+      }
       for await (const chunk of this.store.open(request.id, request.file, { offset: request.offset, chunkSize: request.chunkSize })) {
         if (signal.aborted) return;
         await this.bucket.take(chunk.length, signal);
         this.options.stats.bytesSent += chunk.length;
+        done += chunk.length;
+        this.options.transfers.progress(from, "send", request.id, done, meta.size);
         yield chunk;
       }
     } finally {
