@@ -1,0 +1,151 @@
+import { join } from "node:path";
+import type { Index, NodeId } from "@raft/core/contracts";
+import { RaftNode } from "@raft/core/runtime";
+import { drainMicrotasks, incarnationOf, InMemoryNetwork, MemorySnapshotStore, SimClock, SimStateMachine } from "@raft/core/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { SqliteLogStore } from "../src/index.js";
+import { removeTempDirsAfterEach, tempDir, text } from "./support.js";
+
+// The runtime on the SQLite log: three RaftNodes in this process on a
+// simulated clock and network, each with its own log file. Stopping a node
+// closes its log; starting it again opens the same file. Snapshots live in
+// memory stores that outlive the nodes, as a disk would.
+
+removeTempDirsAfterEach();
+
+class SqliteCluster {
+  readonly clock = new SimClock();
+  readonly network = new InMemoryNetwork({ clock: this.clock, seed: 5 });
+  readonly nodes = new Map<NodeId, RaftNode<Index>>();
+  readonly machines = new Map<NodeId, SimStateMachine>();
+  private readonly snapshots = new Map<NodeId, MemorySnapshotStore>();
+
+  constructor(
+    readonly dir: string,
+    readonly ids: readonly NodeId[],
+  ) {}
+
+  path(id: NodeId): string {
+    return join(this.dir, `node-${id}.db`);
+  }
+
+  async start(id: NodeId): Promise<RaftNode<Index>> {
+    const log = await SqliteLogStore.open({ path: this.path(id) });
+    const snapshots = this.snapshots.get(id) ?? new MemorySnapshotStore({ now: () => this.clock.now() });
+    this.snapshots.set(id, snapshots);
+    const machine = new SimStateMachine();
+    // Small snapshot thresholds, so the logs get compacted and restarts replay from a snapshot plus the log after it.
+    const node = new RaftNode<Index>({ id, voters: this.ids, tickMs: 10, seed: id, snapshotEntries: 8, keepTrailing: 2, log, snapshots: incarnationOf(snapshots), stateMachine: machine, transport: this.network.transport(id), clock: this.clock });
+    this.nodes.set(id, node);
+    this.machines.set(id, machine);
+    await node.start();
+    return node;
+  }
+
+  async stop(id: NodeId): Promise<void> {
+    await this.nodes.get(id)?.stop();
+    this.nodes.delete(id);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const id of [...this.nodes.keys()]) await this.stop(id);
+  }
+
+  /** Runs simulated time until `done` holds, failing after `ms` simulated ms. */
+  async until(done: () => boolean, ms = 10_000): Promise<void> {
+    const end = this.clock.now() + ms;
+    while (!done()) {
+      if (!this.clock.fireNext(end)) throw new Error(`condition not met within ${ms} simulated ms`);
+      await drainMicrotasks();
+    }
+  }
+
+  async settle<T>(p: Promise<T>): Promise<T> {
+    let settled = false;
+    const tracked = p.finally(() => (settled = true));
+    tracked.catch(() => {});
+    await this.until(() => settled);
+    return tracked;
+  }
+
+  leader(): RaftNode<Index> | undefined {
+    return [...this.nodes.values()].find((n) => n.status().role === "leader");
+  }
+
+  async waitForLeader(): Promise<RaftNode<Index>> {
+    await this.until(() => this.leader() !== undefined);
+    return this.leader() as RaftNode<Index>;
+  }
+
+  async propose(values: readonly string[]): Promise<void> {
+    for (const v of values) await this.settle((await this.waitForLeader()).propose(text(v)));
+  }
+
+  /** Waits until every running node has applied exactly `values`. */
+  async allApplied(values: readonly string[]): Promise<void> {
+    await this.until(() => [...this.nodes.keys()].every((id) => this.machines.get(id)?.values.length === values.length));
+    for (const id of this.nodes.keys()) expect(this.machines.get(id)?.values, `node ${id}`).toEqual(values);
+  }
+}
+
+const commands = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+let cluster: SqliteCluster | undefined;
+afterEach(async () => {
+  await cluster?.stopAll();
+  cluster = undefined;
+});
+
+describe("three RaftNodes on SqliteLogStore", () => {
+  it("restart from their files with term, vote, commit and log kept, and go on", async () => {
+    const c = (cluster = new SqliteCluster(await tempDir(), [1, 2, 3]));
+    for (const id of c.ids) await c.start(id);
+    const first = commands("a", 30);
+    await c.propose(first);
+    await c.allApplied(first);
+    const before = new Map(c.ids.map((id) => [id, c.nodes.get(id)?.status()]));
+    await c.stopAll();
+
+    // What the files hold on their own, with no node running.
+    for (const id of c.ids) {
+      const log = await SqliteLogStore.open({ path: c.path(id) });
+      try {
+        const was = before.get(id);
+        expect(await log.loadHardState(), `node ${id}`).toEqual({ term: was?.term, vote: was?.vote, commit: was?.commit });
+        expect(log.lastIndex(), `node ${id}`).toBe(was?.lastIndex);
+        expect(log.firstIndex(), `node ${id}: compacted after snapshots`).toBeGreaterThan(1);
+        expect(log.firstIndex(), `node ${id}`).toBe(was?.firstIndex);
+      } finally {
+        await log.close();
+      }
+    }
+
+    for (const id of c.ids) await c.start(id);
+    await c.allApplied(first);
+    for (const id of c.ids) expect(c.nodes.get(id)?.status().term, `node ${id}`).toBeGreaterThanOrEqual(before.get(id)?.term ?? Infinity);
+    const second = commands("b", 10);
+    await c.propose(second);
+    await c.allApplied([...first, ...second]);
+  });
+
+  it("bring a stopped leader back from its file: it catches up with what was committed without it", async () => {
+    const c = (cluster = new SqliteCluster(await tempDir(), [1, 2, 3]));
+    for (const id of c.ids) await c.start(id);
+    const first = commands("a", 5);
+    await c.propose(first);
+    await c.allApplied(first);
+    const old = (await c.waitForLeader()).id;
+    const oldTerm = c.nodes.get(old)?.status().term ?? 0;
+    await c.stop(old);
+
+    const second = commands("b", 20);
+    await c.propose(second);
+    const newLeader = await c.waitForLeader();
+    expect(newLeader.id).not.toBe(old);
+    expect(newLeader.status().term).toBeGreaterThan(oldTerm);
+
+    const back = await c.start(old);
+    expect(back.status().term, "the restarted node starts from its saved term").toBeGreaterThanOrEqual(oldTerm);
+    await c.allApplied([...first, ...second]);
+  });
+});
