@@ -44,16 +44,16 @@ await transport.start({
   },
 });
 
-let idle = process.memoryUsage().rss;
+let idle = process.memoryUsage.rss();
 let peak = idle;
-setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5).unref();
+setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5).unref();
 process.on("message", async (m: ToPeer) => {
   if (m.kind === "reset-peak") {
     global.gc?.();
-    idle = process.memoryUsage().rss;
+    idle = process.memoryUsage.rss();
     peak = idle;
   } else if (m.kind === "report") {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
     send({ kind: "report", idleRss: idle, peakRss: peak, maxRss: process.resourceUsage().maxRSS * 1024 });
   } else {
     await transport.close();

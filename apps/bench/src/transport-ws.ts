@@ -2,7 +2,7 @@
 // and a child serving node 2 (transport-ws-peer.ts).
 //  1. Snapshot stream: node 1 pulls a BENCH_SNAPSHOT_MIB MiB file (default
 //     1024) in BENCH_CHUNK_KIB chunks (default 1024) with fetchSnapshot and
-//     the default credit window (8 chunks); prints MB/s and the peak RSS of
+//     the default credit window (16 chunks); prints MB/s and the peak RSS of
 //     both processes over their idle RSS.
 //  2. Engine messages: Appends of 64 × 256 B entries, then Heartbeats, with
 //     up to BENCH_WINDOW messages (default 2048) unacknowledged; prints
@@ -59,9 +59,9 @@ const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 async function snapshotStream(): Promise<string> {
   global.gc?.();
   await new Promise((r) => setTimeout(r, 100));
-  const idle = process.memoryUsage().rss;
+  const idle = process.memoryUsage.rss();
   let peak = idle;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
   toChild({ kind: "reset-peak" });
   await new Promise((r) => setTimeout(r, 50));
   const request = { id: snapshotId(1, 1, "00".repeat(32)), file: "blob", offset: 0, chunkSize };
@@ -70,7 +70,7 @@ async function snapshotStream(): Promise<string> {
   for await (const chunk of transport.fetchSnapshot(2, request, new AbortController().signal)) received += chunk.length;
   const elapsed = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  peak = Math.max(peak, process.memoryUsage.rss());
   if (received !== size) throw new Error(`received ${received} of ${size} bytes`);
   toChild({ kind: "report" });
   const server = await fromChild("report");

@@ -1,0 +1,302 @@
+import { Server, type ChannelOptions, type Metadata } from "@grpc/grpc-js";
+import { RaftError, type AddressBook, type Message, type NodeId, type SnapshotRequest, type Transport, type TransportHandlers } from "@raft/core/contracts";
+import { formatAddress, isAddress } from "./address.js";
+import { channelCredentials, serverCredentials, tlsChannelOptions } from "./credentials.js";
+import { callerMetadata, digestToken, type HandshakePolicy } from "./handshake.js";
+import { messagesHandler } from "./messages-service.js";
+import { advertisedAddress, resolveOptions, type GrpcTransportOptions, type ResolvedOptions } from "./options.js";
+import { observeOversizedFrames } from "./oversized-observer.js";
+import { PeerAddresses } from "./peer-addresses.js";
+import { PeerLink, type LinkContext } from "./peer-link.js";
+import { snapshotChunkSize } from "./proto-messages.js";
+import { RateLimitedLog } from "./rate-limited-log.js";
+import type { DropReason, RefusalReason, RejectionReason } from "./rejections.js";
+import type { ServerContext } from "./server-context.js";
+import { raftTransportService } from "./service-definition.js";
+import { fetchChunks } from "./snapshot-fetch.js";
+import { fetchSnapshotHandler } from "./snapshot-service.js";
+import { emptyStats, type GrpcTransportStats } from "./stats.js";
+
+type State = "listening" | "started" | "closed";
+
+/**
+ * The `Transport` port over gRPC (@grpc/grpc-js). Each node runs one server;
+ * to each peer it keeps one client-streaming `Messages` call for its engine
+ * messages, and it opens a server-streaming `FetchSnapshot` call, on a
+ * connection of its own, per snapshot file range it pulls.
+ *
+ * ```ts
+ * const transport = await GrpcTransport.listen({ id: 1, clusterId: "bank", listen: { host: "127.0.0.1", port: 7001 }, peers: { 2: "127.0.0.1:7002" } });
+ * ```
+ */
+export class GrpcTransport implements Transport {
+  readonly id: NodeId;
+  private readonly o: ResolvedOptions;
+  private readonly server: Server;
+  private boundAddress = "";
+  private advertised: string | undefined;
+  private state: State = "listening";
+  private handlers: TransportHandlers | undefined;
+  private readonly addresses: PeerAddresses;
+  private readonly links = new Map<NodeId, PeerLink>();
+  private readonly fetches = new Set<AbortController>();
+  private readonly counters = emptyStats();
+  private readonly rejections: RateLimitedLog<RejectionReason>;
+  private readonly refusals: RateLimitedLog<RefusalReason>;
+  private readonly drops: RateLimitedLog<DropReason>;
+  private readonly linkContext: LinkContext;
+  private readonly snapshotChannelOptions: ChannelOptions;
+
+  /** Checks `options`, binds the server and resolves once it accepts connections. Throws `InvalidConfig` for bad options, `Unavailable` if it cannot bind. */
+  static async listen(options: GrpcTransportOptions): Promise<GrpcTransport> {
+    const transport = new GrpcTransport(resolveOptions(options));
+    await transport.bind();
+    return transport;
+  }
+
+  private constructor(o: ResolvedOptions) {
+    this.o = o;
+    this.id = o.id;
+    this.addresses = new PeerAddresses(o.peers);
+    const interval = o.rejectionLogIntervalMs;
+    this.rejections = new RateLimitedLog(o.logger, () => "warn", "grpc transport rejected a call or frame", interval);
+    // A peer that is down or restarting is routine; a peer that refuses this node is a misconfiguration.
+    this.refusals = new RateLimitedLog(o.logger, (r) => (r === "peer unreachable" || r === "stream broken" ? "info" : "warn"), "grpc transport: a call to a peer failed", interval);
+    // No address is routine for a moment after a membership change; a message that fits no frame is a misconfiguration.
+    this.drops = new RateLimitedLog(o.logger, (r) => (r === "no address" ? "debug" : "warn"), "grpc transport dropped a message", interval);
+    const channelOptions: ChannelOptions = {
+      "grpc.max_send_message_length": o.maxFrameBytes,
+      "grpc.max_receive_message_length": o.maxFrameBytes,
+      "grpc.keepalive_time_ms": o.keepaliveTimeMs,
+      "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs,
+      "grpc.keepalive_permit_without_calls": 1,
+      "grpc.initial_reconnect_backoff_ms": o.reconnectMinMs,
+      "grpc.max_reconnect_backoff_ms": o.reconnectMaxMs,
+      "grpc.enable_retries": 0,
+      // Connections belong to this transport alone: closing it closes them.
+      "grpc.use_local_subchannel_pool": 1,
+      ...tlsChannelOptions(o.tls),
+    };
+    this.snapshotChannelOptions = { ...channelOptions, "grpc-node.flow_control_window": o.snapshotWindowBytes };
+    this.linkContext = {
+      self: o.id,
+      clusterId: o.clusterId,
+      credentials: channelCredentials(o.tls),
+      channelOptions,
+      maxQueuedMessages: o.maxQueuedMessages,
+      maxFrameBytes: o.maxFrameBytes,
+      reconnectMinMs: o.reconnectMinMs,
+      reconnectMaxMs: o.reconnectMaxMs,
+      connectTimeoutMs: o.connectTimeoutMs,
+      metadataFor: (peer) => this.metadataFor(peer),
+      stats: this.counters,
+      refusals: this.refusals,
+      drops: this.drops,
+    };
+    this.server = new Server({
+      "grpc.max_send_message_length": o.maxFrameBytes,
+      "grpc.max_receive_message_length": o.maxFrameBytes,
+      "grpc.keepalive_time_ms": o.keepaliveTimeMs,
+      "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs,
+      // A peer needs one Messages stream per connection (snapshot fetches open their own); this bounds what one connection can hold open.
+      "grpc.max_concurrent_streams": 64,
+      interceptors: [
+        observeOversizedFrames((path, remote, details) => {
+          this.counters.rejectedFrames++;
+          this.rejections.record("oversized frame", { remote, call: path, detail: details });
+        }),
+      ],
+    });
+    const ctx = this.serverContext();
+    this.server.addService(raftTransportService, { Messages: messagesHandler(ctx), FetchSnapshot: fetchSnapshotHandler(ctx) });
+  }
+
+  /** The bound address, "host:port" (the real port when `listen.port` was 0). */
+  get address(): string {
+    return this.boundAddress;
+  }
+
+  async start(handlers: TransportHandlers): Promise<void> {
+    if (this.state === "closed") throw new RaftError("Stopped", "the transport is closed");
+    if (this.state === "started") throw new RaftError("InvalidConfig", "the transport is already started");
+    this.handlers = handlers;
+    this.state = "started";
+  }
+
+  send(messages: readonly Message[]): void {
+    if (this.state === "closed" || messages.length === 0) return;
+    try {
+      let to = -1;
+      let run: Message[] = [];
+      // Consecutive messages to one peer go to its link together.
+      for (const m of messages) {
+        if (m.to !== to) {
+          if (run.length > 0) this.route(to, run);
+          to = m.to;
+          run = [];
+        }
+        run.push(m);
+      }
+      if (run.length > 0) this.route(to, run);
+    } catch (e) {
+      // send() must never throw; a bug here is logged, the messages are lost.
+      this.o.logger.error("grpc transport failed to queue messages", { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array> {
+    return this.fetch(peer, request, signal);
+  }
+
+  updatePeers(book: AddressBook): void {
+    if (this.state === "closed") return;
+    const valid = new Map<NodeId, string>();
+    for (const [id, address] of book) {
+      if (id === this.id) continue;
+      if (isAddress(address)) valid.set(id, address);
+      else this.o.logger.warn("grpc transport: ignoring a member's invalid address", { node: id, address: String(address).slice(0, 100) });
+    }
+    for (const id of this.addresses.update(valid)) this.readdress(id);
+  }
+
+  /** Counters for metrics. */
+  stats(): GrpcTransportStats {
+    return { ...this.counters, rejections: this.rejections.counts(), refusals: this.refusals.counts() };
+  }
+
+  async close(): Promise<void> {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.handlers = undefined;
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+    for (const f of this.fetches) f.abort(new RaftError("Stopped", "the transport is closed"));
+    this.rejections.close();
+    this.refusals.close();
+    this.drops.close();
+    // Peers' Messages calls never end by themselves: cut them rather than wait.
+    this.server.forceShutdown();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  // --- internals -------------------------------------------------------------
+
+  private async bind(): Promise<void> {
+    const { host, port } = this.o;
+    const bound = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(formatAddress(host, port), serverCredentials(this.o.tls), (error, p) => (error === null ? resolve(p) : reject(error)));
+    }).catch((e: unknown) => {
+      this.server.forceShutdown();
+      throw new RaftError("Unavailable", `cannot listen on ${formatAddress(host, port)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    });
+    this.boundAddress = formatAddress(host, bound);
+    this.advertised = advertisedAddress(this.o, bound);
+  }
+
+  private route(to: NodeId, messages: Message[]): void {
+    if (to === this.id) return;
+    let link = this.links.get(to);
+    if (link === undefined) {
+      const address = this.addresses.get(to);
+      if (address === undefined) {
+        this.counters.droppedNoAddress += messages.length;
+        this.drops.record("no address", { peer: to });
+        return;
+      }
+      link = new PeerLink(to, address, this.linkContext);
+      this.links.set(to, link);
+    }
+    link.enqueue(messages);
+  }
+
+  /** A peer's address changed (membership, or learned): its link follows, or goes if it has none. */
+  private readdress(id: NodeId): void {
+    const link = this.links.get(id);
+    if (link === undefined) return;
+    const address = this.addresses.get(id);
+    if (address !== undefined) link.setAddress(address);
+    else {
+      link.close();
+      this.links.delete(id);
+    }
+  }
+
+  private metadataFor(peer: NodeId): Metadata {
+    return callerMetadata({ clusterId: this.o.clusterId, from: this.id, to: peer, address: this.advertised, token: this.o.token });
+  }
+
+  private async *fetch(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    if (this.state === "closed") throw new RaftError("Unavailable", "the transport is closed");
+    const address = this.addresses.get(peer);
+    if (address === undefined) throw new RaftError("Unavailable", `no address is known for node ${peer}`);
+    const local = new AbortController();
+    const onAbort = () => local.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.fetches.add(local);
+    try {
+      yield* fetchChunks(
+        {
+          peer,
+          address,
+          clusterId: this.o.clusterId,
+          credentials: this.linkContext.credentials,
+          channelOptions: this.snapshotChannelOptions,
+          metadata: this.metadataFor(peer),
+          idleMs: this.o.snapshotIdleMs,
+          windowChunks: this.o.snapshotWindowChunks,
+          received: (bytes) => {
+            this.counters.snapshotBytesReceived += bytes;
+          },
+          mismatch: (detail) => this.refusals.record("peer identity mismatch", { peer, address, detail }),
+        },
+        request,
+        local.signal,
+      );
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      this.fetches.delete(local);
+    }
+  }
+
+  private serverContext(): ServerContext {
+    const policy: HandshakePolicy = {
+      self: this.o.id,
+      clusterId: this.o.clusterId,
+      tokenDigest: this.o.token === undefined ? undefined : digestToken(this.o.token),
+      requireClientCert: this.o.tls?.requireClientCert === true,
+      isKnown: (id) => this.o.acceptUnknownPeers || this.addresses.isKnown(id),
+    };
+    return {
+      self: this.o.id,
+      clusterId: this.o.clusterId,
+      policy,
+      stats: this.counters,
+      // A chunk's payload plus its field's tag and length must fit in one gRPC message.
+      maxChunkBytes: 2 * this.o.maxFrameBytes - snapshotChunkSize(this.o.maxFrameBytes),
+      snapshotIdleMs: this.o.snapshotIdleMs,
+      handlers: () => (this.state === "started" ? this.handlers : undefined),
+      deliver: (messages) => this.deliver(messages),
+      reject: (reason, fields) => this.rejections.record(reason, fields),
+      learn: (caller, address) => {
+        if (this.state !== "closed" && this.addresses.learn(caller, address)) this.readdress(caller);
+      },
+    };
+  }
+
+  private deliver(messages: readonly Message[]): void {
+    const handlers = this.state === "started" ? this.handlers : undefined;
+    if (handlers === undefined) {
+      this.counters.droppedNotStarted += messages.length;
+      return;
+    }
+    this.counters.messagesReceived += messages.length;
+    for (const m of messages) {
+      try {
+        handlers.onMessage(m);
+      } catch (e) {
+        this.o.logger.error("grpc transport: the node's onMessage threw", { type: m.type, from: m.from, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { Logger } from "@raft/core/contracts";
+
+interface ReasonState {
+  count: number;
+  suppressed: number;
+  lastLoggedAt: number | undefined;
+  flush: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Logs events by reason, at most one line per reason per interval: a flood
+ * of bad frames cannot flood the log. Lines left out are counted and
+ * reported in the reason's next line (`suppressed`), or in a summary line
+ * once the interval is over. Reasons must come from a fixed set (never from
+ * peer input): they key the counters.
+ */
+export class RateLimitedLog<Reason extends string> {
+  private readonly reasons = new Map<Reason, ReasonState>();
+  private closed = false;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly level: (reason: Reason) => "warn" | "info" | "debug",
+    private readonly message: string,
+    private readonly intervalMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  record(reason: Reason, fields: Record<string, unknown> = {}): void {
+    let s = this.reasons.get(reason);
+    if (s === undefined) {
+      s = { count: 0, suppressed: 0, lastLoggedAt: undefined, flush: undefined };
+      this.reasons.set(reason, s);
+    }
+    s.count++;
+    if (this.closed) return;
+    const t = this.now();
+    if (s.lastLoggedAt === undefined || t - s.lastLoggedAt >= this.intervalMs) {
+      this.write(reason, s, t, fields);
+      return;
+    }
+    s.suppressed++;
+    if (s.flush === undefined) {
+      s.flush = setTimeout(() => this.flush(reason), Math.max(0, s.lastLoggedAt + this.intervalMs - t));
+      s.flush.unref();
+    }
+  }
+
+  /** Events per reason since the start. */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [reason, s] of this.reasons) out[reason] = s.count;
+    return out;
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const s of this.reasons.values()) n += s.count;
+    return n;
+  }
+
+  /** Stops the summary timers; later events are still counted, not logged. */
+  close(): void {
+    this.closed = true;
+    for (const s of this.reasons.values()) {
+      if (s.flush !== undefined) clearTimeout(s.flush);
+      s.flush = undefined;
+    }
+  }
+
+  private flush(reason: Reason): void {
+    const s = this.reasons.get(reason);
+    if (s === undefined) return;
+    s.flush = undefined;
+    if (s.suppressed > 0 && !this.closed) this.write(reason, s, this.now(), {});
+  }
+
+  private write(reason: Reason, s: ReasonState, t: number, fields: Record<string, unknown>): void {
+    if (s.flush !== undefined) clearTimeout(s.flush);
+    s.flush = undefined;
+    this.logger[this.level(reason)](this.message, { reason, ...fields, suppressed: s.suppressed, total: s.count });
+    s.suppressed = 0;
+    s.lastLoggedAt = t;
+  }
+}
