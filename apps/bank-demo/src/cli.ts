@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// bank-demo: run a bank cluster (`cluster`), one node (`node`), or talk to one.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { ConfigError } from "./config/node-config.js";
+import { launchCluster } from "./cluster/launch-cluster.js";
+import { addNode } from "./client/add-node.js";
+import { balances, clientFor, openAccount, removeNode, showStatus, snapshot, transfer, transferLeadership } from "./client/commands.js";
+import { runNode } from "./node/run-node.js";
+
+function integer(min: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+const program = new Command("bank-demo").description("A bank on a @raft cluster: start it, run nodes, and talk to it.");
+const target = (c: Command) => c.option("--url <urls>", "node URL(s), comma-separated").option("--dir <dir>", "cluster directory to find nodes in", ".bank-demo");
+
+program
+  .command("cluster")
+  .description("start a local cluster of N node processes; Ctrl-C stops it")
+  .option("--nodes <n>", "number of nodes", integer(1), 3)
+  .option("--dir <dir>", "where configs, data, pids and logs go", ".bank-demo")
+  .addOption(new Option("--transport <kind>", "network transport").choices(["grpc", "ws"]).default("grpc"))
+  .addOption(new Option("--log <kind>", "log store").choices(["sqlite", "memory"]).default("sqlite"))
+  .addOption(new Option("--snapshots <kind>", "snapshot store").choices(["disk", "s3"]).default("disk"))
+  .option("--base-port <port>", "node i listens on P+2(i-1) (Raft) and the next port (HTTP)", integer(1), 7100)
+  .option("--host <host>", "interface to listen on", "127.0.0.1")
+  .action((o) => launchCluster({ nodes: o.nodes, dir: o.dir, transport: o.transport, log: o.log, snapshots: o.snapshots, basePort: o.basePort, host: o.host }));
+
+program.command("node").description("run one node").requiredOption("--config <file>", "the node's config.json").action((o) => runNode(o.config));
+
+target(program.command("status").description("every node's role, term, indexes and snapshot")).action((o) => showStatus(clientFor(o)));
+target(program.command("open <id> <balance>").description("open an account with an initial balance (minor units)")).action((id: string, balance: string, o) => openAccount(clientFor(o), id, integer(0)(balance)));
+target(program.command("transfer <from> <to> <amount>").description("move money; retried with the same request id until definite"))
+  .option("--request-id <id>", "the idempotency key (default: a new UUID)")
+  .action((from: string, to: string, amount: string, o) => transfer(clientFor(o), from, to, integer(1)(amount), o.requestId));
+target(program.command("balances").description("all balances and their total (linearizable)"))
+  .option("--stale", "answer from the node's local state")
+  .action((o) => balances(clientFor(o), o.stale === true));
+target(program.command("snapshot").description("take a snapshot now"))
+  .option("--node <url>", "the node to snapshot (default: the leader)")
+  .action((o) => snapshot(clientFor(o), o.node));
+target(program.command("add-node").description("start node N beside the cluster, stream it the snapshot, make it a voter"))
+  .requiredOption("--id <id>", "the new node's id", integer(1))
+  .action((o) => addNode(clientFor(o), o.dir, o.id));
+target(program.command("remove-node").description("remove node N from the cluster and stop its process"))
+  .requiredOption("--id <id>", "the node to remove", integer(1))
+  .action((o) => removeNode(clientFor(o), o.id, o.dir));
+target(program.command("transfer-leadership").description("hand leadership to node N"))
+  .requiredOption("--to <id>", "the next leader", integer(1))
+  .action((o) => transferLeadership(clientFor(o), o.to));
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `bank-demo: ${(error as Error).message}`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

@@ -1,0 +1,18 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { NodeConfigInput } from "../config/node-config.js";
+
+const cli = fileURLToPath(new URL("../cli.js", import.meta.url));
+
+/** Writes a node's config to `dataDir/config.json` and starts it as a child process logging to `dataDir/node.log`. */
+export function spawnNode(config: NodeConfigInput, options: { detached?: boolean } = {}): ChildProcess {
+  mkdirSync(config.dataDir, { recursive: true });
+  const configFile = join(config.dataDir, "config.json");
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  const log = openSync(join(config.dataDir, "node.log"), "a");
+  const child = spawn(process.execPath, [cli, "node", "--config", configFile], { stdio: ["ignore", log, log], detached: options.detached ?? false });
+  if (options.detached === true) child.unref();
+  return child;
+}

@@ -1,0 +1,22 @@
+import { isRaftError } from "@raft/core/contracts";
+import type { BankNode } from "../node/bank-node.js";
+import { HttpError } from "./http-error.js";
+
+/** Retryable conditions: the client may send the same request again (same requestId for writes). */
+const unavailable = new Set(["Timeout", "ProposalDropped", "Unavailable", "Busy", "Stopped"]);
+const conflict = new Set(["ConfigChangeInProgress", "NotCaughtUp"]);
+
+/** How an error thrown while serving a request is answered. */
+export function errorResponse(error: unknown, node: BankNode): HttpError {
+  if (error instanceof HttpError) return error;
+  if (isRaftError(error)) {
+    if (error.code === "NotLeader") {
+      const leaderId = error.leaderHint;
+      return new HttpError(421, { error: "NotLeader", leaderId: leaderId === 0 ? null : leaderId, leaderUrl: leaderId === 0 ? null : node.urlOf(leaderId) });
+    }
+    if (unavailable.has(error.code)) return new HttpError(503, { error: error.code, reason: error.message });
+    if (conflict.has(error.code)) return new HttpError(409, { error: error.code, reason: error.message });
+    if (error.code === "InvalidConfig") return new HttpError(400, { error: error.code, reason: error.message });
+  }
+  return new HttpError(500, { error: "Internal", reason: (error as Error)?.message ?? String(error) });
+}

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { nodeIdSchema } from "@raft/core/contracts";
+import { accountIdSchema, amountSchema, balanceSchema, requestIdSchema } from "@raft/demo-bank-app";
+import { badRequest } from "./http-error.js";
+
+export const openAccountBody = z.strictObject({ id: accountIdSchema, balance: balanceSchema, requestId: requestIdSchema.optional() });
+export const transferBody = z
+  .strictObject({ requestId: requestIdSchema, from: accountIdSchema, to: accountIdSchema, amount: amountSchema })
+  .refine((b) => b.from !== b.to, { message: "a transfer needs two different accounts", path: ["to"] });
+export const membersBody = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("add-learner"), id: nodeIdSchema, address: z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port") }),
+  z.strictObject({ action: z.literal("promote"), id: nodeIdSchema }),
+  z.strictObject({ action: z.literal("remove"), id: nodeIdSchema }),
+]);
+export const leadershipBody = z.strictObject({ to: nodeIdSchema });
+
+/** Validates a request body; a 400 names every bad field. */
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw badRequest(result.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+}

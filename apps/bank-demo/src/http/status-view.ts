@@ -1,0 +1,21 @@
+import type { BankNode } from "../node/bank-node.js";
+
+/** The body of GET /status. */
+export function statusView(node: BankNode) {
+  const s = node.raft.status();
+  return {
+    id: s.id,
+    role: s.role,
+    term: s.term,
+    leaderId: s.leader === 0 ? null : s.leader,
+    leaderUrl: s.leader === 0 ? null : node.urlOf(s.leader),
+    commitIndex: s.commit,
+    appliedIndex: s.applied,
+    log: { firstIndex: s.firstIndex, lastIndex: s.lastIndex },
+    snapshot: node.snapshot,
+    members: { voters: [...s.membership.voters], learners: [...s.membership.learners] },
+    snapshotTransfers: s.transfers.map((t) => ({ peer: t.peer, direction: t.direction, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal })),
+  };
+}
+
+export type StatusView = ReturnType<typeof statusView>;

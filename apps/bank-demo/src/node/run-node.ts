@@ -1,0 +1,32 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadNodeConfig } from "../config/node-config.js";
+import { startHttpServer } from "../http/http-server.js";
+import { BankNode } from "./bank-node.js";
+import { createLogger } from "./logger.js";
+
+/**
+ * `bank-demo node --config FILE`: one node in this process. Writes its pid
+ * next to its data, and stops cleanly on SIGINT/SIGTERM.
+ */
+export async function runNode(configFile: string): Promise<void> {
+  const config = loadNodeConfig(configFile);
+  const { logger } = createLogger(config.logLevel, { node: config.id });
+  const node = await BankNode.open(config, logger);
+  await node.start();
+  const server = await startHttpServer(node, config.host, config.port + 1, logger);
+  writeFileSync(join(config.dataDir, "pid"), `${process.pid}\n`);
+  logger.info("node started", { raft: `${config.host}:${config.port}`, http: node.urlOf(config.id), transport: config.transport, log: config.log, snapshots: config.snapshots });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping");
+    server.closeAllConnections();
+    server.close();
+    await node.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop());
+  process.on("SIGTERM", () => void stop());
+}

@@ -1,0 +1,104 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import type { NodeId } from "@raft/core/contracts";
+import { parseAddress } from "./address.js";
+import type { ConnectionRejectReason } from "./rejection.js";
+
+/**
+ * The WebSocket subprotocol: names this transport and its envelope version.
+ * A listener refuses an upgrade that does not offer it.
+ */
+export const SUBPROTOCOL = "raft-ws.v1";
+
+/** Upgrade request headers (dialer → listener) and response headers (listener → dialer). */
+export const HEADERS = {
+  cluster: "x-raft-cluster",
+  /** Request: the dialer's node id. Response: the listener's. */
+  node: "x-raft-node",
+  /** Request: the node the dialer means to reach. */
+  target: "x-raft-target",
+  /** Request: where the dialer can be dialed back (optional). */
+  address: "x-raft-address",
+  /** Response to a refused upgrade: the reason. */
+  reject: "x-raft-reject",
+} as const;
+
+export interface LocalIdentity {
+  readonly id: NodeId;
+  readonly clusterId: string;
+  readonly token: string | undefined;
+  /** Sent by a dialer so the listener can dial back; undefined when there is none to give. */
+  readonly advertise?: string | undefined;
+}
+
+/** What a dialer sends with its upgrade request. */
+export function dialHeaders(local: LocalIdentity, target: NodeId): Record<string, string> {
+  const headers: Record<string, string> = {
+    [HEADERS.cluster]: local.clusterId,
+    [HEADERS.node]: String(local.id),
+    [HEADERS.target]: String(target),
+  };
+  if (local.token !== undefined) headers.authorization = `Bearer ${local.token}`;
+  if (local.advertise !== undefined) headers[HEADERS.address] = local.advertise;
+  return headers;
+}
+
+export type UpgradeVerdict =
+  | { readonly ok: true; readonly peer: NodeId; readonly advertised: string | undefined }
+  | { readonly ok: false; readonly status: number; readonly reason: ConnectionRejectReason; readonly detail: string };
+
+/**
+ * Decides an upgrade request from its headers alone (TLS, when configured,
+ * was checked before). Authentication comes first, so an unauthenticated
+ * dialer learns nothing about the cluster.
+ */
+export function checkUpgrade(headers: IncomingHttpHeaders, local: LocalIdentity, isKnownPeer: ((id: NodeId) => boolean) | undefined): UpgradeVerdict {
+  const refuse = (status: number, reason: ConnectionRejectReason, detail: string): UpgradeVerdict => ({ ok: false, status, reason, detail });
+  const protocols = (headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+  if (!protocols.includes(SUBPROTOCOL)) return refuse(400, "protocol", `the upgrade does not offer subprotocol ${SUBPROTOCOL}`);
+  if (local.token !== undefined) {
+    const auth = headers.authorization;
+    if (auth === undefined || !auth.startsWith("Bearer ")) return refuse(401, "missing-token", "no bearer token");
+    if (!tokensEqual(auth.slice("Bearer ".length), local.token)) return refuse(401, "wrong-token", "the bearer token does not match");
+  }
+  const cluster = header(headers, HEADERS.cluster);
+  if (cluster !== local.clusterId) return refuse(403, "wrong-cluster", `the dialer is not in cluster ${local.clusterId}`);
+  const peer = nodeIdHeader(headers, HEADERS.node);
+  if (peer === undefined || peer === local.id) return refuse(403, "bad-node-id", `missing, malformed, or this node's own id in ${HEADERS.node}`);
+  if (isKnownPeer !== undefined && !isKnownPeer(peer)) return refuse(403, "unknown-peer", `node ${peer} is not in the address book`);
+  if (nodeIdHeader(headers, HEADERS.target) !== local.id) return refuse(403, "wrong-target", `node ${peer} meant another node than ${local.id}`);
+  const advertised = header(headers, HEADERS.address);
+  // An address that does not parse is not worth refusing the peer for: it is only a hint to dial back.
+  return { ok: true, peer, advertised: advertised !== undefined && parseAddress(advertised) !== undefined ? advertised : undefined };
+}
+
+/** Checks the listener's response headers: the dialer reached the node and cluster it meant. */
+export function checkAccepted(headers: IncomingHttpHeaders, local: LocalIdentity, target: NodeId): string | undefined {
+  if (header(headers, HEADERS.cluster) !== local.clusterId) return `the listener is not in cluster ${local.clusterId}`;
+  if (nodeIdHeader(headers, HEADERS.node) !== target) return `the listener is not node ${target}`;
+  return undefined;
+}
+
+/** The listener's identity, added to the 101 response. */
+export function acceptHeaders(local: LocalIdentity): string[] {
+  return [`X-Raft-Cluster: ${local.clusterId}`, `X-Raft-Node: ${local.id}`];
+}
+
+/** Constant time whatever the lengths: compares digests, never the secrets themselves. */
+export function tokensEqual(presented: string, expected: string): boolean {
+  const a = createHash("sha256").update(presented).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+function nodeIdHeader(headers: IncomingHttpHeaders, name: string): NodeId | undefined {
+  const v = header(headers, name);
+  if (v === undefined || !/^[1-9]\d{0,15}$/.test(v)) return undefined;
+  const id = Number(v);
+  return Number.isSafeInteger(id) ? id : undefined;
+}

@@ -1,0 +1,117 @@
+import { RaftError } from "@raft/core/contracts";
+
+/**
+ * The reader's end of one snapshot stream. The reader grants `window` chunks
+ * of credit up front and returns credit as its consumer takes chunks (in
+ * batches of half the window, to spare frames), so the server never has more
+ * than `window` chunks on the way or waiting here.
+ */
+export class IncomingSnapshot {
+  private readonly chunks: Uint8Array[] = [];
+  private head = 0;
+  /** Chunks the server may still send without more credit. */
+  private outstanding: number;
+  private consumedSinceGrant = 0;
+  private readonly grantBatch: number;
+  private ended = false;
+  private failure: RaftError | undefined;
+  /** The server sent END or ERROR: it needs no cancel. */
+  private serverDone = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly stream: number,
+    window: number,
+    /** Waiting this long for the server (which always holds credit while the reader waits) fails the stream with `Timeout`. */
+    private readonly idleMs: number,
+    private readonly grant: (credit: number) => void,
+  ) {
+    this.outstanding = window;
+    this.grantBatch = Math.max(1, Math.floor(window / 2));
+  }
+
+  /** Nothing more will come: END, ERROR, a broken connection, a timeout, or the reader stopped. */
+  get finished(): boolean {
+    return this.ended || this.failure !== undefined;
+  }
+
+  /** The server still has the stream open: stopping early must tell it. */
+  get needsCancel(): boolean {
+    return !this.serverDone;
+  }
+
+  /** A chunk from the server; false when it came without credit or after the end (a protocol violation). */
+  push(data: Uint8Array): boolean {
+    if (this.finished || this.outstanding === 0) return false;
+    this.outstanding--;
+    this.chunks.push(data);
+    this.wake?.();
+    return true;
+  }
+
+  /** The server's END. */
+  end(): void {
+    this.serverDone = true;
+    if (this.finished) return;
+    this.ended = true;
+    this.wake?.();
+  }
+
+  /** The server's ERROR. */
+  serverFailed(error: RaftError): void {
+    this.serverDone = true;
+    this.fail(error);
+  }
+
+  /** The stream failed; chunks already here are still read first (they are good bytes at the right offsets). */
+  fail(error: RaftError): void {
+    if (this.finished) return;
+    this.failure = error;
+    this.wake?.();
+  }
+
+  /** The next chunk, or undefined after the last; rejects with the stream's error, `Timeout`, or `Aborted`. */
+  async next(signal: AbortSignal): Promise<Uint8Array | undefined> {
+    for (;;) {
+      if (signal.aborted) throw new RaftError("Aborted", "the snapshot fetch was aborted");
+      if (this.head < this.chunks.length) {
+        const chunk = this.chunks[this.head] as Uint8Array;
+        this.chunks[this.head++] = EMPTY;
+        if (this.head === this.chunks.length) {
+          this.chunks.length = 0;
+          this.head = 0;
+        }
+        return chunk;
+      }
+      if (this.failure !== undefined) throw this.failure;
+      if (this.ended) return undefined;
+      await this.arrival(signal);
+    }
+  }
+
+  /** The consumer is done with one chunk: credit goes back to the server in batches. */
+  consumed(): void {
+    if (this.finished) return;
+    if (++this.consumedSinceGrant < this.grantBatch) return;
+    this.outstanding += this.consumedSinceGrant;
+    this.grant(this.consumedSinceGrant);
+    this.consumedSinceGrant = 0;
+  }
+
+  /** Resolves when something happens to the stream, `signal` aborts, or the server stayed silent for `idleMs`. */
+  private arrival(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(() => this.fail(new RaftError("Timeout", `no snapshot chunk for ${this.idleMs} ms`)), this.idleMs);
+      this.wake = done;
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}
+
+const EMPTY = new Uint8Array(0);

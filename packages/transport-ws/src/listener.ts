@@ -1,0 +1,118 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Socket } from "node:net";
+import { RaftError, type NodeId } from "@raft/core/contracts";
+import { WebSocketServer, type WebSocket } from "ws";
+import { formatAddress } from "./address.js";
+import { acceptHeaders, checkUpgrade, HEADERS, SUBPROTOCOL, type LocalIdentity } from "./handshake.js";
+import type { ResolvedOptions } from "./options.js";
+import type { ConnectionRejectReason } from "./rejection.js";
+
+export interface ListenerHooks {
+  /** An upgrade that passed every check: `peer` is the authenticated dialer, `advertised` where it says it can be dialed. */
+  onAccepted(ws: WebSocket, peer: NodeId, remote: string, advertised: string | undefined): void;
+  onRefused(reason: ConnectionRejectReason, detail: string, remote: string): void;
+  /** Unless `acceptUnknownPeers`: whether `id` has an address (configured or from membership). */
+  isKnownPeer(id: NodeId): boolean;
+}
+
+/**
+ * Accepts peers: an HTTP(S) server whose only purpose is the WebSocket
+ * upgrade. TLS (and mTLS) is checked by the TLS layer, then the upgrade's
+ * headers by `checkUpgrade`; anything else is refused and reported.
+ */
+export class Listener {
+  private constructor(
+    private readonly server: Server,
+    /** Every socket accepted, upgraded or not, so `close()` can drop them all. */
+    private readonly sockets: Set<Socket>,
+    private readonly wss: WebSocketServer,
+    readonly address: string,
+  ) {}
+
+  static async open(o: ResolvedOptions, hooks: ListenerHooks): Promise<Listener> {
+    const server: Server =
+      o.tls === undefined
+        ? createHttpServer()
+        : createHttpsServer({
+            cert: o.tls.cert,
+            key: o.tls.key,
+            ca: o.tls.ca as string | Buffer | (string | Buffer)[] | undefined,
+            requestCert: o.tls.requireClientCert === true,
+            rejectUnauthorized: o.tls.requireClientCert === true,
+            handshakeTimeout: o.connectTimeoutMs,
+          });
+    // Slow or oversized requests are cut before they cost anything.
+    server.headersTimeout = o.connectTimeoutMs;
+    server.requestTimeout = o.connectTimeoutMs;
+    server.maxHeadersCount = 64;
+    const local: LocalIdentity = { id: o.id, clusterId: o.clusterId, token: o.token };
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: o.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      skipUTF8Validation: true,
+      handleProtocols: () => SUBPROTOCOL,
+    });
+    wss.on("headers", (headers) => headers.push(...acceptHeaders(local)));
+
+    const sockets = new Set<Socket>();
+    server.on("connection", (socket: Socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {}); // reported through the server's events below, or the connection's
+      socket.once("close", () => sockets.delete(socket));
+    });
+    server.on("secureConnection", (socket: Socket) => socket.on("error", () => {}));
+    server.on("tlsClientError", (error: Error & { code?: string }, socket: Socket) => {
+      hooks.onRefused("tls", error.code ?? error.message, remoteOf(socket));
+      socket.destroy();
+    });
+    server.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
+      hooks.onRefused("bad-http", error.code ?? error.message, remoteOf(socket));
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n", () => socket.destroy());
+      else socket.destroy();
+    });
+    server.on("request", (req: IncomingMessage, res) => {
+      hooks.onRefused("not-websocket", `${req.method ?? "?"} without an upgrade`, remoteOf(req.socket));
+      res.writeHead(426, { connection: "close", upgrade: "websocket" }).end();
+    });
+    server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const remote = remoteOf(socket);
+      const verdict = checkUpgrade(req.headers, local, o.acceptUnknownPeers ? undefined : hooks.isKnownPeer);
+      if (!verdict.ok) {
+        hooks.onRefused(verdict.reason, verdict.detail, remote);
+        const response = `HTTP/1.1 ${verdict.status} Refused\r\nConnection: close\r\n${HEADERS.reject}: ${verdict.reason}\r\nContent-Length: 0\r\n\r\n`;
+        socket.end(response, () => socket.destroy());
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => hooks.onAccepted(ws, verdict.peer, remote, verdict.advertised));
+    });
+
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error & { code?: string }) =>
+        reject(new RaftError("Unavailable", `cannot listen on ${formatAddress(o.listen.host, o.listen.port)}: ${error.code ?? error.message}`, { cause: error }));
+      server.once("error", onError);
+      server.listen(o.listen.port, o.listen.host, () => {
+        server.off("error", onError);
+        resolve();
+      });
+    });
+    const bound = server.address();
+    const port = typeof bound === "object" && bound !== null ? bound.port : o.listen.port;
+    return new Listener(server, sockets, wss, formatAddress(o.listen.host, port));
+  }
+
+  /** Stops accepting and drops every socket still open, handshakes included. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    this.wss.close();
+    await closed;
+  }
+}
+
+function remoteOf(socket: Socket): string {
+  const host = socket.remoteAddress ?? "?";
+  return formatAddress(host, socket.remotePort ?? 0);
+}

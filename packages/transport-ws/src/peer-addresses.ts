@@ -1,0 +1,48 @@
+import type { AddressBook, NodeId } from "@raft/core/contracts";
+
+/** Learned addresses kept at most; the oldest go first. */
+const MAX_LEARNED = 1024;
+
+/**
+ * Where each peer can be dialed, from three sources in order of precedence:
+ * membership (`updatePeers`: each call adds or overrides, none is
+ * forgotten), the configured `peers`, and addresses learned from accepted
+ * dialers' `x-raft-address` header — the last only for nodes neither of the
+ * others knows (a node that just joined knows nobody until the leader dials it).
+ */
+export class PeerAddresses {
+  private readonly membership = new Map<NodeId, string>();
+  private readonly learned = new Map<NodeId, string>();
+
+  constructor(private readonly configured: ReadonlyMap<NodeId, string>) {}
+
+  get(id: NodeId): string | undefined {
+    return this.membership.get(id) ?? this.configured.get(id) ?? this.learned.get(id);
+  }
+
+  /** Configured, or a member with an address: may dial this node when unknown dialers are refused. */
+  isKnown(id: NodeId): boolean {
+    return this.membership.has(id) || this.configured.has(id);
+  }
+
+  /** Adds or overrides membership addresses; returns the ids whose address changed. */
+  update(book: AddressBook): NodeId[] {
+    const changed: NodeId[] = [];
+    for (const [id, address] of book) {
+      const before = this.get(id);
+      this.membership.set(id, address);
+      this.learned.delete(id);
+      if (before !== address) changed.push(id);
+    }
+    return changed;
+  }
+
+  /** Remembers where an accepted dialer listens; true if that changed its address. */
+  learn(id: NodeId, address: string): boolean {
+    if (this.membership.has(id) || this.configured.has(id) || this.learned.get(id) === address) return false;
+    this.learned.delete(id);
+    this.learned.set(id, address);
+    if (this.learned.size > MAX_LEARNED) this.learned.delete(this.learned.keys().next().value as NodeId);
+    return true;
+  }
+}

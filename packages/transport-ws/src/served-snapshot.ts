@@ -1,0 +1,144 @@
+import { isRaftError, RaftError } from "@raft/core/contracts";
+import type { PeerConnection } from "./connection.js";
+import { CHUNK_HEAD_BYTES, chunkFrameInto, endFrame, errorFrame } from "./envelope.js";
+import { MAX_WINDOW_CHUNKS } from "./options.js";
+
+export interface ServeLimits {
+  /** The reader's largest acceptable chunk: bigger chunks from the source are split. */
+  readonly maxChunkBytes: number;
+  /** Wait for the socket before sending while this many bytes are still unwritten, so engine messages are not stuck behind chunks. */
+  readonly socketHighWaterBytes: number;
+  /** Waiting this long on the reader (for credit, or for the socket to drain) ends the stream with `Timeout`. */
+  readonly idleMs: number;
+  onChunkSent(bytes: number): void;
+}
+
+/** Frame buffers kept for reuse per stream: about as many as the socket high-water mark lets be in flight. */
+const SPARE_FRAMES = 4;
+
+/**
+ * The server's end of one snapshot stream: pulls a chunk from the source
+ * only when it holds credit for it, so it buffers at most one chunk and the
+ * reader at most its window. Ends with END, or ERROR carrying the source's
+ * `RaftError` code; a CANCEL, a closed connection or an idle reader aborts
+ * the source's signal, so a stuck reader cannot hold the source (and its
+ * pinned snapshot) for ever.
+ */
+export class ServedSnapshot {
+  readonly abort = new AbortController();
+  private credit: number;
+  private wake: (() => void) | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idle = false;
+  /**
+   * Frame buffers the socket has finished with, reused for the next chunks:
+   * a fresh megabyte per chunk would cost page faults and garbage collection
+   * on every chunk, which is most of the server's time at these rates.
+   */
+  private readonly spare: Buffer[] = [];
+
+  constructor(
+    private readonly conn: PeerConnection,
+    readonly stream: number,
+    initialCredit: number,
+    private readonly limits: ServeLimits,
+  ) {
+    this.credit = initialCredit;
+    this.abort.signal.addEventListener("abort", () => this.wake?.(), { once: true });
+  }
+
+  /** More credit from the reader; false if it is zero or would exceed the largest window (a protocol violation). */
+  grant(chunks: number): boolean {
+    if (chunks < 1 || this.credit + chunks > MAX_WINDOW_CHUNKS) return false;
+    this.credit += chunks;
+    this.wake?.();
+    return true;
+  }
+
+  cancel(): void {
+    this.abort.abort();
+  }
+
+  /** Serves the stream to its end; never throws. `open` may throw (synchronously too): that becomes the ERROR frame. */
+  async run(open: (signal: AbortSignal) => AsyncIterable<Uint8Array>): Promise<void> {
+    const signal = this.abort.signal;
+    let it: AsyncIterator<Uint8Array> | undefined;
+    try {
+      this.rearm();
+      it = open(signal)[Symbol.asyncIterator]();
+      for (;;) {
+        if (!(await this.acquire())) return;
+        // Only waiting on the reader counts as idle: a slow (or throttled) source is the server's own business.
+        clearTimeout(this.idleTimer);
+        const next = await it.next();
+        this.rearm();
+        if (signal.aborted) return;
+        if (next.done === true) break;
+        if (!(await this.sendSplit(next.value))) return;
+      }
+      this.conn.send(endFrame(this.stream));
+    } catch (e) {
+      if (signal.aborted) return;
+      const code = isRaftError(e) ? e.code : "Unavailable";
+      this.conn.send(errorFrame(this.stream, code, e instanceof Error ? e.message : String(e)));
+    } finally {
+      clearTimeout(this.idleTimer);
+      if (this.idle) this.conn.send(errorFrame(this.stream, "Timeout", `no snapshot chunk could be sent for ${this.limits.idleMs} ms`));
+      this.conn.served.delete(this.stream);
+      this.conn.endedServed.add(this.stream);
+      this.abort.abort();
+      // The source's cleanup (unpin, counters) must run, but a stuck one must not hold this up.
+      void Promise.resolve()
+        .then(() => it?.return?.())
+        .catch(() => {});
+    }
+  }
+
+  /** Sends one source chunk as one or more chunk frames, each taking one credit (the first was acquired by the caller). */
+  private async sendSplit(chunk: Uint8Array): Promise<boolean> {
+    const max = this.limits.maxChunkBytes;
+    for (let at = 0; ; ) {
+      if (at > 0 && !(await this.acquire())) return false;
+      try {
+        await this.conn.whenBelow(this.limits.socketHighWaterBytes, this.abort.signal);
+      } catch {
+        return false;
+      }
+      const piece = chunk.subarray(at, at + max);
+      this.credit--;
+      const buffer = this.frameBuffer(piece.length + CHUNK_HEAD_BYTES);
+      if (!this.conn.send(chunkFrameInto(buffer, this.stream, piece), () => this.spare.length < SPARE_FRAMES && this.spare.push(buffer))) return false;
+      this.limits.onChunkSent(piece.length);
+      this.rearm();
+      at += piece.length;
+      if (at >= chunk.length) return true;
+    }
+  }
+
+  private frameBuffer(bytes: number): Buffer {
+    for (;;) {
+      const b = this.spare.pop();
+      if (b === undefined) return Buffer.allocUnsafeSlow(bytes);
+      if (b.length >= bytes) return b;
+    }
+  }
+
+  /** Restarts the idle deadline: at the start, after each source chunk and after each frame sent. */
+  private rearm(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idle = true;
+      this.abort.abort(new RaftError("Timeout", "snapshot stream idle"));
+    }, this.limits.idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** Waits for one chunk of credit; false if the stream was cancelled meanwhile. */
+  private async acquire(): Promise<boolean> {
+    while (this.credit === 0 && !this.abort.signal.aborted) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+    return !this.abort.signal.aborted;
+  }
+}

@@ -1,0 +1,24 @@
+import { runTransportContract } from "@raft/core/testing";
+import { testPki } from "./support/pki.js";
+import { listenAll } from "./support/transports.js";
+
+const window = 8;
+
+// Plain ws on 127.0.0.1, real sockets.
+runTransportContract("WsTransport (ws)", {
+  maxBufferedChunks: window,
+  create: (ids) => listenAll(ids, () => ({ snapshotWindowChunks: window })),
+});
+
+// The same over wss with mTLS and a token: every connection is authenticated both ways.
+runTransportContract("WsTransport (wss, mTLS, token)", {
+  maxBufferedChunks: window,
+  create: async (ids) => {
+    const pki = await testPki();
+    return listenAll(ids, () => ({
+      snapshotWindowChunks: window,
+      tls: { cert: pki.node.cert, key: pki.node.key, ca: pki.ca, requireClientCert: true },
+      auth: { token: "contract-secret" },
+    }));
+  },
+});

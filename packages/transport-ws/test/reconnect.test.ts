@@ -1,0 +1,109 @@
+import type { Message } from "@raft/core/contracts";
+import { afterEach, describe, expect, it } from "vitest";
+import { WsTransport, type WsTransportOptions } from "../src/index.js";
+import { tcpProxy } from "./support/proxy.js";
+import { baseOptions, heartbeat, inbox, waitFor } from "./support/transports.js";
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.close()));
+});
+
+async function node(id: number, extra: Partial<WsTransportOptions> = {}): Promise<{ t: WsTransport; messages: Message[] }> {
+  const t = await WsTransport.listen(baseOptions(id, extra));
+  open.push(t);
+  const box = inbox();
+  await t.start(box.handlers);
+  return { t, messages: box.messages };
+}
+
+/** Sends a heartbeat every few ms until `until` holds: what a leader does while a follower is away. */
+async function keepSending(from: WsTransport, to: number, until: () => boolean, what: string): Promise<void> {
+  let round = 0;
+  const timer = setInterval(() => from.send([heartbeat(from.id, to, ++round)]), 10);
+  try {
+    await waitFor(until, what);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe("reconnection", () => {
+  it("reaches a peer again after it restarts on the same address, after failed dials", async () => {
+    const a = await node(1);
+    const b = await node(2);
+    a.t.updatePeers(new Map([[2, b.t.address]]));
+    a.t.send([heartbeat(1, 2, 0)]);
+    await waitFor(() => b.messages.length === 1, "first delivery");
+
+    const port = Number(b.t.address.split(":")[1]);
+    await b.t.close();
+    await keepSending(a.t, 2, () => a.t.stats().dialFailures >= 2, "dials to fail while the peer is down");
+    expect(a.t.stats().connections).toBe(0);
+
+    const b2 = await node(2, { listen: { host: "127.0.0.1", port } });
+    await keepSending(a.t, 2, () => b2.messages.length > 0, "delivery to the restarted peer");
+    expect(a.t.stats().connections).toBe(1);
+    expect(a.t.stats().dials).toBeGreaterThanOrEqual(3);
+  });
+
+  it("redials after the socket is killed under it", async () => {
+    const a = await node(1);
+    const b = await node(2);
+    const proxy = await tcpProxy(b.t.address);
+    open.push(proxy);
+    a.t.updatePeers(new Map([[2, proxy.address]]));
+    a.t.send([heartbeat(1, 2, 0)]);
+    await waitFor(() => b.messages.length === 1, "first delivery");
+
+    proxy.killAll();
+    await waitFor(() => a.t.stats().connections === 0, "the connection to be seen gone");
+    const before = b.messages.length;
+    await keepSending(a.t, 2, () => b.messages.length > before, "delivery over a new connection");
+    expect(proxy.accepted).toBe(2);
+  });
+
+  it("drops a connection that went silent (ping/pong liveness), then reconnects", async () => {
+    const timers = { keepalive: { timeMs: 20, timeoutMs: 130 } };
+    const a = await node(1, timers);
+    const b = await node(2, timers);
+    const proxy = await tcpProxy(b.t.address);
+    open.push(proxy);
+    a.t.updatePeers(new Map([[2, proxy.address]]));
+    a.t.send([heartbeat(1, 2, 0)]);
+    await waitFor(() => b.messages.length === 1, "first delivery");
+
+    proxy.stallAll(); // the TCP connection stays up; nothing gets through
+    await waitFor(() => a.t.stats().livenessTimeouts === 1, "the silent connection to be dropped");
+    const before = b.messages.length;
+    await keepSending(a.t, 2, () => b.messages.length > before, "delivery over a new connection");
+    expect(proxy.accepted).toBe(2);
+  });
+
+  it("a snapshot fetch on a broken connection rejects with Unavailable", async () => {
+    const a = await node(1);
+    const served: { signal?: AbortSignal } = {};
+    const b = await WsTransport.listen(baseOptions(2));
+    open.push(b);
+    await b.start({
+      onMessage: () => {},
+      onSnapshotRequest: (_from, _req, signal) => {
+        served.signal = signal;
+        return (async function* () {
+          yield new Uint8Array(1000);
+          await new Promise(() => {}); // never produces the next chunk
+        })();
+      },
+    });
+    const proxy = await tcpProxy(b.address);
+    open.push(proxy);
+    a.t.updatePeers(new Map([[2, proxy.address]]));
+    const request = { id: "0000000000000010-2-abababababababab", file: "state", offset: 0, chunkSize: 1000 };
+    const it = a.t.fetchSnapshot(2, request, new AbortController().signal)[Symbol.asyncIterator]();
+    expect((await it.next()).value).toHaveLength(1000);
+    const next = it.next();
+    proxy.killAll();
+    await expect(next).rejects.toMatchObject({ code: "Unavailable" });
+    await waitFor(() => served.signal?.aborted === true, "the serving side to be aborted");
+  });
+});
