@@ -1,6 +1,9 @@
-import { afterAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, describe, expect, it, onTestFailed, vi } from "vitest";
 import type { ApiClient } from "../src/client/api-client.js";
 import { BankCluster } from "./support/bank-cluster.js";
+
+// Real sockets and processes: on a busy 2-core machine this takes minutes, not seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 interface Attempt {
   requestId: string;

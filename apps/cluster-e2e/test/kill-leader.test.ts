@@ -1,5 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ProcessCluster } from "./support/process-cluster.js";
+
+// Real sockets and processes: on a busy 2-core machine this takes minutes, not seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 // Three node processes on 127.0.0.1 per transport, with the SQLite log and
 // disk snapshots: SIGKILL the leader, keep committing, restart it, and check

@@ -2,10 +2,13 @@ import { connect as http2Connect, constants as h2 } from "node:http2";
 import { connect as netConnect } from "node:net";
 import { Prng, type NodeId } from "@raft/core";
 import { encodeMessages, type Message } from "@raft/core/contracts";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { encodeFrame, encodeSnapshotRequest } from "../src/proto-messages.js";
 import { GrpcCluster } from "./grpc-cluster.js";
 import { metadata, RawClient } from "./raw-client.js";
+
+// Real sockets and processes: on a busy 2-core machine this takes minutes, not seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 const MAX_FRAME = 256 * 1024;
 const prng = new Prng(20_240_601);

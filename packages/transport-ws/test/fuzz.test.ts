@@ -1,11 +1,14 @@
 import { encodeMessages, snapshotId, type Message, type NodeId } from "@raft/core/contracts";
 import { Prng } from "@raft/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { WebSocket } from "ws";
 import type { WsTransport } from "../src/index.js";
 import { authenticated, closed, envelope, messagesFrame, sendAndFlush, rawTcp, requestFrame, upgrade, varint } from "./support/attacker.js";
 import { WsCluster } from "./support/raft-cluster.js";
 import { captureLogger, CLUSTER, waitFor } from "./support/transports.js";
+
+// Real sockets and processes: on a busy 2-core machine this takes minutes, not seconds.
+vi.setConfig({ testTimeout: 240_000 });
 
 const TOKEN = "fuzz-secret";
 const ATTACKER: NodeId = 9;

@@ -5,9 +5,13 @@ export interface ApiResponse<T = Record<string, unknown>> {
   url: string;
 }
 
+/** How long a request waits out an election (421 with no leader known) before giving up. */
+const electionWaitMs = 10_000;
+
 /**
  * Talks to a cluster through any of its nodes: a 421 (NotLeader) is followed
- * to the leader's URL, an unreachable node is skipped for the next one.
+ * to the leader's URL, or retried while no leader is known (nothing was
+ * executed, so retrying is safe); an unreachable node is skipped for the next one.
  */
 export class ApiClient {
   private preferred: string | undefined;
@@ -19,7 +23,8 @@ export class ApiClient {
   async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, options: { node?: string } = {}): Promise<ApiResponse<T>> {
     const candidates = options.node !== undefined ? [options.node] : [...new Set([this.preferred, ...this.urls].filter((u): u is string => u !== undefined))];
     let lastError: unknown;
-    for (let hop = 0, i = 0; i < candidates.length && hop < 8; hop++) {
+    const deadline = Date.now() + electionWaitMs;
+    for (let hop = 0, i = 0; i < candidates.length && hop < 200; hop++) {
       const url = candidates[i] as string;
       try {
         const res = await fetch(`${url}${path}`, {
@@ -29,8 +34,13 @@ export class ApiClient {
           signal: AbortSignal.timeout(15_000),
         });
         const answer = (await res.json()) as T & { leaderUrl?: string | null };
-        if (res.status === 421 && options.node === undefined && typeof answer.leaderUrl === "string") {
+        if (res.status === 421 && options.node === undefined && typeof answer.leaderUrl === "string" && answer.leaderUrl !== url) {
           candidates.splice(i, 0, answer.leaderUrl);
+          continue;
+        }
+        if (res.status === 421 && options.node === undefined && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          i = (i + 1) % candidates.length; // ask around: another node may know the leader first
           continue;
         }
         if (res.status !== 421) this.preferred = url;
