@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePortRange } from "@raft/core/testing";
 import { ApiClient } from "../../src/client/api-client.js";
-import { freePortRange } from "./free-port-range.js";
 
 export const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 

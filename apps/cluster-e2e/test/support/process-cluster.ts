@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ControlReply, ControlRequest, ProcessConfig, ProcessStatus } from "../../src/process-config.js";
-import { freePort } from "./free-port.js";
+import { freePortRange } from "@raft/core/testing";
 
 const script = fileURLToPath(new URL("../../dist/node-process.js", import.meta.url));
 
@@ -65,7 +65,10 @@ export class ProcessCluster {
   ) {}
 
   async start(id: number): Promise<void> {
-    for (const peer of this.ids) if (!this.ports.has(peer)) this.ports.set(peer, await freePort());
+    if (this.ports.size === 0) {
+      const base = await freePortRange(this.ids.length);
+      this.ids.forEach((peer, i) => this.ports.set(peer, base + i));
+    }
     const dir = join(this.dir, String(id));
     mkdirSync(dir, { recursive: true });
     const peers = Object.fromEntries(this.ids.filter((p) => p !== id).map((p) => [String(p), `127.0.0.1:${this.ports.get(p)}`]));

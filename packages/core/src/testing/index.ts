@@ -18,3 +18,4 @@ export { MemorySnapshotStore } from "./memory-snapshot-store.js";
 export { runSnapshotStoreContract, type SnapshotStoreFactory } from "./snapshot-store-contract.js";
 export { runTransportContract, type TransportFactory } from "./transport-contract.js";
 export { noStreamFaults, type StreamFaults } from "./in-memory-network.js";
+export { freePortRange } from "./free-port-range.js";
