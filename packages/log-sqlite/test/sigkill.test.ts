@@ -8,7 +8,7 @@ import { MemoryLog } from "@raft/core/testing";
 import { afterEach, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
 import { checkBuilt, childScript } from "./built.js";
-import { NodeChild, stopAll } from "./fixtures/child-process.js";
+import { NodeChild, stopAllChildren } from "@raft/core/testing";
 import { operations, prng } from "./fixtures/workload.mjs";
 import { removeTempDirsAfterEach, tempDir } from "./support.js";
 
@@ -37,7 +37,7 @@ const nextSeed = prng(baseSeed);
 const seeds = Array.from({ length: RUNS }, () => Math.floor(nextSeed() * 2 ** 31));
 
 removeTempDirsAfterEach();
-afterEach(stopAll);
+afterEach(stopAllChildren);
 beforeAll(() => checkBuilt("sigkill.test.ts"));
 
 describe(`SIGKILL crash tests (SIM_CRASH_SEED=${baseSeed})`, () => {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
 import { checkBuilt, childScript } from "./built.js";
-import { NodeChild, stopAll } from "./fixtures/child-process.js";
+import { NodeChild, stopAllChildren } from "@raft/core/testing";
 import { entry, removeTempDirsAfterEach, tempDir, untext } from "./support.js";
 
 // One writer per file, across real processes: the lock is SQLite's exclusive
@@ -10,7 +10,7 @@ import { entry, removeTempDirsAfterEach, tempDir, untext } from "./support.js";
 // process dies, so a crashed node never blocks its own restart.
 
 removeTempDirsAfterEach();
-afterEach(stopAll);
+afterEach(stopAllChildren);
 beforeAll(() => checkBuilt("single-writer.test.ts"));
 
 describe("one writer per log file, across processes", () => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { manifestDigest, snapshotId, type SnapshotMeta } from "@raft/core/contracts";
 import { afterEach, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { DiskSnapshotStore } from "../src/index.js";
-import { NodeChild, stopAll } from "./fixtures/child-process.js";
+import { NodeChild, stopAllChildren } from "@raft/core/testing";
 import { fileBytes, firstIndex, prng, receivedFiles, takenFiles, type FileSpec } from "./fixtures/content.mjs";
 import { draft, entries, manifest, sha256 } from "./support.js";
 
@@ -30,7 +30,7 @@ const seeds = (n: number) => Array.from({ length: n }, () => Math.floor(nextSeed
 
 const dirs: string[] = [];
 afterEach(async () => {
-  await stopAll();
+  await stopAllChildren();
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 

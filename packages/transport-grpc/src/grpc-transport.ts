@@ -1,12 +1,11 @@
 import { Server, type ChannelOptions, type Metadata } from "@grpc/grpc-js";
-import { RaftError, type AddressBook, type Message, type NodeId, type SnapshotRequest, type Transport, type TransportHandlers } from "@raft/core/contracts";
+import { PeerAddresses, RaftError, type AddressBook, type Message, type NodeId, type SnapshotRequest, type Transport, type TransportHandlers } from "@raft/core/contracts";
 import { formatAddress, isAddress } from "./address.js";
 import { channelCredentials, serverCredentials, tlsChannelOptions } from "./credentials.js";
 import { callerMetadata, digestToken, type HandshakePolicy } from "./handshake.js";
 import { messagesHandler } from "./messages-service.js";
 import { advertisedAddress, resolveOptions, type GrpcTransportOptions, type ResolvedOptions } from "./options.js";
 import { observeOversizedFrames } from "./oversized-observer.js";
-import { PeerAddresses } from "./peer-addresses.js";
 import { PeerLink, type LinkContext } from "./peer-link.js";
 import { snapshotChunkSize } from "./proto-messages.js";
 import { RateLimitedLog } from "./rate-limited-log.js";

@@ -1,5 +1,6 @@
 import {
   nodeIdSchema,
+  PeerAddresses,
   RaftError,
   type AddressBook,
   type Message,
@@ -17,7 +18,6 @@ import { FrameRouter } from "./frame-router.js";
 import { Listener } from "./listener.js";
 import type { LocalIdentity } from "./handshake.js";
 import { advertisedAddress, resolveOptions, type ResolvedOptions, type WsTransportOptions } from "./options.js";
-import { PeerAddresses } from "./peer-addresses.js";
 import { PeerLink } from "./peer-link.js";
 import type { ConnectionRejectReason, FrameRejectReason } from "./rejection.js";
 import { RejectionLog } from "./rejection-log.js";

@@ -27,5 +27,6 @@ export * as snapshotStoreRules from "./snapshot-store-rules.js";
 export type { Command, SnapshotFileSource, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "./state-machine.js";
 export { WIRE_VERSION, decodeMessages, encodeMessages } from "./wire/message-codec.js";
 export type { AddressBook, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
+export { PeerAddresses } from "./peer-addresses.js";
 export { RaftError, isRaftError, type RaftErrorCode } from "../engine/errors.js";
 export type { Entry, HardState, Index, InlineFile, LogReader, Membership, Message, NodeId, SnapshotFile, SnapshotMeta, SnapshotSource, Term } from "../engine/index.js";

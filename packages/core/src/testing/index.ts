@@ -19,3 +19,4 @@ export { runSnapshotStoreContract, type SnapshotStoreFactory } from "./snapshot-
 export { runTransportContract, type TransportFactory } from "./transport-contract.js";
 export { noStreamFaults, type StreamFaults } from "./in-memory-network.js";
 export { freePortRange } from "./free-port-range.js";
+export { NodeChild, stopAllChildren } from "./node-child.js";

@@ -1,14 +1,16 @@
-import type { AddressBook, NodeId } from "@raft/core/contracts";
+import type { NodeId } from "../engine/index.js";
+import type { AddressBook } from "./transport.js";
 
 /** Learned addresses kept at most; the oldest go first. */
 const MAX_LEARNED = 1024;
 
 /**
- * Where each peer can be dialed, from three sources in order of precedence:
- * membership (`updatePeers`: each call adds or overrides addresses, none is
- * forgotten), the configured `peers`, and addresses learned from accepted
- * callers' `raft-address` metadata — the last only for nodes neither of the
- * others knows (a node that just joined knows nobody until the leader calls it).
+ * For transports that dial: where each peer can be reached, from three
+ * sources in order of precedence: membership (`Transport.updatePeers`: each
+ * call adds or overrides addresses, none is forgotten), the configured peers,
+ * and addresses learned from accepted callers (their advertised address) —
+ * the last only for nodes neither of the others knows (a node that just
+ * joined knows nobody until the leader calls it).
  */
 export class PeerAddresses {
   private readonly membership = new Map<NodeId, string>();
