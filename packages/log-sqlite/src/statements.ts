@@ -78,7 +78,7 @@ export class Statements {
           params[4 * k] = e.index;
           params[4 * k + 1] = e.term;
           params[4 * k + 2] = kindCode(e.kind);
-          params[4 * k + 3] = e.data;
+          params[4 * k + 3] = asBuffer(e.data);
         }
         statement.run(params);
         at += size;
@@ -107,4 +107,12 @@ export class Statements {
   setHardState(term: number, vote: number, commit: number): void {
     this.updateHardState.run(term, vote, commit);
   }
+}
+
+/**
+ * better-sqlite3 binds a Buffer directly but takes a slower path for other
+ * typed arrays; a Buffer view over the same bytes (no copy) gets the fast one.
+ */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
