@@ -24,7 +24,7 @@ interface ClusterView {
 export async function showStatus(client: ApiClient): Promise<void> {
   const { body } = await client.request<ClusterView>("GET", "/cluster");
   console.log(`cluster ${body.clusterId}`);
-  console.log(["node", "url", "role", "term", "commit", "applied", "log", "snapshot"].map((h) => h.padEnd(10)).join(" "));
+  console.log(["node", "url", "role", "term", "commit", "applied", "log", "snapshot"].map((h, i) => (i === 1 ? h.padEnd(24) : h.padEnd(10))).join(" "));
   for (const n of body.nodes) {
     const s = n.status;
     const cells = s === undefined ? [String(n.id), n.url ?? "?", `down (${n.error})`] : [String(n.id), n.url ?? "?", s.role, String(s.term), String(s.commitIndex), String(s.appliedIndex), `${s.log.firstIndex}..${s.log.lastIndex}`, s.snapshot === null ? "-" : `${s.snapshot.index} (${s.snapshot.sizeBytes} B)`];
@@ -53,8 +53,10 @@ export async function balances(client: ApiClient, stale: boolean): Promise<void>
   print(await client.request("GET", `/accounts${stale ? "?consistency=stale" : ""}`));
 }
 
+/** Snapshots `node`, or by default the leader (found through any node's status). */
 export async function snapshot(client: ApiClient, node?: string): Promise<void> {
-  print(await client.request("POST", "/admin/snapshot", undefined, node === undefined ? {} : { node }));
+  const target = node ?? (await client.request<{ role: string; leaderUrl: string | null; id: number }>("GET", "/status")).body.leaderUrl ?? undefined;
+  print(await client.request("POST", "/admin/snapshot", undefined, target === undefined ? {} : { node: target }));
 }
 
 export async function removeNode(client: ApiClient, id: number, dir?: string): Promise<void> {

@@ -94,8 +94,8 @@ export class BankNode {
   }
 
   async execute(command: BankCommand): Promise<BankResult> {
+    this.requireLeader();
     try {
-      this.requireLeader();
       const result = await withTimeout(this.raft.propose(encodeBankCommand(command)), "the write");
       this.metrics.proposals.inc({ outcome: result.ok ? "ok" : result.error });
       return result;
