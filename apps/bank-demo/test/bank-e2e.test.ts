@@ -1,3 +1,7 @@
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it, onTestFailed, vi } from "vitest";
 import type { ApiClient } from "../src/client/api-client.js";
 import { BankCluster } from "./support/bank-cluster.js";
@@ -144,6 +148,22 @@ describe("the bank on three node processes", () => {
       await cluster.waitFor(`node ${id} to apply ${book.index}`, async () => ((await cluster.status(id)) as { appliedIndex: number }).appliedIndex >= book.index);
       const stale = (await (await fetch(`${cluster.urlOf(id)}/accounts?consistency=stale`)).json()) as { accounts: Record<string, number> };
       expect(stale.accounts, `node ${id}`).toEqual(book.accounts);
+    }
+
+    // The dashboard served by a live node shows the four members and the leader.
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${cluster.urlOf(1)}/`);
+      await expect.poll(() => page.locator("[data-node-id]").count(), { timeout: 15_000 }).toBe(4);
+      const leader = (await cluster.leader()) as number;
+      await expect.poll(() => page.locator(`[data-node-id="${leader}"] [data-field="role"]`).textContent(), { timeout: 15_000 }).toBe("leader");
+      await expect.poll(() => page.locator('[data-node-id="4"] [data-field="membership"]').textContent(), { timeout: 15_000 }).toBe("voter");
+      const screenshot = fileURLToPath(new URL("../test-output/dashboard-live.png", import.meta.url));
+      await mkdir(dirname(screenshot), { recursive: true });
+      await page.screenshot({ path: screenshot, fullPage: true });
+    } finally {
+      await browser.close();
     }
   });
 });

@@ -53,7 +53,7 @@ export class BankNode {
     });
     const node = new BankNode(config, raft, bank, metrics, snapshots);
     metrics.attach({ node: raft as RaftNode<unknown>, bank, rejectedFrames: () => transport.stats().rejectedFrames });
-    raft.on("snapshot", (s) => (node.latestSnapshot = { index: s.index, term: node.raft.status().snapshot?.term ?? 0, sizeBytes: s.size }));
+    raft.on("snapshot", (s) => (node.latestSnapshot = { index: s.index, term: s.term, sizeBytes: s.size }));
     logEvents(raft, logger);
     return node;
   }

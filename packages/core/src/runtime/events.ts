@@ -14,7 +14,7 @@ export interface RaftNodeEvents {
   /** The configuration this node acts on changed (a config entry or snapshot was applied). */
   membership: { membership: Membership };
   /** A snapshot was taken here, or installed from the leader. */
-  snapshot: { kind: "taken" | "installed"; index: Index; id: string; size: number };
+  snapshot: { kind: "taken" | "installed"; index: Index; term: Term; id: string; size: number };
   /** A snapshot stream to or from a peer finished (`ok`) or was abandoned. */
   transfer: FinishedTransfer;
   /** The node stopped because of an unrecoverable error (storage failure, corruption). */

@@ -404,7 +404,7 @@ export class RaftNode<Result = unknown> {
       this.reads.appliedTo(this.applied);
       this.membershipChanged(meta.membership);
     }
-    this.events.emit("snapshot", { kind, index: meta.index, id: meta.id, size: meta.size });
+    this.events.emit("snapshot", { kind, index: meta.index, term: meta.term, id: meta.id, size: meta.size });
   }
 
 
