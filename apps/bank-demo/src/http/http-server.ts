@@ -15,7 +15,9 @@ export async function startHttpServer(node: BankNode, host: string, port: number
     if (match === "method-not-allowed") return sendJson(res, 405, { error: "MethodNotAllowed", reason: `${req.method} ${url.pathname}` });
     Promise.resolve(match.handler({ req, res, params: match.params, query: url.searchParams })).catch((error: unknown) => {
       const answer = errorResponse(error, node);
-      if (answer.status >= 500) logger.warn("request failed", { method: req.method, path: url.pathname, status: answer.status, error: answer.body.error, reason: answer.body.reason });
+      const fields = { method: req.method, path: url.pathname, status: answer.status, error: answer.body.error, reason: answer.body.reason };
+      if (answer.status >= 500) logger.warn("request failed", fields);
+      else if (answer.status === 400 || answer.status === 413) logger.info("bad request refused", fields);
       if (!res.headersSent) sendJson(res, answer.status, answer.body);
       else res.destroy();
     });
