@@ -1,5 +1,5 @@
-import { encodeMessages, type Message } from "@raft/core/contracts";
-import { FrameReader, FrameWriter } from "./frame-bytes.js";
+import { BinaryReader, encodeMessages, isRaftError, type Message } from "@raft/core/contracts";
+import { FrameWriter } from "./frame-bytes.js";
 import { Rejection } from "./rejection.js";
 
 /**
@@ -97,7 +97,16 @@ export function errorFrame(stream: number, code: string, message: string): Buffe
  * problem; engine messages are left as bytes for `decodeMessages`.
  */
 export function decodeFrame(bytes: Uint8Array): Frame {
-  const r = new FrameReader(bytes);
+  try {
+    return readFrame(new BinaryReader(bytes));
+  } catch (error) {
+    // The reader's bounds checks (truncation, lying lengths, bad varints or UTF-8) are malformed frames here.
+    if (isRaftError(error, "InvalidMessage") && !(error instanceof Rejection)) throw new Rejection("malformed-frame", error.message);
+    throw error;
+  }
+}
+
+function readFrame(r: BinaryReader): Frame {
   const version = r.u8("envelope version");
   if (version !== ENVELOPE_VERSION) throw new Rejection("envelope-version", `envelope version ${version} (this node speaks ${ENVELOPE_VERSION})`);
   const kind = r.u8("frame kind");
@@ -135,7 +144,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
 }
 
 /** Stream ids start at 1: 0 is never a stream. */
-function streamId(r: FrameReader): number {
+function streamId(r: BinaryReader): number {
   const id = r.varint("stream");
   if (id === 0) throw new Rejection("malformed-frame", "stream id 0");
   return id;

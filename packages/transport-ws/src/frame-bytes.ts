@@ -1,7 +1,4 @@
-import { Rejection } from "./rejection.js";
-
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Builds one frame: a small head of varints and short strings, then an optional raw tail. */
 export class FrameWriter {
@@ -46,67 +43,4 @@ export class FrameWriter {
     if (tail !== undefined) target.set(tail, this.head.length);
     return target.subarray(0, length);
   }
-}
-
-/**
- * Reads a frame from an untrusted peer: every length is checked against what
- * remains, so a truncated or lying frame is rejected instead of read past.
- */
-export class FrameReader {
-  private offset = 0;
-
-  constructor(private readonly frame: Uint8Array) {}
-
-  get remaining(): number {
-    return this.frame.length - this.offset;
-  }
-
-  u8(what: string): number {
-    if (this.offset >= this.frame.length) throw malformed(`${what}: truncated`);
-    return this.frame[this.offset++] as number;
-  }
-
-  varint(what: string): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 8; i++) {
-      const byte = this.u8(what);
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) {
-        if (i > 0 && byte === 0) throw malformed(`${what}: non-minimal varint`);
-        if (!Number.isSafeInteger(value)) break;
-        return value;
-      }
-      scale *= 0x80;
-    }
-    throw malformed(`${what}: not a safe integer`);
-  }
-
-  string(what: string, maxBytes: number): string {
-    const length = this.varint(what);
-    if (length > maxBytes) throw malformed(`${what}: ${length} bytes exceeds the limit of ${maxBytes}`);
-    if (length > this.remaining) throw malformed(`${what}: truncated`);
-    const bytes = this.frame.subarray(this.offset, this.offset + length);
-    this.offset += length;
-    try {
-      return decoder.decode(bytes);
-    } catch {
-      throw malformed(`${what}: not UTF-8`);
-    }
-  }
-
-  /** Everything after the fields: a view, not a copy. */
-  rest(): Uint8Array {
-    const view = this.frame.subarray(this.offset);
-    this.offset = this.frame.length;
-    return view;
-  }
-
-  end(what: string): void {
-    if (this.remaining !== 0) throw malformed(`${what}: ${this.remaining} unexpected trailing bytes`);
-  }
-}
-
-function malformed(detail: string): Rejection {
-  return new Rejection("malformed-frame", detail);
 }

@@ -26,6 +26,7 @@ export type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotStore, Snap
 export * as snapshotStoreRules from "./snapshot-store-rules.js";
 export type { Command, SnapshotFileSource, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "./state-machine.js";
 export { WIRE_VERSION, decodeMessages, encodeMessages } from "./wire/message-codec.js";
+export { BinaryReader } from "./wire/binary-reader.js";
 export type { AddressBook, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
 export { PeerAddresses } from "./peer-addresses.js";
 export { RaftError, isRaftError, type RaftErrorCode } from "../engine/errors.js";

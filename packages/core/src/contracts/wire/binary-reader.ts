@@ -3,7 +3,8 @@ import { RaftError } from "../../engine/errors.js";
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Reads what `BinaryWriter` wrote, from untrusted bytes: every length is
+ * Reads LEB128 varints, length-prefixed bytes and UTF-8 strings (what
+ * `BinaryWriter` writes) from untrusted bytes: every length is
  * checked against what remains, so a truncated or lying frame fails with
  * `InvalidMessage` instead of reading past its end or allocating on its word.
  */
@@ -71,6 +72,11 @@ export class BinaryReader {
     } catch {
       throw invalid(`${what}: not UTF-8`);
     }
+  }
+
+  /** Everything not read yet, as a view into the frame (a payload that runs to its end). */
+  rest(): Uint8Array {
+    return this.raw(this.remaining, "rest");
   }
 
   /** Fails unless every byte was consumed: trailing bytes mean a frame this version does not understand. */
