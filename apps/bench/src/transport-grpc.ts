@@ -8,11 +8,11 @@
 //     messages/s one way for BENCH_SECONDS s each (default 3).
 import { fork } from "node:child_process";
 import { once } from "node:events";
-import { snapshotId, type Entry, type Message } from "@raft/core/contracts";
+import type { Entry, Message } from "@raft/core/contracts";
 import { GrpcTransport } from "@raft/transport-grpc";
 import type { FromPeer, ToPeer } from "./transport-grpc-peer.js";
+import { measureSnapshotFetch, MiB, mib } from "./stream-measure.js";
 
-const MiB = 1 << 20;
 const size = Number(process.env.BENCH_SNAPSHOT_MIB ?? 1024) * MiB;
 const chunkSize = Number(process.env.BENCH_CHUNK_KIB ?? 1024) * 1024;
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -37,28 +37,13 @@ await transport.start({
 });
 toChild({ kind: "peer", address: transport.address });
 
-const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
-
 async function snapshotStream(): Promise<string> {
-  global.gc?.();
-  await new Promise((r) => setTimeout(r, 100));
-  const idle = process.memoryUsage.rss();
-  let peak = idle;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
-  toChild({ kind: "reset-peak" });
-  const request = { id: snapshotId(1, 1, "00".repeat(32)), file: "blob", offset: 0, chunkSize };
-  let received = 0;
-  const t0 = performance.now();
-  for await (const chunk of transport.fetchSnapshot(2, request, new AbortController().signal)) received += chunk.length;
-  const elapsed = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage.rss());
-  if (received !== size) throw new Error(`received ${received} of ${size} bytes`);
+  const m = await measureSnapshotFetch(transport, size, chunkSize, () => toChild({ kind: "reset-peak" }));
   toChild({ kind: "report" });
   const server = await fromChild("report");
   return [
-    `snapshot stream ${mib(size)} in ${chunkSize / 1024} KiB chunks: ${(size / 1e6 / elapsed).toFixed(0)} MB/s (${(size / MiB / elapsed).toFixed(0)} MiB/s, ${elapsed.toFixed(2)} s)`,
-    `  peak RSS: reader ${mib(peak)} (+${mib(peak - idle)} over idle), server ${mib(server.peakRss)} (+${mib(server.peakRss - server.idleRss)} over idle)`,
+    m.summary,
+    `  peak RSS: reader ${mib(m.peakRss)} (+${mib(m.peakRss - m.idleRss)} over idle), server ${mib(server.peakRss)} (+${mib(server.peakRss - server.idleRss)} over idle)`,
   ].join("\n");
 }
 

@@ -12,11 +12,11 @@ import { fork } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { snapshotId, type Entry, type Message } from "@raft/core/contracts";
+import type { Entry, Message } from "@raft/core/contracts";
 import { WsTransport } from "@raft/transport-ws";
 import type { FromPeer, ToPeer } from "./transport-ws-peer.js";
+import { measureSnapshotFetch, MiB, mib } from "./stream-measure.js";
 
-const MiB = 1 << 20;
 const size = Number(process.env.BENCH_SNAPSHOT_MIB ?? 1024) * MiB;
 const chunkSize = Number(process.env.BENCH_CHUNK_KIB ?? 1024) * 1024;
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
@@ -54,29 +54,13 @@ await transport.start({
   },
 });
 
-const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
-
 async function snapshotStream(): Promise<string> {
-  global.gc?.();
-  await new Promise((r) => setTimeout(r, 100));
-  const idle = process.memoryUsage.rss();
-  let peak = idle;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
-  toChild({ kind: "reset-peak" });
-  await new Promise((r) => setTimeout(r, 50));
-  const request = { id: snapshotId(1, 1, "00".repeat(32)), file: "blob", offset: 0, chunkSize };
-  let received = 0;
-  const t0 = performance.now();
-  for await (const chunk of transport.fetchSnapshot(2, request, new AbortController().signal)) received += chunk.length;
-  const elapsed = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage.rss());
-  if (received !== size) throw new Error(`received ${received} of ${size} bytes`);
+  const m = await measureSnapshotFetch(transport, size, chunkSize, () => toChild({ kind: "reset-peak" }));
   toChild({ kind: "report" });
   const server = await fromChild("report");
   return [
-    `snapshot stream ${mib(size)} in ${chunkSize / 1024} KiB chunks: ${(size / 1e6 / elapsed).toFixed(0)} MB/s (${(size / MiB / elapsed).toFixed(0)} MiB/s, ${elapsed.toFixed(2)} s)`,
-    `  reader (node 1) RSS: idle ${mib(idle)}, peak ${mib(peak)} (+${mib(peak - idle)})`,
+    m.summary,
+    `  reader (node 1) RSS: idle ${mib(m.idleRss)}, peak ${mib(m.peakRss)} (+${mib(m.peakRss - m.idleRss)})`,
     `  server (node 2) RSS: idle ${mib(server.idleRss)}, peak ${mib(server.peakRss)} (+${mib(server.peakRss - server.idleRss)}), process max ${mib(server.maxRss)}`,
   ].join("\n");
 }
