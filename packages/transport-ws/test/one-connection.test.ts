@@ -1,20 +1,12 @@
-import type { Message } from "@raft/core/contracts";
-import { afterEach, describe, expect, it } from "vitest";
-import { WsTransport } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+
 import { tcpProxy } from "./support/proxy.js";
-import { baseOptions, heartbeat, inbox, waitFor } from "./support/transports.js";
+import { closedAfterEach, heartbeat, startedNode, waitFor } from "./support/transports.js";
 
-const open: WsTransport[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.close()));
-});
+const open = closedAfterEach();
 
-async function node(id: number): Promise<{ t: WsTransport; messages: Message[] }> {
-  const t = await WsTransport.listen(baseOptions(id));
-  open.push(t);
-  const box = inbox();
-  await t.start(box.handlers);
-  return { t, messages: box.messages };
+function node(id: number) {
+  return startedNode(open, id);
 }
 
 describe("one connection per peer pair", () => {

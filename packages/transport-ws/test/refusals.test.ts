@@ -1,23 +1,16 @@
 import { connect } from "node:net";
 import type { Message } from "@raft/core/contracts";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
-import { SUBPROTOCOL, WsTransport, type WsTransportOptions } from "../src/index.js";
+import { SUBPROTOCOL, type WsTransportOptions } from "../src/index.js";
 import { testPki } from "./support/pki.js";
-import { baseOptions, captureLogger, CLUSTER, heartbeat, inbox, waitFor, type LogLine } from "./support/transports.js";
+import { captureLogger, closedAfterEach, CLUSTER, heartbeat, type LogLine, startedNode, waitFor } from "./support/transports.js";
 
-const open: { close(): Promise<void> | void }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
+const open = closedAfterEach();
 
 async function node(id: number, extra: Partial<WsTransportOptions> = {}) {
   const log = captureLogger();
-  const t = await WsTransport.listen(baseOptions(id, { logger: log.logger, ...extra }));
-  open.push(t);
-  const box = inbox();
-  await t.start(box.handlers);
-  return { t, log, messages: box.messages };
+  return { ...(await startedNode(open, id, { logger: log.logger, ...extra })), log };
 }
 
 const refusalLines = (lines: LogLine[], reason: string) => lines.filter((l) => l.level === "warn" && l.message.includes("refused a connection") && l.fields.reason === reason);

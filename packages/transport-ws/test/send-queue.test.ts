@@ -1,19 +1,12 @@
 import type { Message } from "@raft/core/contracts";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../src/index.js";
-import { baseOptions, captureLogger, heartbeat, inbox, waitFor } from "./support/transports.js";
+import { baseOptions, captureLogger, closedAfterEach, heartbeat, inbox, startedNode, waitFor } from "./support/transports.js";
 
-const open: WsTransport[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.close()));
-});
+const open = closedAfterEach();
 
-async function node(id: number, extra: Partial<WsTransportOptions> = {}): Promise<{ t: WsTransport; messages: Message[] }> {
-  const t = await WsTransport.listen(baseOptions(id, extra));
-  open.push(t);
-  const box = inbox();
-  await t.start(box.handlers);
-  return { t, messages: box.messages };
+function node(id: number, extra: Partial<WsTransportOptions> = {}) {
+  return startedNode(open, id, extra);
 }
 
 const append = (round: number, bytes: number): Message => ({

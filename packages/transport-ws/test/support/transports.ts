@@ -1,4 +1,5 @@
 import type { Logger, Message, NodeId } from "@raft/core/contracts";
+import { afterEach } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../../src/index.js";
 
 export const CLUSTER = "test-cluster";
@@ -60,4 +61,22 @@ export function inbox(): { messages: Message[]; handlers: { onMessage(m: Message
       },
     },
   };
+}
+
+/** What a test opened; call once per file: everything pushed is closed after each test, even a failed one. */
+export function closedAfterEach(): { close(): Promise<void> | void }[] {
+  const open: { close(): Promise<void> | void }[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((o) => o.close()));
+  });
+  return open;
+}
+
+/** A started transport for node `id` recording the messages it receives; pushed to `open` to be closed. */
+export async function startedNode(open: { close(): Promise<void> | void }[], id: NodeId, extra: Partial<WsTransportOptions> = {}): Promise<{ t: WsTransport; messages: Message[] }> {
+  const t = await WsTransport.listen(baseOptions(id, extra));
+  open.push(t);
+  const box = inbox();
+  await t.start(box.handlers);
+  return { t, messages: box.messages };
 }
