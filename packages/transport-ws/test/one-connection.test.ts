@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-
 import { tcpProxy } from "./support/proxy.js";
 import { closedAfterEach, heartbeat, startedNode, waitFor } from "./support/transports.js";
 
