@@ -45,7 +45,7 @@ export class BankNode {
       keepTrailing: t.keepTrailing,
       snapshotChunkBytes: t.snapshotChunkBytes,
       snapshotMaxBytesPerSecond: t.snapshotMaxBytesPerSecond,
-      log: timedLog(await openLog(config, logger), (s) => metrics.appendSeconds.observe(s)),
+      log: timedLog(await openLog(config, logger), (s) => metrics.appendSeconds.observe(s), () => metrics.logSyncs.inc()),
       snapshots,
       stateMachine: timedStateMachine(bank, (s) => metrics.applySeconds.observe(s)),
       transport,

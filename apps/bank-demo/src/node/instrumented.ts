@@ -2,8 +2,11 @@ import type { Command, LogStore, LogWrite, StateMachine } from "@raft/core/contr
 
 type Observe = (seconds: number) => void;
 
-/** The log store, timing each durable write (one per Ready: entries, hard state, fsync). Every call goes to `log` itself. */
-export function timedLog(log: LogStore, observe: Observe): LogStore {
+/**
+ * The log store, timing each durable write (one per Ready: entries, hard state, fsync) and
+ * counting it with `synced`. Every call goes to `log` itself.
+ */
+export function timedLog(log: LogStore, observe: Observe, synced: () => void): LogStore {
   return {
     firstIndex: () => log.firstIndex(),
     lastIndex: () => log.lastIndex(),
@@ -14,6 +17,8 @@ export function timedLog(log: LogStore, observe: Observe): LogStore {
       const start = process.hrtime.bigint();
       await log.save(write);
       observe(Number(process.hrtime.bigint() - start) / 1e9);
+      // Every save syncs today; a save that skips the sync must not count.
+      synced();
     },
     compact: (index) => log.compact(index),
     close: () => log.close(),

@@ -32,6 +32,8 @@ export class NodeMetrics {
   readonly registry = new Registry();
   readonly proposals = new Counter({ name: "raft_proposals_total", help: "Proposals by outcome", labelNames: ["outcome"], registers: [this.registry] });
   readonly appendSeconds = new Histogram({ name: "raft_log_append_seconds", help: "Durable log writes (one per Ready)", buckets: latencyBuckets, registers: [this.registry] });
+  /** Incremented by the log wrapper per synced save (today: every save), so benchmarks can report syncs per client write. */
+  readonly logSyncs = new Counter({ name: "raft_log_syncs_total", help: "Durable log writes that were synced to disk", registers: [this.registry] });
   readonly applySeconds = new Histogram({ name: "raft_apply_seconds", help: "State machine apply batches", buckets: latencyBuckets, registers: [this.registry] });
   private readonly transferSeconds = new Histogram({
     name: "raft_snapshot_transfer_seconds",
