@@ -1,0 +1,47 @@
+import { formatValue } from "../format-value.js";
+import type { Model } from "../model.js";
+
+/** An operation on a register: read it, write it, or compare-and-set it. */
+export type RegisterInput<V> =
+  | { readonly op: "read" }
+  | { readonly op: "write"; readonly value: V }
+  | { readonly op: "cas"; readonly expect: V; readonly value: V };
+
+/** A read answers the value read; a cas whether it swapped; a write's answer is ignored. */
+export type RegisterOutput<V> = V | boolean;
+
+/**
+ * A single register holding `initial` at first. `cas(expect, value)` writes
+ * `value` iff the register holds `expect`. Values are compared with `equal`
+ * (default `Object.is`: give one for object values).
+ */
+export function registerModel<V = number>(initial: V, equal: (a: V, b: V) => boolean = Object.is): Model<V, RegisterInput<V>, RegisterOutput<V>> {
+  return {
+    init: () => initial,
+    step(state, input, output) {
+      switch (input.op) {
+        case "read":
+          return output === undefined || equal(output as V, state) ? { ok: true, state } : { ok: false };
+        case "write":
+          return { ok: true, state: input.value };
+        case "cas": {
+          const swapped = equal(input.expect, state);
+          if (output !== undefined && output !== swapped) return { ok: false };
+          return { ok: true, state: swapped ? input.value : state };
+        }
+      }
+    },
+    equal,
+    describeOperation(input, output) {
+      switch (input.op) {
+        case "read":
+          return `read() → ${formatValue(output)}`;
+        case "write":
+          return `write(${formatValue(input.value)})`;
+        case "cas":
+          return `cas(${formatValue(input.expect)}, ${formatValue(input.value)}) → ${formatValue(output)}`;
+      }
+    },
+    describeState: formatValue,
+  };
+}
