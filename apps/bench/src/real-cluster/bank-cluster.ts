@@ -39,7 +39,10 @@ export async function startBankCluster(transport: Transport): Promise<BankCluste
     await stopPids([launcher.pid ?? 0]);
     await stopPids(readPidFiles(dir));
   };
-  const unregister = onCleanup(stop);
+  const unregister = onCleanup(async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const output: string[] = [];
   launcher.stderr.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   try {

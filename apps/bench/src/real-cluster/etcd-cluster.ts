@@ -48,7 +48,10 @@ export async function startEtcdCluster(binary: string): Promise<EtcdCluster> {
     return spawn(binary, args, { stdio: ["ignore", log, log] });
   });
   const stop = () => stopPids(children.map((c) => c.pid ?? 0));
-  const unregister = onCleanup(stop);
+  const unregister = onCleanup(async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const urls = names.map((_, k) => clientUrl(k));
   try {
     await waitHealthy(urls);
