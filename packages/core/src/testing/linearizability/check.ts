@@ -32,11 +32,15 @@ export interface LinearizabilityFailure<S, I, O> {
   readonly linearized: readonly LinearizedOperation<S, I, O>[];
   /** The state after `linearized` (the initial state if it is empty). */
   readonly state: S;
-  /** The operations that could not be placed next, by invocation; the last is `blocking`. */
+  /** The completed operations that could not be placed next (each is illegal in `state`), by invocation; the last is `blocking`. */
   readonly unplaced: History<I, O>;
   /** The operation whose completion no linearization gets past. */
   readonly blocking: Operation<I, O>;
-  /** The failing window: from the first unplaced invocation to `blocking`'s completion, with every operation of the part overlapping it. */
+  /**
+   * The failing window: from the first unplaced invocation (or the invocation of the last linearized
+   * operation before it, which fixes the state they start from) to `blocking`'s completion, with the
+   * operations of the prefix overlapping it, the unplaced ones, and the open ones pending by then.
+   */
   readonly window: { readonly from: number; readonly to: number; readonly operations: History<I, O> };
 }
 
@@ -82,15 +86,30 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: Hi
       const linearized = outcome.prefix.map(({ index, state }) => ({ operation: op(index), state }));
       const unplaced = outcome.unplaced.map(op);
       const blocking = op(outcome.blocking);
-      const from = unplaced.reduce((min, u) => Math.min(min, u.invokedAt), Infinity);
-      const to = blocking.completedAt ?? Infinity;
-      const inWindow = new Set<Operation<I, O>>(unplaced);
-      for (const { operation } of linearized) if (operation.invokedAt <= to && (operation.completedAt ?? Infinity) >= from) inWindow.add(operation);
-      const window = { from, to, operations: [...inWindow].sort((a, b) => a.invokedAt - b.invokedAt) };
+      const window = windowOf(linearized, unplaced, blocking, outcome.pending.map(op));
       const state = linearized.at(-1)?.state ?? model.init();
       return { verdict: "illegal", failure: { partition: p, operations: part, linearized, state, unplaced, blocking, window }, ...summary() };
     }
     checked++;
   }
   return { verdict: "ok", ...summary() };
+}
+
+function windowOf<S, I, O>(
+  linearized: readonly LinearizedOperation<S, I, O>[],
+  unplaced: History<I, O>,
+  blocking: Operation<I, O>,
+  pending: History<I, O>,
+): LinearizabilityFailure<S, I, O>["window"] {
+  let from = unplaced.reduce((min, u) => Math.min(min, u.invokedAt), Infinity);
+  const to = blocking.completedAt ?? Infinity;
+  let before: Operation<I, O> | undefined;
+  for (const { operation } of linearized) {
+    const end = operation.completedAt;
+    if (end !== undefined && end < from && (before?.completedAt === undefined || end > before.completedAt)) before = operation;
+  }
+  if (before !== undefined) from = Math.min(from, before.invokedAt);
+  const operations = new Set<Operation<I, O>>([...unplaced, ...pending]);
+  for (const { operation } of linearized) if (operation.invokedAt <= to && (operation.completedAt ?? Infinity) >= from) operations.add(operation);
+  return { from, to, operations: [...operations].sort((a, b) => a.invokedAt - b.invokedAt) };
 }

@@ -65,7 +65,7 @@ function timeline<S, I, O>(model: Model<S, I, O>, f: LinearizabilityFailure<S, I
     if (lane === -1) lane = row.lanes.push(0) - 1;
     row.lanes[lane] = left + barWidth;
     const p = position.get(op);
-    const kind = op === f.blocking ? "blocking" : unplaced.has(op) ? "unplaced" : "linearized";
+    const kind = op === f.blocking ? "blocking" : unplaced.has(op) ? "unplaced" : p === undefined ? "pending" : "linearized";
     const text = describe.operation(op);
     row.bars.push(
       `<div class="op ${kind}${op.completedAt === undefined ? " open" : ""}" tabindex="0" data-i="${i}" style="left:${left - LABEL}px;width:${barWidth}px;top:${lane * LANE + 4}px">` +
@@ -82,7 +82,7 @@ function timeline<S, I, O>(model: Model<S, I, O>, f: LinearizabilityFailure<S, I
       `<div class="row"><div class="who">client ${escapeHtml(String(client))}</div><div class="track" style="height:${Math.max(1, row.lanes.length) * LANE + 8}px">${row.bars.join("")}</div></div>`,
   );
   return `<p class="summary">${escapeHtml(partName(partitions, f.partition))}: ${f.operations.length} operations. Longest linearizable prefix: ${f.linearized.length}; ${f.unplaced.length} could not be placed after it. The failing window [${escapeHtml(String(f.window.from))}, ${escapeHtml(String(f.window.to))}] holds ${ops.length} operations.</p>
-<p class="legend"><span class="op linearized"><b class="badge">n</b>linearized, n-th</span> <span class="op unplaced">could not be placed</span> <span class="op blocking">its completion cannot be passed</span> <span class="op linearized open">outcome unknown</span></p>
+<p class="legend"><span class="op linearized"><b class="badge">n</b>linearized, n-th</span> <span class="op unplaced">could not be placed</span> <span class="op blocking">its completion cannot be passed</span> <span class="op pending open">outcome unknown, left out</span></p>
 <p>State after the prefix: <code>${escapeHtml(describe.state(f.state))}</code></p>
 <div class="scroll"><div class="timeline" style="width:${width}px"><div class="axis">${axis}</div>${rowHtml.join("")}${cut}</div></div>
 <div id="details" class="details">Hover or focus an operation to see the state after it.</div>
@@ -122,6 +122,7 @@ code, pre { font: 12.5px/1.45 ui-monospace, monospace; } pre.report { background
 .op.linearized { background: #e3f4ea; border-color: #5fb383; }
 .op.unplaced { background: #fde8e6; border-color: #e0756c; }
 .op.blocking { background: #fbd3cf; border: 2px solid #c2261d; font-weight: 600; }
+.op.pending { background: #f1f3f5; border-color: #9aa4b1; color: #5b6573; }
 .op.open { border-right-style: dashed; background-image: linear-gradient(to right, transparent 70%, #fff); }
 .op:focus, .op:hover { outline: 2px solid #2f6fde; z-index: 2; overflow: visible; }
 .badge { display: inline-block; min-width: 16px; margin-right: 5px; padding: 0 4px; border-radius: 8px; background: #18794e; color: #fff; font-size: 10px; line-height: 16px; text-align: center; }
@@ -150,7 +151,7 @@ const SCRIPT = `
     add("client", op.client);
     add("interval", op.interval);
     add("operation", op.text);
-    add("placement", op.position >= 0 ? "#" + (op.position + 1) + " of the linearizable prefix" : op.kind === "blocking" ? "could not be placed; no linearization gets past its completion" : "could not be placed");
+    add("placement", op.position >= 0 ? "#" + (op.position + 1) + " of the linearizable prefix" : op.kind === "blocking" ? "could not be placed; no linearization gets past its completion" : op.kind === "pending" ? "outcome unknown; left out of the prefix" : "could not be placed");
     if (op.state !== null) add("state after", op.state);
     for (const bar of bars) {
       const other = ops[Number(bar.dataset.i)];

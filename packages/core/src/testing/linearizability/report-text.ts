@@ -48,6 +48,11 @@ export function linearizabilityReport<S, I, O>(model: Model<S, I, O>, result: Li
   f.linearized.slice(skipped).forEach(({ operation, state }, i) => lines.push(`  ${skipped + i + 1}. ${line(operation)}  ⇒ ${describe.state(state)}`));
   lines.push(`state after it: ${describe.state(f.state)}`, "", "could not be placed next (each is illegal in that state):");
   for (const op of f.unplaced) lines.push(`  ${line(op)}`);
+  const pending = pendingOf(f);
+  if (pending.length > 0) {
+    lines.push("open operations pending then, left out of the prefix:");
+    for (const op of pending) lines.push(`  ${line(op)}`);
+  }
   lines.push(
     "",
     `no linearization gets past the completion of: client ${f.blocking.client} ${describe.operation(f.blocking)} at ${f.blocking.completedAt ?? "?"}`,
@@ -59,4 +64,10 @@ export function linearizabilityReport<S, I, O>(model: Model<S, I, O>, result: Li
 /** "the history", or "part 3 of 10" (counting from 1) when the model partitions it. */
 export function partName(partitions: number, partition: number): string {
   return partitions > 1 ? `part ${partition + 1} of ${partitions}` : "the history";
+}
+
+/** The window's open operations that are neither in the prefix nor unplaced. */
+export function pendingOf<S, I, O>(failure: LinearizabilityFailure<S, I, O>): Operation<I, O>[] {
+  const placed = new Set<Operation<I, O>>([...failure.linearized.map((l) => l.operation), ...failure.unplaced]);
+  return failure.window.operations.filter((op) => !placed.has(op));
 }

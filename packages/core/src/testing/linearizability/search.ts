@@ -5,15 +5,23 @@ import type { Model } from "./model.js";
  * How the search of one history ended; operations are named by their index
  * in the history searched.
  * - `ok`: `order` is a linearization (completed operations and the open ones that took effect);
- * - `illegal`: `prefix` is the longest linearizable prefix found, with the
- *   state after each operation; from its last state no operation of
+ * - `illegal`: `prefix` is the longest linearizable prefix found (the most
+ *   completed operations, then the fewest open ones), with the state after
+ *   each operation; from its last state no completed operation of
  *   `unplaced` can go next, and the search cannot get past the completion
- *   of `blocking` (the last of `unplaced`);
+ *   of `blocking` (the last of `unplaced`); `pending` are the open
+ *   operations invoked by then that the prefix leaves out;
  * - `unknown`: the deadline passed first.
  */
 export type SearchOutcome<S> =
   | { readonly kind: "ok"; readonly order: readonly number[] }
-  | { readonly kind: "illegal"; readonly prefix: readonly { readonly index: number; readonly state: S }[]; readonly unplaced: readonly number[]; readonly blocking: number }
+  | {
+      readonly kind: "illegal";
+      readonly prefix: readonly { readonly index: number; readonly state: S }[];
+      readonly unplaced: readonly number[];
+      readonly blocking: number;
+      readonly pending: readonly number[];
+    }
   | { readonly kind: "unknown" };
 
 /** One linearized operation on the search stack; frames are shared, so keeping the deepest one costs nothing. */
@@ -22,6 +30,8 @@ interface Frame<S> {
   readonly state: S;
   readonly parent: Frame<S> | undefined;
   readonly depth: number;
+  /** Completed operations among the `depth`: the longest prefix is the one with the most. */
+  readonly settled: number;
   /** Zobrist hash of the linearized set. */
   readonly zob: number;
   /** Every completed operation below `low` is linearized, `low` is not. */
@@ -109,7 +119,8 @@ export function searchLinearization<S, I, O>(model: Model<S, I, O>, history: His
   };
 
   const seen = new Map<string | number, Seen<S>[]>();
-  const { equal, hash } = model;
+  const equal = model.equal?.bind(model);
+  const hash = model.hash?.bind(model);
   /** Records (linearized set, state); false if it was explored already. */
   const remember = (low: number, high: number, zob: number, state: S): boolean => {
     const h = hash?.(state);
@@ -138,6 +149,8 @@ export function searchLinearization<S, I, O>(model: Model<S, I, O>, history: His
   const initial = model.init();
   let top: Frame<S> | undefined;
   let best: Frame<S> | undefined;
+  let bestSettled = 0;
+  let bestDepth = 0;
   let state = initial;
   let cursor = next[head] ?? tail;
   for (let steps = 1; ; steps++) {
@@ -146,15 +159,20 @@ export function searchLinearization<S, I, O>(model: Model<S, I, O>, history: His
     const id = at(nodeOp, cursor);
     if (isCall[cursor] === 1) {
       const result = model.step(state, at(ops, id).input, at(ops, id).output);
-      if (result.ok) {
+      // An open operation that changes nothing here need not take effect here: leaving it for later loses nothing.
+      if (result.ok && !(id >= completed && (equal === undefined ? Object.is(result.state, state) : equal(result.state, state)))) {
         const zob = (top?.zob ?? 0) ^ zobrist(id);
         let low = top?.low ?? 0;
         const high = id < completed ? Math.max(top?.high ?? -1, id) : (top?.high ?? -1);
         toggle(id);
         if (id === low) while (low < completed && has(low)) low++;
         if (remember(low, high, zob, result.state)) {
-          top = { id, state: result.state, parent: top, depth: (top?.depth ?? 0) + 1, zob, low, high };
-          if (top.depth > (best?.depth ?? 0)) best = top;
+          top = { id, state: result.state, parent: top, depth: (top?.depth ?? 0) + 1, settled: (top?.settled ?? 0) + (id < completed ? 1 : 0), zob, low, high };
+          if (top.settled > bestSettled || (top.settled === bestSettled && top.depth < bestDepth)) {
+            best = top;
+            bestSettled = top.settled;
+            bestDepth = top.depth;
+          }
           state = result.state;
           lift(id);
           cursor = next[head] ?? tail;
@@ -186,17 +204,15 @@ function illegal<S, I, O>(ops: History<I, O>, byId: readonly number[], callNode:
     if (blocking === -1 || at(returnNode, id) < at(returnNode, blocking)) blocking = id;
   }
   const unplaced: number[] = [];
+  const pending: number[] = [];
   for (let id = 0; id < ops.length; id++) {
-    if (!linearized.has(id) && id !== blocking && at(callNode, id) < at(returnNode, blocking)) unplaced.push(id);
+    if (linearized.has(id) || id === blocking || at(callNode, id) > at(returnNode, blocking)) continue;
+    (at(ops, id).completedAt === undefined ? pending : unplaced).push(id);
   }
   unplaced.sort((a, b) => at(ops, a).invokedAt - at(ops, b).invokedAt || a - b);
   unplaced.push(blocking);
-  return {
-    kind: "illegal",
-    prefix: prefix.map((f) => ({ index: at(byId, f.id), state: f.state })),
-    unplaced: unplaced.map((id) => at(byId, id)),
-    blocking: at(byId, blocking),
-  };
+  const original = (id: number): number => at(byId, id);
+  return { kind: "illegal", prefix: prefix.map((f) => ({ index: original(f.id), state: f.state })), unplaced: unplaced.map(original), blocking: original(blocking), pending: pending.map(original) };
 }
 
 /** The frames from the bottom of the stack to `top`. */
