@@ -1,0 +1,11 @@
+import shared from "../../vitest.shared.js";
+
+// The shared config, less the "module" condition: with it, Vite hands Node the
+// AWS SDK's dist-es builds (ESM without file extensions), which Node cannot load.
+const conditions = ["@raft/source", "node", "development|production"];
+
+export default {
+  ...shared,
+  resolve: { ...shared.resolve, conditions },
+  ssr: { ...shared.ssr, resolve: { ...shared.ssr?.resolve, conditions } },
+};
