@@ -38,6 +38,8 @@ interface Frame<S> {
   readonly low: number;
   /** The highest completed operation linearized, or -1. */
   readonly high: number;
+  /** For an open operation: the rank of the completion that bounded the candidates when it was linearized. */
+  readonly limit: number;
 }
 
 /** A (linearized set, state) pair already explored: the set as `low` plus the bit words above it. */
@@ -53,8 +55,10 @@ interface Seen<S> {
  * history's invocations and completions in time order; linearize a pending
  * operation when the model accepts it and the resulting (set, state) pair is
  * new; on reaching the completion of an operation not yet linearized,
- * backtrack. Iterative, and it checks `deadline` (a `performance.now()`
- * time) as it goes, so it cannot hang.
+ * backtrack. Open operations never have to be linearized, so they are tried
+ * only after the completed candidates, and never where they change nothing.
+ * Iterative, and it checks `deadline` (a `performance.now()` time) as it
+ * goes, so it cannot hang.
  */
 export function searchLinearization<S, I, O>(model: Model<S, I, O>, history: History<I, O>, deadline: number): SearchOutcome<S> {
   const n = history.length;
@@ -67,32 +71,37 @@ export function searchLinearization<S, I, O>(model: Model<S, I, O>, history: His
   const firstOpen = ops.findIndex((op) => op.completedAt === undefined);
   const completed = firstOpen === -1 ? n : firstOpen;
 
-  // Events as a doubly linked list of nodes 1..2n in time order (calls before completions at equal times);
-  // node 0 heads it, node 2n+1 ends it. Open operations complete after everything.
-  const events = Array.from({ length: 2 * n }, (_, e) => e);
-  const timeOf = (e: number): number => (e < n ? at(ops, e).invokedAt : (at(ops, e - n).completedAt ?? Infinity));
+  // Every invocation and completion ranked in time order (invocations first at equal times).
+  const events = Array.from({ length: n + completed }, (_, e) => e);
+  const timeOf = (e: number): number => (e < n ? at(ops, e).invokedAt : (at(ops, e - n).completedAt as number));
   events.sort((a, b) => timeOf(a) - timeOf(b) || Number(a >= n) - Number(b >= n) || a - b);
+  const callRank = new Int32Array(n);
+  const returnRank = new Int32Array(completed);
+  events.forEach((e, rank) => (e < n ? (callRank[e] = rank) : (returnRank[e - n] = rank)));
+
+  // The completed operations' events as a doubly linked list of nodes 1..2c in time order;
+  // node 0 heads it, node 2c+1 ends it. Linearizing an operation lifts its two nodes out.
   const head = 0;
-  const tail = 2 * n + 1;
-  const next = new Int32Array(2 * n + 2);
-  const prev = new Int32Array(2 * n + 2);
-  const nodeOp = new Int32Array(2 * n + 2);
-  const isCall = new Uint8Array(2 * n + 2);
-  const callNode = new Int32Array(n);
-  const returnNode = new Int32Array(n);
-  events.forEach((e, k) => {
-    const node = k + 1;
+  const tail = 2 * completed + 1;
+  const next = new Int32Array(tail + 1);
+  const prev = new Int32Array(tail + 1);
+  const nodeOp = new Int32Array(tail + 1);
+  const isCall = new Uint8Array(tail + 1);
+  const callNode = new Int32Array(completed);
+  const returnNode = new Int32Array(completed);
+  let node = 0;
+  for (const e of events) {
+    if (e >= n) returnNode[e - n] = ++node;
+    else if (e < completed) {
+      callNode[e] = ++node;
+      isCall[node] = 1;
+    } else continue;
+    nodeOp[node] = e % n;
     next[node] = node + 1;
     prev[node] = node - 1;
-    nodeOp[node] = e % n;
-    if (e < n) {
-      isCall[node] = 1;
-      callNode[e] = node;
-    } else returnNode[e - n] = node;
-  });
+  }
   next[head] = 1;
-  prev[tail] = 2 * n;
-
+  prev[tail] = tail - 1;
   const lift = (id: number): void => {
     const c = at(callNode, id);
     const r = at(returnNode, id);
@@ -108,6 +117,28 @@ export function searchLinearization<S, I, O>(model: Model<S, I, O>, history: His
     next[at(prev, r)] = r;
     prev[at(next, c)] = c;
     next[at(prev, c)] = c;
+  };
+
+  // Open operations not linearized, by invocation: a list of ids, headed by n, ended by n+1.
+  const openHead = n;
+  const openTail = n + 1;
+  const openNext = new Int32Array(n + 2);
+  const openPrev = new Int32Array(n + 2);
+  let lastOpen = openHead;
+  for (let id = completed; id < n; id++) {
+    openNext[lastOpen] = id;
+    openPrev[id] = lastOpen;
+    lastOpen = id;
+  }
+  openNext[lastOpen] = openTail;
+  openPrev[openTail] = lastOpen;
+  const liftOpen = (id: number): void => {
+    openNext[at(openPrev, id)] = at(openNext, id);
+    openPrev[at(openNext, id)] = at(openPrev, id);
+  };
+  const unliftOpen = (id: number): void => {
+    openNext[at(openPrev, id)] = id;
+    openPrev[at(openNext, id)] = id;
   };
 
   const done = new Uint32Array((completed >>> 5) + 1);
@@ -152,64 +183,91 @@ export function searchLinearization<S, I, O>(model: Model<S, I, O>, history: His
   let bestSettled = 0;
   let bestDepth = 0;
   let state = initial;
-  let cursor = next[head] ?? tail;
+  /** Linearizes `id` next if the model accepts it there and that leads somewhere new. */
+  const tryLinearize = (id: number, limit: number): boolean => {
+    const op = at(ops, id);
+    const result = model.step(state, op.input, op.output);
+    if (!result.ok) return false;
+    const open = id >= completed;
+    // An open operation that changes nothing here need not take effect here: leaving it for later loses nothing.
+    if (open && (equal === undefined ? Object.is(result.state, state) : equal(result.state, state))) return false;
+    const zob = (top?.zob ?? 0) ^ zobrist(id);
+    let low = top?.low ?? 0;
+    const high = open ? (top?.high ?? -1) : Math.max(top?.high ?? -1, id);
+    toggle(id);
+    if (id === low) while (low < completed && has(low)) low++;
+    if (!remember(low, high, zob, result.state)) {
+      toggle(id);
+      return false;
+    }
+    top = { id, state: result.state, parent: top, depth: (top?.depth ?? 0) + 1, settled: (top?.settled ?? 0) + (open ? 0 : 1), zob, low, high, limit };
+    if (top.settled > bestSettled || (top.settled === bestSettled && top.depth < bestDepth)) {
+      best = top;
+      bestSettled = top.settled;
+      bestDepth = top.depth;
+    }
+    state = result.state;
+    if (open) liftOpen(id);
+    else lift(id);
+    return true;
+  };
+
+  // At each configuration: the completed candidates in time order (`cursor`), then, once the cursor
+  // reaches the first completion, the open operations invoked before it (`openCursor`, below `limit`).
+  let cursor = at(next, head);
+  let openCursor = openTail;
+  let limit = -1;
   for (let steps = 1; ; steps++) {
     if ((steps & 63) === 0 && performance.now() > deadline) return { kind: "unknown" };
-    if (cursor === tail) return { kind: "ok", order: chain(top).map((f) => at(byId, f.id)) };
-    const id = at(nodeOp, cursor);
-    if (isCall[cursor] === 1) {
-      const result = model.step(state, at(ops, id).input, at(ops, id).output);
-      // An open operation that changes nothing here need not take effect here: leaving it for later loses nothing.
-      if (result.ok && !(id >= completed && (equal === undefined ? Object.is(result.state, state) : equal(result.state, state)))) {
-        const zob = (top?.zob ?? 0) ^ zobrist(id);
-        let low = top?.low ?? 0;
-        const high = id < completed ? Math.max(top?.high ?? -1, id) : (top?.high ?? -1);
-        toggle(id);
-        if (id === low) while (low < completed && has(low)) low++;
-        if (remember(low, high, zob, result.state)) {
-          top = { id, state: result.state, parent: top, depth: (top?.depth ?? 0) + 1, settled: (top?.settled ?? 0) + (id < completed ? 1 : 0), zob, low, high };
-          if (top.settled > bestSettled || (top.settled === bestSettled && top.depth < bestDepth)) {
-            best = top;
-            bestSettled = top.settled;
-            bestDepth = top.depth;
-          }
-          state = result.state;
-          lift(id);
-          cursor = next[head] ?? tail;
-          continue;
-        }
-        toggle(id);
+    if (at(next, head) === tail) return { kind: "ok", order: chain(top).map((f) => at(byId, f.id)) };
+    if (limit === -1) {
+      if (isCall[cursor] === 1) {
+        if (tryLinearize(at(nodeOp, cursor), -1)) cursor = at(next, head);
+        else cursor = at(next, cursor);
+      } else {
+        limit = at(returnRank, at(nodeOp, cursor));
+        openCursor = at(openNext, openHead);
       }
-      cursor = next[cursor] ?? tail;
-    } else {
-      if (at(ops, id).completedAt === undefined) return { kind: "ok", order: chain(top).map((f) => at(byId, f.id)) };
-      if (top === undefined) return illegal(ops, byId, callNode, returnNode, chain(best));
-      // Backtrack: undo the last linearization and try the operations after it.
-      const undone = top;
-      toggle(undone.id);
-      top = undone.parent;
-      state = top?.state ?? initial;
+      continue;
+    }
+    if (openCursor !== openTail && at(callRank, openCursor) < limit) {
+      if (tryLinearize(openCursor, limit)) {
+        limit = -1;
+        cursor = at(next, head);
+      } else openCursor = at(openNext, openCursor);
+      continue;
+    }
+    if (top === undefined) return illegal(ops, byId, callRank, returnRank, chain(best));
+    // Backtrack: undo the last linearization and try the candidates after it.
+    const undone = top;
+    toggle(undone.id);
+    top = undone.parent;
+    state = top?.state ?? initial;
+    if (undone.id < completed) {
       unlift(undone.id);
-      cursor = next[at(callNode, undone.id)] ?? tail;
+      cursor = at(next, at(callNode, undone.id));
+      limit = -1;
+    } else {
+      unliftOpen(undone.id);
+      openCursor = at(openNext, undone.id);
+      limit = undone.limit;
     }
   }
 }
 
-/** The failure seen from the deepest linearization: which completion it cannot pass, and what could not go next. */
-function illegal<S, I, O>(ops: History<I, O>, byId: readonly number[], callNode: Int32Array, returnNode: Int32Array, prefix: readonly Frame<S>[]): SearchOutcome<S> {
+/** The failure seen from the longest prefix: which completion it cannot pass, and what could not go next. */
+function illegal<S, I, O>(ops: History<I, O>, byId: readonly number[], callRank: Int32Array, returnRank: Int32Array, prefix: readonly Frame<S>[]): SearchOutcome<S> {
   const linearized = new Set(prefix.map((f) => f.id));
   let blocking = -1;
-  for (let id = 0; id < ops.length; id++) {
-    if (linearized.has(id) || at(ops, id).completedAt === undefined) continue;
-    if (blocking === -1 || at(returnNode, id) < at(returnNode, blocking)) blocking = id;
+  for (let id = 0; id < returnRank.length; id++) {
+    if (!linearized.has(id) && (blocking === -1 || at(returnRank, id) < at(returnRank, blocking))) blocking = id;
   }
   const unplaced: number[] = [];
   const pending: number[] = [];
   for (let id = 0; id < ops.length; id++) {
-    if (linearized.has(id) || id === blocking || at(callNode, id) > at(returnNode, blocking)) continue;
-    (at(ops, id).completedAt === undefined ? pending : unplaced).push(id);
+    if (linearized.has(id) || id === blocking || at(callRank, id) > at(returnRank, blocking)) continue;
+    (id >= returnRank.length ? pending : unplaced).push(id);
   }
-  unplaced.sort((a, b) => at(ops, a).invokedAt - at(ops, b).invokedAt || a - b);
   unplaced.push(blocking);
   const original = (id: number): number => at(byId, id);
   return { kind: "illegal", prefix: prefix.map((f) => ({ index: original(f.id), state: f.state })), unplaced: unplaced.map(original), blocking: original(blocking), pending: pending.map(original) };
