@@ -3,6 +3,7 @@ import { RaftError, snapshotStoreRules, type SnapshotMeta } from "@raft/core/con
 import { corrupt } from "./errors.js";
 import type { Host, StoppableWriter } from "./host.js";
 import type { ObjectRef } from "./manifest-object.js";
+import { InFlight, PartBuffers } from "./in-flight.js";
 import { hashObject, readAll } from "./reader.js";
 import { encodeRecord, length, type Received } from "./reception-state.js";
 import { Serial } from "./serial.js";
@@ -24,10 +25,9 @@ export class ReceptionWriter implements StoppableWriter {
   private state: WriterState = "open";
   private stopped = false;
   private readonly serial = new Serial();
-  /** Part uploads in flight, across files. */
-  private readonly inflight = new Set<Promise<void>>();
-  /** The first part upload that failed; the writer is unusable after it (a new receive() resumes from the last flush). */
-  private failure: unknown;
+  /** Part uploads in flight, across files; after a failed one the writer is unusable (a new receive() resumes from the last flush). */
+  private readonly inflight: InFlight;
+  private readonly buffers: PartBuffers;
   /** The file whose buffer is in memory; others' partial bytes wait in their tail objects. */
   private current: Received | undefined;
 
@@ -36,7 +36,10 @@ export class ReceptionWriter implements StoppableWriter {
     readonly meta: SnapshotMeta,
     readonly token: string,
     private readonly files: ReadonlyMap<string, Received>,
-  ) {}
+  ) {
+    this.inflight = new InFlight(host.config.parallelism);
+    this.buffers = new PartBuffers(host.config.partSize);
+  }
 
   write(file: string, chunk: Uint8Array): Promise<void> {
     return this.serial.run(async () => {
@@ -52,7 +55,7 @@ export class ReceptionWriter implements StoppableWriter {
       f.hash?.update(chunk);
       const { partSize } = this.host.config;
       for (let at = 0; at < chunk.length; ) {
-        f.buffer ??= Buffer.allocUnsafe(Math.min(partSize, f.spec.size - f.dispatchedBytes));
+        f.buffer ??= this.buffers.take(Math.min(partSize, f.spec.size - f.dispatchedBytes));
         const n = Math.min(chunk.length - at, f.buffer.length - f.bufLen);
         f.buffer.set(chunk.subarray(at, at + n), f.bufLen);
         f.bufLen += n;
@@ -92,6 +95,7 @@ export class ReceptionWriter implements StoppableWriter {
       await this.writeRecord();
       const result = await this.host.publish(this.meta, objects);
       this.state = "committed";
+      this.buffers.clear();
       await this.host.discardToken(this.token).catch(() => {}); // tails, and the data if an equal snapshot was there first
       await this.host.s3.delete([this.host.layout.reception(this.meta.id)]).catch(() => {});
       this.host.finished(this, this.meta.id);
@@ -113,13 +117,14 @@ export class ReceptionWriter implements StoppableWriter {
     return this.serial.run(async () => {
       await this.settle().catch(() => {});
       for (const f of this.files.values()) f.buffer = undefined;
+      this.buffers.clear();
       this.host.finished(this);
     });
   }
 
   private check(): void {
     checkWriter(this.state, this.stopped);
-    if (this.failure !== undefined) throw this.failure;
+    this.inflight.check();
   }
 
   /** Brings a file's flushed tail back into memory after a park or a resume. */
@@ -136,7 +141,7 @@ export class ReceptionWriter implements StoppableWriter {
       await this.discard().catch(() => {});
       throw corrupt(`snapshot ${this.meta.id}: file ${f.spec.name} lost bytes: its tail object holds ${bytes.length} of ${f.bufLen}`);
     }
-    f.buffer = Buffer.allocUnsafe(Math.min(this.host.config.partSize, f.spec.size - f.dispatchedBytes));
+    f.buffer = this.buffers.take(Math.min(this.host.config.partSize, f.spec.size - f.dispatchedBytes));
     f.buffer.set(bytes.subarray(0, f.bufLen));
     // With no whole part before it, the tail is the whole file so far: the digest can start from it.
     if (f.dispatched === 0 && f.hash === undefined) f.hash = createHash("sha256").update(f.buffer.subarray(0, f.bufLen));
@@ -157,7 +162,8 @@ export class ReceptionWriter implements StoppableWriter {
 
   /** Uploads the buffer as the file's next part, in the background; waits while `parallelism` parts are in flight. */
   private async dispatch(f: Received): Promise<void> {
-    const body = (f.buffer as Buffer).subarray(0, f.bufLen);
+    const buffer = f.buffer as Buffer;
+    const body = buffer.subarray(0, f.bufLen);
     f.uploadId ??= await this.host.s3.createUpload(f.key);
     const uploadId = f.uploadId;
     const n = ++f.dispatched;
@@ -165,25 +171,18 @@ export class ReceptionWriter implements StoppableWriter {
     f.buffer = undefined;
     f.bufLen = 0;
     f.tailOnServer = 0;
-    const task: Promise<void> = this.host.s3.uploadPart(f.key, uploadId, n, body).then(
-      (part) => {
+    await this.inflight.add(
+      this.host.s3.uploadPart(f.key, uploadId, n, body).then((part) => {
         f.parts.push(part);
         f.parts.sort((a, b) => a.n - b.n);
-      },
-      (e: unknown) => {
-        this.failure ??= e;
-      },
+        this.buffers.give(buffer);
+      }),
     );
-    const tracked = task.finally(() => this.inflight.delete(tracked));
-    this.inflight.add(tracked);
-    while (this.inflight.size >= this.host.config.parallelism) await Promise.race(this.inflight);
-    if (this.failure !== undefined) throw this.failure;
   }
 
   /** Waits for every part in flight; throws the first failure. */
-  private async settle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.race(this.inflight);
-    if (this.failure !== undefined) throw this.failure;
+  private settle(): Promise<void> {
+    return this.inflight.settle();
   }
 
   /** Completes a file whose last byte has arrived: a single PUT if it fits one part, else the last part and CompleteMultipartUpload. */
@@ -193,6 +192,7 @@ export class ReceptionWriter implements StoppableWriter {
     const { s3 } = this.host;
     if (f.dispatched === 0) {
       f.etag = (await s3.put(f.key, f.buffer === undefined ? new Uint8Array(0) : f.buffer.subarray(0, f.bufLen))).etag;
+      if (f.buffer !== undefined) this.buffers.give(f.buffer);
     } else {
       if (f.bufLen > 0) await this.dispatch(f);
       await this.settle();
@@ -252,6 +252,7 @@ export class ReceptionWriter implements StoppableWriter {
     this.state = "aborted";
     await this.settle().catch(() => {});
     for (const f of this.files.values()) f.buffer = undefined;
+    this.buffers.clear();
     try {
       await this.host.s3.delete([this.host.layout.reception(this.meta.id)]);
       await this.host.discardToken(this.token);

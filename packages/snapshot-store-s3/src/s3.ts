@@ -38,7 +38,7 @@ type Send = (command: unknown, options?: unknown) => Promise<unknown>;
 /**
  * The store's only way to S3: one `S3Client` whose `send` retries
  * throttling, network and 5xx failures with capped exponential backoff and
- * full jitter (lib-storage uploads go through it too), and helpers that map
+ * full jitter, and helpers that map
  * failures to `RaftError`s at the edge.
  */
 export class S3Access {
