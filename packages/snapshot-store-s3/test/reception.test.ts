@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIN_PART_SIZE, S3SnapshotStore } from "../src/index.js";
-import { MiB, S3Server, bytes, codeOf, damage, errorOf, freshPrefix, keys, manifest, objectKey, openStore, readAll, take, uploads } from "./support.js";
+import { MiB, S3Server, bytes, codeOf, damage, errorOf, freshPrefix, keys, manifest, objectKey, openStore, readAll, recordingLogger, take, uploads } from "./support.js";
 
 let server: S3Server;
 beforeAll(async () => {
@@ -174,5 +174,37 @@ describe("uploads", () => {
     const objects = await keys(server.client(), `${prefix}data/`);
     expect(objects.length).toBe(2); // the committed snapshot's files only
     await store.close();
+  });
+});
+
+describe("on plain s3rver (no ListMultipartUploads, ListParts, AbortMultipartUpload or conditional PUT)", () => {
+  it("still commits, resumes, verifies and prunes, and says once what it does without", async () => {
+    const plain = await S3Server.start(undefined, true);
+    try {
+      const logger = recordingLogger();
+      const prefix = freshPrefix("plain");
+      const store = await openStore(plain, prefix, { logger });
+      const a = await take(store, 1, { "other.bin": small });
+      const meta = manifest(5, 1, files);
+      const r1 = await store.receive(meta);
+      await feed(r1.writer, "state.bin", big, 0, 6 * MiB);
+      await r1.writer.flush();
+      const again = await openStore(plain, prefix, { logger });
+      const r2 = await again.receive(meta);
+      expect(r2.progress.get("state.bin")).toBe(6 * MiB);
+      await feed(r2.writer, "state.bin", big, 6 * MiB, big.length);
+      await r2.writer.write("index.json", small);
+      expect(await r2.writer.commit()).toEqual(meta);
+      await again.verify(meta.id);
+      expect(await again.prune(1)).toEqual([a.id]);
+      expect((await again.list()).map((m) => m.id)).toEqual([meta.id]);
+      const missing = logger.lines.filter((l) => l.message.includes("does not implement")).map((l) => l.message);
+      expect(missing.some((m) => m.includes("ListMultipartUploads"))).toBe(true);
+      for (const m of new Set(missing)) expect(missing.filter((x) => x === m).length).toBeLessThanOrEqual(2); // once per operation and store (two stores here)
+      await store.close();
+      await again.close();
+    } finally {
+      await plain.stop();
+    }
   });
 });

@@ -24,9 +24,11 @@ export class S3Server {
     private readonly proc: ChildProcess,
   ) {}
 
-  static async start(buckets: readonly string[] = [BUCKET]): Promise<S3Server> {
+  /** `plain`: s3rver without the operations the fixture adds (see test/fixtures/s3-server.mjs). */
+  static async start(buckets: readonly string[] = [BUCKET], plain = false): Promise<S3Server> {
     const dir = await mkdtemp(join(tmpdir(), "raft-s3rver-"));
-    const proc = spawn(process.execPath, [serverScript, dir, buckets.join(",")], { stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...process.env, S3RVER_PLAIN: plain ? "1" : "0" };
+    const proc = spawn(process.execPath, [serverScript, dir, buckets.join(",")], { stdio: ["ignore", "pipe", "pipe"], env });
     let stderr = "";
     proc.stderr?.setEncoding("utf8").on("data", (t: string) => (stderr += t));
     const port = await new Promise<number>((resolve, reject) => {
