@@ -28,6 +28,4 @@ export interface Host {
   discardToken(token: string): Promise<void>;
   /** The writer is done; `dropped` names a reception whose record is gone. */
   finished(writer: StoppableWriter, dropped?: string): void;
-  /** The committed snapshots, newest first, with where their files are (for files a reception already holds). */
-  committed(): Promise<{ meta: SnapshotMeta; objects: ReadonlyMap<string, ObjectRef> }[]>;
 }

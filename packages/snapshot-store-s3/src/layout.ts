@@ -8,7 +8,9 @@ export const MANIFEST = "manifest.json";
  *
  *     snapshots/<id>/manifest.json          the commit marker (written last): manifest + where each file's bytes are
  *     data/<owner>/<token>/<file>            file bytes; <token> is random per writer
- *     data/<owner>/<token>/.tail/<file>.<n>  a reception's flushed bytes past its last whole part (n: that part's number)
+ *     data/<owner>/<token>/.tail/<file>.<n>-<len>  a reception's flushed bytes past its last whole part
+ *                                            (n: the part they will become; len: their length). A new key per flush:
+ *                                            one a record names is never overwritten, even by a PUT cut short
  *     receptions/<owner>/<id>.json           a reception's durable progress
  *
  * Ids and file names are checked (`isSnapshotId`, `isSnapshotFileName`)
@@ -48,8 +50,8 @@ export class Layout {
     return `${this.data}${token}/${name}`;
   }
 
-  tail(token: string, name: string, part: number): string {
-    return `${this.data}${token}/.tail/${name}.${part}`;
+  tail(token: string, name: string, part: number, length: number): string {
+    return `${this.data}${token}/.tail/${name}.${part}-${length}`;
   }
 
   /** The token of a key under this owner's `data/`, if it is one. */

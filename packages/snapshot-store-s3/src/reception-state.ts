@@ -28,7 +28,7 @@ export interface Received {
   /** Bytes past the dispatched parts: in `buffer`, or (when it is undefined) only in the tail object. */
   bufLen: number;
   buffer: Buffer | undefined;
-  /** How many of the `bufLen` bytes the tail object for part `dispatched + 1` holds. */
+  /** How many of the `bufLen` bytes are in a tail object (the one for part `dispatched + 1` and that length). */
   tailOnServer: number;
   /** Tail keys a record may still name; removed once a newer record is written. */
   oldTails: Set<string>;
@@ -152,9 +152,9 @@ export async function resume(host: Host, record: ReceptionRecord): Promise<{ fil
       f.dispatchedBytes = r.parts.reduce((n, p) => n + p.size, 0);
     }
     if (r.tail > 0) {
-      const tailKey = layout.tail(record.token, spec.name, f.dispatched + 1);
+      const tailKey = layout.tail(record.token, spec.name, f.dispatched + 1, r.tail);
       const head = await s3.head(tailKey);
-      if (head !== undefined && head.size >= r.tail) {
+      if (head !== undefined && head.size === r.tail) {
         f.bufLen = r.tail;
         f.tailOnServer = r.tail;
       } else changed = true;

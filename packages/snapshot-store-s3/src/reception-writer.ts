@@ -134,7 +134,7 @@ export class ReceptionWriter implements StoppableWriter {
       return;
     }
     const { s3, layout } = this.host;
-    const key = layout.tail(this.token, f.spec.name, f.dispatched + 1);
+    const key = layout.tail(this.token, f.spec.name, f.dispatched + 1, f.bufLen);
     const { body } = await s3.getRange(key, 0, f.bufLen);
     const bytes = await readAll(body);
     if (bytes.length < f.bufLen) {
@@ -154,7 +154,7 @@ export class ReceptionWriter implements StoppableWriter {
   }
 
   private async putTail(f: Received): Promise<void> {
-    const key = this.host.layout.tail(this.token, f.spec.name, f.dispatched + 1);
+    const key = this.host.layout.tail(this.token, f.spec.name, f.dispatched + 1, f.bufLen);
     await this.host.s3.put(key, (f.buffer as Buffer).subarray(0, f.bufLen));
     f.tailOnServer = f.bufLen;
     f.oldTails.add(key);
@@ -238,7 +238,7 @@ export class ReceptionWriter implements StoppableWriter {
     await s3.put(layout.reception(this.meta.id), encodeRecord(this.host, this.meta, this.token, this.files.values()), { contentType: "application/json" });
     // Tails the new record no longer names.
     const live = new Set<string>();
-    for (const f of this.files.values()) if (f.kind === "parts" && f.tailOnServer > 0) live.add(layout.tail(this.token, f.spec.name, f.dispatched + 1));
+    for (const f of this.files.values()) if (f.kind === "parts" && f.tailOnServer > 0) live.add(layout.tail(this.token, f.spec.name, f.dispatched + 1, f.tailOnServer));
     const stale: string[] = [];
     for (const f of this.files.values()) {
       for (const k of f.oldTails) if (!live.has(k)) stale.push(k);

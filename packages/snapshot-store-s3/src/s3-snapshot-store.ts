@@ -80,7 +80,6 @@ export class S3SnapshotStore implements SnapshotStore {
       now,
       publish: (meta, objects) => this.publish(meta, objects),
       discardToken: (token) => this.lock.run(() => this.discardToken(token)),
-      committed: async () => (await this.listStored()).map((s) => ({ meta: s.meta, objects: s.objects })),
       finished: (writer, dropped) => {
         this.writers.delete(writer);
         if (writer instanceof ReceptionWriter && this.receptions.get(writer.meta.id) === writer) this.receptions.delete(writer.meta.id);
