@@ -21,7 +21,7 @@ const failing: RegisterOp[] = [
   { client: 0, input: { op: "write", value: 200 }, invokedAt: 0, completedAt: 100 },
   { client: 1, input: { op: "read" }, output: 200, invokedAt: 10, completedAt: 30 },
   { client: 2, input: { op: "read" }, output: 0, invokedAt: 40, completedAt: 90 },
-  { client: 3, input: { op: "write", value: 5 }, invokedAt: 45 },
+  { client: 3, input: { op: "write", value: 200 }, invokedAt: 45 },
 ];
 
 describe("reports", () => {
@@ -37,7 +37,7 @@ describe("reports", () => {
     expect(text).toContain("not linearizable");
     expect(text).toContain("longest linearizable prefix: 3 operations");
     expect(text).toContain("3. client 1  [10, 30]  read() → 200  ⇒ 200");
-    expect(text).toContain("client 3  [45, …]  write(5)  (outcome unknown)");
+    expect(text).toContain("client 3  [45, …]  write(200)  (outcome unknown)");
     expect(text).toContain("no linearization gets past the completion of: client 2 read() → 0 at 90");
     expect(linearizabilityReport(register, checkLinearizability(register, failing.slice(0, 3)))).toMatch(/^linearizable \(3 operations, 1 part, \d+ ms\)$/);
   });
@@ -52,10 +52,15 @@ describe("reports", () => {
     expect(html).not.toContain(`<div class="who">client 9</div>`);
     expect(html).toMatch(/class="op blocking"[^>]*><span>read\(\) → 0<\/span>/);
     expect(html).toMatch(/class="op linearized"[^>]*><b class="badge">3<\/b><span>read\(\) → 200<\/span>/);
-    expect(html).toMatch(/class="op pending open"[^>]*><span>write\(5\)<\/span>/);
+    expect(html).toMatch(/class="op pending open"[^>]*><span>write\(200\)<\/span>/);
     expect(html).toContain('class="cut"');
     // Nothing fetched: no external script, style, image or font.
     expect(html).not.toMatch(/\b(src|href)=|@import|url\(|https?:\/\//);
+    // The inline script parses, and its data is the window's operations.
+    const scripts = [...html.matchAll(/<script( type="application\/json" id="ops")?>([\s\S]*?)<\/script>/g)];
+    expect(scripts).toHaveLength(2);
+    expect(JSON.parse(scripts[0]?.[2] ?? "")).toHaveLength(4);
+    expect(() => new Function(scripts[1]?.[2] ?? "")).not.toThrow();
   });
 
   it("escape what operations and states say", () => {

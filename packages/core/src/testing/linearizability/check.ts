@@ -79,10 +79,11 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: Hi
   let checked = 0;
   for (const p of bySize) {
     const part = parts[p] ?? [];
-    const outcome = searchLinearization(model, part, deadline);
+    const searched = withoutUnobservable(model, part);
+    const outcome = searchLinearization(model, searched, deadline);
     if (outcome.kind === "unknown") return { verdict: "unknown", checked, ...summary() };
     if (outcome.kind === "illegal") {
-      const op = (i: number): Operation<I, O> => part[i] as Operation<I, O>;
+      const op = (i: number): Operation<I, O> => searched[i] as Operation<I, O>;
       const linearized = outcome.prefix.map(({ index, state }) => ({ operation: op(index), state }));
       const unplaced = outcome.unplaced.map(op);
       const blocking = op(outcome.blocking);
@@ -112,4 +113,10 @@ function windowOf<S, I, O>(
   const operations = new Set<Operation<I, O>>([...unplaced, ...pending]);
   for (const { operation } of linearized) if (operation.invokedAt <= to && (operation.completedAt ?? Infinity) >= from) operations.add(operation);
   return { from, to, operations: [...operations].sort((a, b) => a.invokedAt - b.invokedAt) };
+}
+
+/** The part without the open operations the model says nobody could observe. */
+function withoutUnobservable<S, I, O>(model: Model<S, I, O>, part: History<I, O>): History<I, O> {
+  if (model.observable === undefined) return part;
+  return part.filter((op) => op.completedAt !== undefined || model.observable?.(op, part) !== false);
 }

@@ -1,4 +1,4 @@
-import type { History } from "./history.js";
+import type { History, Operation } from "./history.js";
 
 /** What a model answers for one operation: legal (and the state after it) or not. */
 export type StepResult<S> = { readonly ok: true; readonly state: S } | { readonly ok: false };
@@ -35,6 +35,14 @@ export interface Model<S, I, O> {
    * (P-compositionality). Return the history's own operation objects.
    */
   partition?(history: History<I, O>): History<I, O>[];
+  /**
+   * Whether an open operation of `part` could have been observed by the
+   * others: could any of them need its effect to be legal? Open operations
+   * nobody could observe are left out before the search (they may as well
+   * never have taken effect), which spares it trying them everywhere.
+   * Answer true when unsure.
+   */
+  observable?(open: Operation<I, O>, part: History<I, O>): boolean;
   /** One operation, for reports: `put(x, 1)`, `get(x) → 1`. */
   describeOperation?(input: I, output: O | undefined): string;
   /** One state, for reports. */

@@ -68,7 +68,7 @@ function timeline<S, I, O>(model: Model<S, I, O>, f: LinearizabilityFailure<S, I
     const kind = op === f.blocking ? "blocking" : unplaced.has(op) ? "unplaced" : p === undefined ? "pending" : "linearized";
     const text = describe.operation(op);
     row.bars.push(
-      `<div class="op ${kind}${op.completedAt === undefined ? " open" : ""}" tabindex="0" data-i="${i}" style="left:${left - LABEL}px;width:${barWidth}px;top:${lane * LANE + 4}px">` +
+      `<div class="op ${kind}${op.completedAt === undefined ? " open" : ""}" tabindex="0" data-i="${i}" title="${escapeHtml(text)}" style="left:${left - LABEL}px;width:${barWidth}px;top:${lane * LANE + 4}px">` +
         `${p === undefined ? "" : `<b class="badge">${p + 1}</b>`}<span>${escapeHtml(text)}</span></div>`,
     );
     const state = stateAfter.get(op);
@@ -127,7 +127,7 @@ code, pre { font: 12.5px/1.45 ui-monospace, monospace; } pre.report { background
 .op:focus, .op:hover { outline: 2px solid #2f6fde; z-index: 2; overflow: visible; }
 .badge { display: inline-block; min-width: 16px; margin-right: 5px; padding: 0 4px; border-radius: 8px; background: #18794e; color: #fff; font-size: 10px; line-height: 16px; text-align: center; }
 .tracing .op.linearized:not(.upto) { opacity: .3; }
-.cut { position: absolute; top: 0; bottom: 0; width: 0; border-left: 2px dashed #c2261d; }
+.cut { position: absolute; top: 24px; bottom: 0; width: 0; border-left: 2px dashed #c2261d; }
 .details { position: sticky; bottom: 0; margin-top: 12px; padding: 10px 12px; background: #fff; border: 1px solid #d9dde3; border-radius: 6px; min-height: 24px; }
 .details p { margin: 2px 0; } .details b { display: inline-block; min-width: 90px; color: #5b6573; font-weight: 500; }
 `;

@@ -30,6 +30,12 @@ export function kvModel(): Model<string | null, KvInput, KvOutput> {
       }
     },
     partition: partitionBy((op) => op.input.key),
+    // Only gets observe, and a get that saw a write's effect answers a value containing what it wrote.
+    observable({ input }, part) {
+      if (input.op === "get") return false;
+      const written = input.value;
+      return part.some((op) => op.input.op === "get" && typeof op.output === "string" && op.output.includes(written));
+    },
     describeOperation(input, output) {
       switch (input.op) {
         case "get":
