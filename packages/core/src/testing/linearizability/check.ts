@@ -68,6 +68,7 @@ export type LinearizabilityResult<S, I, O> =
  * (open operations: after their invocation, or none) at which it takes
  * effect, in an order the model accepts. Parts of the model's partition
  * are checked one by one, smallest first; the first illegal one decides.
+ * Open operations the model says nobody could observe are left out first.
  */
 export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: History<I, O>, options: LinearizabilityOptions = {}): LinearizabilityResult<S, I, O> {
   const started = performance.now();
@@ -96,6 +97,7 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: Hi
   return { verdict: "ok", ...summary() };
 }
 
+/** The operations a report draws: the unplaced ones and what overlaps them, back to the operation that fixed their starting state. */
 function windowOf<S, I, O>(
   linearized: readonly LinearizedOperation<S, I, O>[],
   unplaced: History<I, O>,
