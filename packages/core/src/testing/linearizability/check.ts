@@ -113,7 +113,15 @@ function windowOf<S, I, O>(
   }
   if (before !== undefined) from = Math.min(from, before.invokedAt);
   const operations = new Set<Operation<I, O>>([...unplaced, ...pending]);
-  for (const { operation } of linearized) if (operation.invokedAt <= to && (operation.completedAt ?? Infinity) >= from) operations.add(operation);
+  // An open operation of the prefix overlaps everything after its invocation: it belongs to the window
+  // only if it took effect there, after the window's first completed operation of the prefix.
+  let first = linearized.length;
+  linearized.forEach(({ operation }, i) => {
+    if (operation.completedAt !== undefined && operation.completedAt >= from && operation.invokedAt <= to) first = Math.min(first, i);
+  });
+  linearized.forEach(({ operation }, i) => {
+    if (operation.invokedAt <= to && (operation.completedAt ?? (i >= first ? Infinity : -Infinity)) >= from) operations.add(operation);
+  });
   return { from, to, operations: [...operations].sort((a, b) => a.invokedAt - b.invokedAt) };
 }
 

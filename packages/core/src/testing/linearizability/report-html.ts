@@ -1,7 +1,7 @@
 import type { LinearizabilityFailure, LinearizabilityResult } from "./check.js";
 import type { ClientId } from "./history.js";
 import type { Model } from "./model.js";
-import { describer, formatInterval, linearizabilityReport, partName } from "./report-text.js";
+import { describer, formatInterval, formatTime, linearizabilityReport, partName } from "./report-text.js";
 
 /** Pixels per distinct instant, per lane, and for the client column. */
 const COLUMN = 110;
@@ -45,10 +45,13 @@ function timeline<S, I, O>(model: Model<S, I, O>, f: LinearizabilityFailure<S, I
   const stateAfter = new Map(f.linearized.map((l) => [l.operation, l.state]));
   const unplaced = new Set(f.unplaced);
 
-  // Instants are spaced evenly whatever the gaps between them: the order is what matters.
-  const instants = [...new Set(ops.flatMap((op) => (op.completedAt === undefined ? [op.invokedAt] : [op.invokedAt, op.completedAt])))].sort((a, b) => a - b);
+  // Instants are spaced evenly whatever the gaps between them: the order is what matters. The line starts
+  // at the window: what began before it starts at the left edge (open to the left), drawn dashed.
+  const { from } = f.window;
+  const times = ops.flatMap((op) => (op.completedAt === undefined ? [op.invokedAt] : [op.invokedAt, op.completedAt]));
+  const instants = [...new Set(times.filter((t) => t >= from))].sort((a, b) => a - b);
   const rank = new Map(instants.map((t, i) => [t, i]));
-  const xOf = (t: number): number => LABEL + COLUMN * ((rank.get(t) ?? instants.length) + 0.5);
+  const xOf = (t: number): number => (t < from ? LABEL + 8 : LABEL + COLUMN * ((rank.get(t) ?? instants.length) + 0.5));
   const width = LABEL + COLUMN * (instants.length + 1);
 
   // One row per client; an open operation and the client's next ones overlap, so a row may need lanes.
@@ -68,20 +71,20 @@ function timeline<S, I, O>(model: Model<S, I, O>, f: LinearizabilityFailure<S, I
     const kind = op === f.blocking ? "blocking" : unplaced.has(op) ? "unplaced" : p === undefined ? "pending" : "linearized";
     const text = describe.operation(op);
     row.bars.push(
-      `<div class="op ${kind}${op.completedAt === undefined ? " open" : ""}" tabindex="0" data-i="${i}" title="${escapeHtml(text)}" style="left:${left - LABEL}px;width:${barWidth}px;top:${lane * LANE + 4}px">` +
+      `<div class="op ${kind}${op.completedAt === undefined ? " open" : ""}${op.invokedAt < from ? " earlier" : ""}" tabindex="0" data-i="${i}" title="${escapeHtml(text)}" style="left:${left - LABEL}px;width:${barWidth}px;top:${lane * LANE + 4}px">` +
         `${p === undefined ? "" : `<b class="badge">${p + 1}</b>`}<span>${escapeHtml(text)}</span></div>`,
     );
     const state = stateAfter.get(op);
     return { client: String(op.client), interval: formatInterval(op), text, position: p ?? -1, kind, state: state === undefined ? null : describe.state(state) };
   });
 
-  const axis = instants.map((t) => `<span style="left:${xOf(t) - LABEL}px">${escapeHtml(String(t))}</span>`).join("");
+  const axis = instants.map((t) => `<span style="left:${xOf(t) - LABEL}px">${escapeHtml(formatTime(t))}</span>`).join("");
   const cut = f.blocking.completedAt === undefined ? "" : `<div class="cut" style="left:${xOf(f.blocking.completedAt)}px" title="no linearization gets past this completion"></div>`;
   const rowHtml = [...rows].map(
     ([client, row]) =>
       `<div class="row"><div class="who">client ${escapeHtml(String(client))}</div><div class="track" style="height:${Math.max(1, row.lanes.length) * LANE + 8}px">${row.bars.join("")}</div></div>`,
   );
-  return `<p class="summary">${escapeHtml(partName(partitions, f.partition))}: ${f.operations.length} operations. Longest linearizable prefix: ${f.linearized.length}; ${f.unplaced.length} could not be placed after it. The failing window [${escapeHtml(String(f.window.from))}, ${escapeHtml(String(f.window.to))}] holds ${ops.length} operations.</p>
+  return `<p class="summary">${escapeHtml(partName(partitions, f.partition))}: ${f.operations.length} operations. Longest linearizable prefix: ${f.linearized.length}; ${f.unplaced.length} could not be placed after it. The failing window [${escapeHtml(formatTime(f.window.from))}, ${escapeHtml(formatTime(f.window.to))}] holds ${ops.length} operations.</p>
 <p class="legend"><span class="op linearized"><b class="badge">n</b>linearized, n-th</span> <span class="op unplaced">could not be placed</span> <span class="op blocking">its completion cannot be passed</span> <span class="op pending open">outcome unknown, left out</span></p>
 <p>State after the prefix: <code>${escapeHtml(describe.state(f.state))}</code></p>
 <div class="scroll"><div class="timeline" style="width:${width}px"><div class="axis">${axis}</div>${rowHtml.join("")}${cut}</div></div>
@@ -123,6 +126,7 @@ code, pre { font: 12.5px/1.45 ui-monospace, monospace; } pre.report { background
 .op.unplaced { background: #fde8e6; border-color: #e0756c; }
 .op.blocking { background: #fbd3cf; border: 2px solid #c2261d; font-weight: 600; }
 .op.pending { background: #f1f3f5; border-color: #9aa4b1; color: #5b6573; }
+.op.earlier { border-left-style: dashed; border-top-left-radius: 0; border-bottom-left-radius: 0; }
 .op.open { border-right-style: dashed; background-image: linear-gradient(to right, transparent 70%, #fff); }
 .op:focus, .op:hover { outline: 2px solid #2f6fde; z-index: 2; overflow: visible; }
 .badge { display: inline-block; min-width: 16px; margin-right: 5px; padding: 0 4px; border-radius: 8px; background: #18794e; color: #fff; font-size: 10px; line-height: 16px; text-align: center; }

@@ -15,9 +15,14 @@ export function describer<S, I, O>(model: Model<S, I, O>): { operation: (op: Ope
   };
 }
 
+/** A time, to at most three decimals. */
+export function formatTime(t: number): string {
+  return Number.isInteger(t) || !Number.isFinite(t) ? String(t) : String(Number(t.toFixed(3)));
+}
+
 /** `[invoked, completed]`, with `…` for an open operation. */
 export function formatInterval(op: Operation<unknown, unknown>): string {
-  return `[${op.invokedAt}, ${op.completedAt ?? "…"}]`;
+  return `[${formatTime(op.invokedAt)}, ${op.completedAt === undefined ? "…" : formatTime(op.completedAt)}]`;
 }
 
 /** The linearized operations a report shows: those overlapping the window, and at least the last few. */
@@ -55,8 +60,8 @@ export function linearizabilityReport<S, I, O>(model: Model<S, I, O>, result: Li
   }
   lines.push(
     "",
-    `no linearization gets past the completion of: client ${f.blocking.client} ${describe.operation(f.blocking)} at ${f.blocking.completedAt ?? "?"}`,
-    `failing window: [${f.window.from}, ${f.window.to}], ${f.window.operations.length} operations`,
+    `no linearization gets past the completion of: client ${f.blocking.client} ${describe.operation(f.blocking)} at ${formatTime(f.blocking.completedAt ?? Number.NaN)}`,
+    `failing window: [${formatTime(f.window.from)}, ${formatTime(f.window.to)}], ${f.window.operations.length} operations`,
   );
   return lines.join("\n");
 }
