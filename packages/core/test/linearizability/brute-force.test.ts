@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Prng } from "../../src/engine/index.js";
 import {
+  bankModel,
   checkLinearizability,
   kvModel,
   registerModel,
+  type BankInput,
+  type BankOutput,
   type History,
   type KvInput,
   type KvOutput,
@@ -29,12 +32,12 @@ function bruteForce<S, I, O>(model: Model<S, I, O>, history: History<I, O>): boo
 
 type RegisterOp = Operation<RegisterInput<number>, RegisterOutput<number>>;
 
-function randomHistory(prng: Prng): RegisterOp[] {
+function randomHistory(prng: Prng, openShare = 0.2): RegisterOp[] {
   const history: RegisterOp[] = [];
   const size = prng.int(1, 8);
   for (let i = 0; i < size; i++) {
     const invokedAt = prng.int(0, 12); // small times, so equal instants are common
-    const completedAt = prng.chance(0.2) ? undefined : invokedAt + prng.int(0, 6);
+    const completedAt = prng.chance(openShare) ? undefined : invokedAt + prng.int(0, 6);
     const r = prng.next();
     const op: RegisterOp =
       r < 0.4
@@ -92,6 +95,19 @@ describe("the search agrees with the definition", () => {
   });
 });
 
+describe("the search agrees with the definition when half the operations are open", () => {
+  it("on 4,000 small random register histories", () => {
+    const prng = new Prng(99);
+    const register = registerModel(0);
+    for (let i = 0; i < 4_000; i++) {
+      const history = randomHistory(prng, 0.5);
+      const expected = bruteForce(register, history) ? "ok" : "illegal";
+      const result = checkLinearizability(register, history);
+      if (result.verdict !== expected) expect.fail(`history ${i}: ${JSON.stringify(history)} is ${expected}, the checker says ${result.verdict}`);
+    }
+  });
+});
+
 describe("the search agrees with the definition on key-value histories", () => {
   it("on 3,000 small random ones of one key, where open writes nobody read are left out", () => {
     const prng = new Prng(7);
@@ -116,5 +132,35 @@ describe("the search agrees with the definition on key-value histories", () => {
     }
     expect(verdicts.ok).toBeGreaterThan(600);
     expect(verdicts.illegal).toBeGreaterThan(600);
+  });
+});
+
+describe("the search agrees with the definition on bank histories", () => {
+  it("on 2,000 small random ones: object states, remembered by hash and equality", () => {
+    const prng = new Prng(3);
+    const bank = bankModel({ a: 3, b: 3 });
+    const verdicts = { ok: 0, illegal: 0 };
+    for (let i = 0; i < 2_000; i++) {
+      const history: Operation<BankInput, BankOutput>[] = [];
+      const size = prng.int(1, 7);
+      for (let c = 0; c < size; c++) {
+        const invokedAt = prng.int(0, 10);
+        const completedAt = prng.chance(0.25) ? undefined : invokedAt + prng.int(0, 5);
+        const r = prng.next();
+        const x = prng.int(0, 7);
+        if (r < 0.5) {
+          const [from, to] = prng.chance(0.5) ? ["a", "b"] : ["b", "a"];
+          const output: BankOutput = prng.chance(0.7) ? { ok: true } : { ok: false, error: "InsufficientFunds" };
+          history.push({ client: c, input: { type: "transfer", from, to, amount: prng.int(1, 5) }, output, invokedAt, completedAt });
+        } else if (r < 0.8) history.push({ client: c, input: { type: "balances" }, output: { ok: true, accounts: { a: x, b: 6 - x } }, invokedAt, completedAt });
+        else history.push({ client: c, input: { type: "balance", id: "a" }, output: { ok: true, balance: x }, invokedAt, completedAt });
+      }
+      const expected = bruteForce(bank, history) ? "ok" : "illegal";
+      const result = checkLinearizability(bank, history);
+      if (result.verdict !== expected) expect.fail(`history ${i}: ${JSON.stringify(history)} is ${expected}, the checker says ${result.verdict}`);
+      verdicts[expected]++;
+    }
+    expect(verdicts.ok).toBeGreaterThan(300);
+    expect(verdicts.illegal).toBeGreaterThan(300);
   });
 });

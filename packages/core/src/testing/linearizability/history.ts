@@ -68,8 +68,3 @@ export function assertWellFormed<I, O>(history: History<I, O>): void {
     if (op.completedAt < op.invokedAt) throw new RangeError(`operation ${i}: completed at ${op.completedAt}, before its invocation at ${op.invokedAt}`);
   });
 }
-
-/** Whether the operation's outcome is unknown. */
-export function isOpen<I, O>(op: Operation<I, O>): boolean {
-  return op.completedAt === undefined;
-}

@@ -26,7 +26,7 @@ export function formatInterval(op: Operation<unknown, unknown>): string {
 }
 
 /** The linearized operations a report shows: those overlapping the window, and at least the last few. */
-export function contextOf<S, I, O>(failure: LinearizabilityFailure<S, I, O>): number {
+function contextOf<S, I, O>(failure: LinearizabilityFailure<S, I, O>): number {
   const inWindow = new Set(failure.window.operations);
   const first = failure.linearized.findIndex((l) => inWindow.has(l.operation));
   const shown = first === -1 ? 0 : failure.linearized.length - first;
@@ -72,7 +72,7 @@ export function partName(partitions: number, partition: number): string {
 }
 
 /** The window's open operations that are neither in the prefix nor unplaced. */
-export function pendingOf<S, I, O>(failure: LinearizabilityFailure<S, I, O>): Operation<I, O>[] {
+function pendingOf<S, I, O>(failure: LinearizabilityFailure<S, I, O>): Operation<I, O>[] {
   const placed = new Set<Operation<I, O>>([...failure.linearized.map((l) => l.operation), ...failure.unplaced]);
   return failure.window.operations.filter((op) => !placed.has(op));
 }

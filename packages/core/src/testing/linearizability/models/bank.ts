@@ -91,7 +91,7 @@ export function bankModel(initial: Readonly<Record<string, number>> = {}): Model
           return `balance(${formatValue(input.id)}) → ${answer}`;
       }
     },
-    describeState: (state) => `${formatBalances(Object.fromEntries(state))}`,
+    describeState: (state) => formatBalances(Object.fromEntries(state)),
   };
 }
 
