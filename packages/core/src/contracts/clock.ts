@@ -4,4 +4,10 @@ export interface Clock {
   now(): number;
   /** Calls `fn` after `ms` milliseconds; returns a function that cancels it. */
   setTimeout(fn: () => void, ms: number): () => void;
+  /**
+   * Calls `fn` once the inputs that are ready now (the I/O callbacks of this
+   * turn of the event loop) have run, so the runtime batches them into one
+   * Ready. Optional: without it the runtime waits for a microtask only.
+   */
+  defer?(fn: () => void): void;
 }

@@ -20,9 +20,18 @@ export interface LogWrite {
  * The `LogStore` port: the Raft log and the hard state, in one store so that a
  * vote and the log it was granted against are ordered.
  *
- * Reads (`LogReader`) are synchronous and see every write whose promise has
- * resolved. Writes come one at a time from the driver: it never issues a
- * write before the previous one resolved.
+ * Reads (`LogReader`) are synchronous. Writes come one at a time from the
+ * driver: it never issues a `save` or `compact` before the previous one
+ * settled (group commit happens in the driver, which gathers the writes of
+ * several Readies into one `save`). A store may carry out its writes off the
+ * calling thread; what reads see meanwhile:
+ * - while a write is in flight, reads below the first index it touches (its
+ *   reset, its first entry, or its compaction point) return what they
+ *   returned before it was issued; the rest may show the state before or
+ *   after it, never a part of it;
+ * - once its promise resolves, reads reflect the write whole.
+ * The runtime reads only below what it has in flight: newer entries it
+ * serves from memory.
  *
  * Invariants:
  * - `save()` resolves only once the entries and hard state are durable (as

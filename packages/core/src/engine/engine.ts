@@ -3,7 +3,7 @@ import { RaftError } from "./errors.js";
 import type { Message } from "./messages.js";
 import type { ProgressState } from "./progress.js";
 import { RaftState } from "./raft.js";
-import type { Ready } from "./ready.js";
+import type { LogPosition, Ready, StorageWrite } from "./ready.js";
 import { broadcastAppend, broadcastHeartbeat, proposeAsLeader, proposeMembership, tickLeader, transferLeadership } from "./roles/leader.js";
 import { decodeMembership } from "./cluster-config.js";
 import { tickElection } from "./roles/follower.js";
@@ -50,6 +50,8 @@ export class RaftEngine {
   private prevSoft: SoftState;
   private prevHard: HardState;
   private inFlight: Ready | undefined;
+  /** The last compaction handed out (it may not have reached the log yet). */
+  private compactionIssued: Index = 0;
 
   constructor(config: EngineConfig) {
     this.r = new RaftState(config);
@@ -59,6 +61,15 @@ export class RaftEngine {
 
   get id(): NodeId {
     return this.r.id;
+  }
+
+  get term(): Term {
+    return this.r.term;
+  }
+
+  /** The highest index known to be committed. */
+  get commitIndex(): Index {
+    return this.r.log.committed;
   }
 
   /** Advances logical time by one tick: election timeouts, heartbeats and check-quorum. */
@@ -171,15 +182,17 @@ export class RaftEngine {
     const r = this.r;
     return (
       r.msgs.length > 0 ||
+      r.msgsAfterWrite.length > 0 ||
       r.log.unstable.hasPending() ||
       (r.installing === undefined && r.log.hasEntriesToApply()) ||
       r.installRequested ||
-      r.pendingCompaction > 0 ||
+      this.compactable() !== undefined ||
       r.readStates.length > 0 ||
       r.droppedReads.length > 0 ||
       (r.role === "leader" && (r.needsBroadcast || r.commitChanged || r.needsHeartbeat)) ||
       !sameSoft(this.softState(), this.prevSoft) ||
-      !sameHard(this.hardState(), this.prevHard)
+      r.term !== this.prevHard.term ||
+      r.vote !== this.prevHard.vote
     );
   }
 
@@ -191,56 +204,61 @@ export class RaftEngine {
       if (r.needsBroadcast || r.commitChanged) broadcastAppend(r);
       if (r.needsHeartbeat) broadcastHeartbeat(r);
     }
-    const logReset = r.log.unstable.resetInProgress ? undefined : r.log.unstable.reset;
-    const entries = r.log.unstable.pending();
-    r.log.unstable.acceptInProgress();
+    const write = this.takeWrite();
     // While a snapshot is being installed the state machine must not be applied to.
     const committed = r.installing === undefined ? r.log.takeEntriesToApply(r.cfg.maxApplyBytes) : [];
     const installSnapshot = r.installRequested ? r.installing : undefined;
     r.installRequested = false;
-    const compactTo = r.pendingCompaction > 0 ? r.pendingCompaction : undefined;
-    r.pendingCompaction = 0;
+    const compactTo = this.compactable();
+    if (compactTo !== undefined) {
+      this.compactionIssued = compactTo;
+      if (compactTo >= r.pendingCompaction) r.pendingCompaction = 0;
+    }
     if (r.role === "leader") releaseUncommitted(r, committed);
 
     const soft = this.softState();
-    const hard = this.hardState();
     const ready: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? undefined : soft,
-      hardState: sameHard(hard, this.prevHard) ? undefined : hard,
-      entries,
+      write,
       messages: r.msgs,
+      messagesAfterWrite: r.msgsAfterWrite,
       committed,
       readStates: r.readStates,
       droppedReads: r.droppedReads,
-      logReset: logReset === undefined ? undefined : { ...logReset },
       compactTo,
       installSnapshot,
     };
     this.prevSoft = soft;
-    this.prevHard = hard;
     r.msgs = [];
+    r.msgsAfterWrite = [];
     r.readStates = [];
     r.droppedReads = [];
     this.inFlight = ready;
     return ready;
   }
 
-  /** Acknowledges that `ready` was carried out: its entries are durable and its committed entries applied. */
+  /** Acknowledges that `ready` was carried out: its messages handed to the transport, its committed entries applied. Its write may still be in flight. */
   advance(ready: Ready): void {
     if (ready !== this.inFlight) throw new RaftError("InvalidConfig", "advance() of a Ready that is not the current one");
     this.inFlight = undefined;
     const r = this.r;
-    if (ready.logReset !== undefined) r.log.unstable.resetStable(ready.logReset.index, ready.logReset.term);
-    const last = ready.entries[ready.entries.length - 1];
-    if (last !== undefined) r.log.unstable.stableTo(last.index, last.term);
     const applied = ready.committed[ready.committed.length - 1];
     if (applied !== undefined) r.log.appliedTo(applied.index);
     // A configuration takes effect once its entry is applied.
     for (const e of ready.committed) if (e.kind === "config") r.applyMembership(decodeMembership(e.data));
     // A leader elected during a joint phase finishes it once its earlier entries are applied.
     r.maybeLeaveJoint();
+  }
+
+  /**
+   * Every write handed out up to the one whose `durableTo` is `position` is
+   * durable. A stale acknowledgement (the log was truncated since) changes
+   * nothing. Only now does the leader count those entries as its own toward a quorum.
+   */
+  persisted(position: LogPosition): void {
+    const r = this.r;
+    r.log.unstable.stableTo(position.index, position.term);
     if (r.role === "leader") {
-      // Only now, with its entries durable, does the leader count itself toward a quorum.
       r.progress.get(r.id)?.maybeUpdate(r.log.durableLastIndex());
       r.maybeCommit();
     }
@@ -276,6 +294,29 @@ export class RaftEngine {
   /** Entries in [lo, hi) as the engine sees them (durable and unstable); for tests and diagnostics. */
   entries(lo: Index, hi: Index): Entry[] {
     return this.r.log.slice(lo, hi, Infinity) ?? [];
+  }
+
+  /** The next durable write: new entries, a log reset, or a changed term or vote (a commit-only change waits for the next one). */
+  private takeWrite(): StorageWrite | undefined {
+    const r = this.r;
+    const u = r.log.unstable;
+    const reset = u.reset !== undefined && !u.resetInProgress ? { index: u.reset.index, term: u.reset.term } : undefined;
+    const entries = u.pending();
+    const hard = this.hardState();
+    const voteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
+    if (reset === undefined && entries.length === 0 && !voteChanged) return undefined;
+    u.acceptInProgress();
+    const hardState = sameHard(hard, this.prevHard) ? undefined : hard;
+    this.prevHard = hard;
+    return { reset, hardState, entries, durableTo: { index: r.log.lastIndex(), term: r.log.lastTerm() } };
+  }
+
+  /** The compaction the driver may carry out now: never past what is durable here, nor one already handed out. */
+  private compactable(): Index | undefined {
+    const r = this.r;
+    if (r.pendingCompaction === 0) return undefined;
+    const to = Math.min(r.pendingCompaction, r.log.durableLastIndex());
+    return to > Math.max(r.log.firstIndex() - 1, this.compactionIssued) ? to : undefined;
   }
 
   private softState(): SoftState {

@@ -8,7 +8,7 @@ export { RaftError, isRaftError, notLeader, type RaftErrorCode } from "./errors.
 export type { LogReader } from "./log-reader.js";
 export { MemoryLog } from "./memory-log.js";
 export type * from "./messages.js";
-export type { Ready } from "./ready.js";
+export type { LogPosition, Ready, StorageWrite } from "./ready.js";
 export type { ProgressState } from "./progress.js";
 export { Prng } from "./prng.js";
 export { ClusterConfig, decodeMembership, encodeMembership } from "./cluster-config.js";

@@ -70,6 +70,8 @@ export class RaftState {
   pendingCompaction: Index = 0;
 
   msgs: Message[] = [];
+  /** Messages that promise durable state (votes, acknowledgements): sent once the writes before them are durable. */
+  msgsAfterWrite: Message[] = [];
   readStates: ReadState[] = [];
   droppedReads: DroppedRead[] = [];
 
@@ -130,7 +132,8 @@ export class RaftState {
     const msg = m as unknown as { from: NodeId; term: Term | undefined };
     msg.from = this.id;
     if (msg.term === undefined) msg.term = this.term;
-    this.msgs.push(msg as unknown as Message);
+    if (promisesDurableState(m.type)) this.msgsAfterWrite.push(msg as unknown as Message);
+    else this.msgs.push(msg as unknown as Message);
   }
 
   // --- role transitions ---------------------------------------------------
@@ -203,17 +206,15 @@ export class RaftState {
     if (kind === "pre") {
       this.becomePreCandidate();
       voteTerm = this.term + 1;
+      // A pre-vote changes nothing durable: count our own at once (a single voter wins now).
+      if (this.poll(this.id, true) === "won") return this.campaign("election");
     } else {
       this.becomeCandidate();
       voteTerm = this.term;
+      // Our own vote counts only once term and vote are durable: it comes back to us after the write.
+      this.send({ type: "VoteResp", to: this.id, term: voteTerm, reject: false });
     }
     const type = kind === "pre" ? "PreVote" : "Vote";
-    if (this.poll(this.id, true) === "won") {
-      // A single-voter cluster wins at once.
-      if (kind === "pre") this.campaign("election");
-      else this.becomeLeader();
-      return;
-    }
     const lastIndex = this.log.lastIndex();
     const lastTerm = this.log.lastTerm();
     for (const to of this.config.allVoters()) {
@@ -308,4 +309,13 @@ export class RaftState {
       else this.send({ type: "ReadIndexResp", to: r.from, id: r.id, index: 0, reject: true });
     }
   }
+}
+
+/**
+ * Answers that vouch for local state — a granted vote, entries held, a
+ * snapshot installed — wait for the writes before them to be durable (etcd's
+ * `msgsAfterAppend`). Everything else may leave at once.
+ */
+function promisesDurableState(type: Message["type"]): boolean {
+  return type === "VoteResp" || type === "PreVoteResp" || type === "AppendResp" || type === "InstallSnapshotResp";
 }

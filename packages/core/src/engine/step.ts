@@ -6,7 +6,8 @@ import { stepLeader } from "./roles/leader.js";
 
 /** Handles one message from a peer: term rules first (§5.1), then votes, then the role's own logic. */
 export function step(r: RaftState, m: Message): void {
-  if (m.to !== r.id || m.from === r.id) return;
+  // A candidate's own vote comes back to it once durable; no other message to itself is meaningful.
+  if (m.to !== r.id || (m.from === r.id && m.type !== "VoteResp")) return;
   if (m.term > r.term) {
     if (!onHigherTerm(r, m)) return;
   } else if (m.term < r.term) {

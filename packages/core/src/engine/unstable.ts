@@ -57,19 +57,20 @@ export class Unstable {
     this.entries = [];
   }
 
-  /** The reset at (index, term) is durable. */
-  resetStable(index: Index, term: Term): void {
-    if (this.reset !== undefined && this.reset.index === index && this.reset.term === term) {
+  /**
+   * Every write up to the one that ended at (index, term) is durable: drop
+   * those entries (and a reset handed out before them). If the log was
+   * truncated since, the entry at index has another term and nothing is
+   * marked; a later acknowledgement covers it.
+   */
+  stableTo(index: Index, term: Term): void {
+    if (this.term(index) !== term) return;
+    if (this.reset !== undefined && this.resetInProgress && index >= this.reset.index) {
       this.reset = undefined;
       this.resetInProgress = false;
     }
-  }
-
-  /** The entry at (index, term) and everything before it are durable. A truncation since then makes this a no-op. */
-  stableTo(index: Index, term: Term): void {
-    if (this.term(index) !== term) return;
-    const keep = index + 1 - this.offset;
-    this.entries = this.entries.slice(keep);
+    if (index < this.offset) return;
+    this.entries = this.entries.slice(index + 1 - this.offset);
     this.offset = index + 1;
     this.inProgress = Math.max(this.inProgress, this.offset);
   }

@@ -25,6 +25,9 @@ export const raftNodeConfigSchema = z
     maxMsgEntries: z.number().int().min(1).default(4096),
     maxMsgBytes: z.number().int().min(1).default(1 << 20),
     maxUncommittedBytes: z.number().int().min(1).default(64 << 20),
+    /** Group commit: the most entries, and about the most bytes, one durable write gathers from the Readies queued behind the write in flight. */
+    maxWriteEntries: z.number().int().min(1).default(16_384),
+    maxWriteBytes: z.number().int().min(1).default(16 << 20),
     /** A read not answered within this many ms fails with `Timeout`; default two election timeouts. */
     readTimeoutMs: z.number().int().min(1).optional(),
     /** Seed of the election jitter; defaults to a random one. */

@@ -8,13 +8,13 @@ import {
   type EngineStatus,
   type Entry,
   type Index,
+  type LogPosition,
   type Membership,
   type Message,
   type NodeId,
   type Ready,
   type Role,
   type SnapshotMeta,
-  type Term,
 } from "../engine/index.js";
 import { Emitter, type RaftNodeEvents } from "./events.js";
 import { parseNodeConfig, snapshotSettings, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
@@ -22,6 +22,7 @@ import { handOffLeadership } from "./hand-off.js";
 import { MembershipChanges } from "./membership-changes.js";
 import { PendingProposals, PendingReads } from "./pending.js";
 import { SnapshotManager } from "./snapshots/snapshot-manager.js";
+import { LogWriter } from "./storage/log-writer.js";
 import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
 import type { SnapshotTransfer } from "./snapshots/transfer-tracker.js";
 import { logHolds, restoreNewestSnapshot } from "./startup.js";
@@ -64,6 +65,7 @@ export class RaftNode<Result = unknown> {
   private readonly proposals = new PendingProposals<Result>();
   private readonly reads = new PendingReads();
   private readonly membershipChanges: MembershipChanges;
+  private readonly writer: LogWriter;
 
   private engine: RaftEngine | undefined;
   private state: NodeState = "new";
@@ -88,6 +90,7 @@ export class RaftNode<Result = unknown> {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     const c = this.cfg;
+    this.writer = new LogWriter(this.log, { maxEntries: c.maxWriteEntries, maxBytes: c.maxWriteBytes }, (error) => this.fail(error));
     this.membershipChanges = new MembershipChanges({
       engine: () => this.runningEngine(),
       proposals: this.proposals as PendingProposals<unknown>,
@@ -284,6 +287,7 @@ export class RaftNode<Result = unknown> {
     this.state = "stopping";
     this.cancelTick();
     await this.loopDone;
+    await this.writer.idle();
     await this.snapshots.stop();
     this.failClients(new RaftError("Stopped", "the node is stopped"));
     if (wasRunning) {
@@ -335,8 +339,8 @@ export class RaftNode<Result = unknown> {
   }
 
   private async loop(): Promise<void> {
-    // Let inputs that arrive in the same turn batch into one Ready.
-    await Promise.resolve();
+    // Let every input of this turn (all the requests and messages read together) batch into one Ready.
+    await this.nextTurn();
     try {
       const engine = this.engine as RaftEngine;
       do {
@@ -358,21 +362,47 @@ export class RaftNode<Result = unknown> {
     }
   }
 
-  /** Steps 1–4 of the `Ready` contract. */
+  private nextTurn(): Promise<void> {
+    const clock = this.clock;
+    return clock.defer === undefined ? Promise.resolve() : new Promise((resolve) => clock.defer?.(resolve));
+  }
+
+  /** Steps 1–4 of the `Ready` contract; the write goes on beside the loop. */
   private async carryOut(ready: Ready): Promise<void> {
     this.report(ready);
-    if (ready.logReset !== undefined || ready.hardState !== undefined || ready.entries.length > 0) {
-      await this.log.save({ reset: ready.logReset, hardState: ready.hardState, entries: ready.entries });
-      if (this.state !== "running") return;
-    }
-    if (ready.compactTo !== undefined) await this.log.compact(ready.compactTo);
+    const write = ready.write;
+    if (write !== undefined) this.writer.save(write, () => this.persisted(write.durableTo));
+    if (ready.compactTo !== undefined) this.writer.compact(ready.compactTo);
     if (ready.messages.length > 0) this.transport.send(await this.withInlineSnapshots(ready.messages));
+    if (ready.messagesAfterWrite.length > 0) {
+      const messages = ready.messagesAfterWrite;
+      this.writer.afterDurable(() => this.sendAfterWrite(messages));
+    }
     if (ready.committed.length > 0) await this.apply(ready);
     if (ready.installSnapshot !== undefined) this.snapshots.install(ready.installSnapshot);
     for (const rs of ready.readStates) this.reads.confirmed(rs.id, rs.index, this.applied);
     for (const d of ready.droppedReads) {
       this.reads.fail(d.id, d.reason === "NotLeader" ? notLeader(d.leaderHint) : new RaftError("NotLeader", "leadership changed before the read was confirmed", { leaderHint: d.leaderHint }));
     }
+  }
+
+  /** A write is durable: the engine may count it (the leader toward a commit). */
+  private persisted(position: LogPosition): void {
+    if (this.state !== "running" || this.engine === undefined) return;
+    this.engine.persisted(position);
+    this.kick();
+  }
+
+  /** Votes and acknowledgements, now that what they promise is durable; our own vote goes back to the engine. */
+  private sendAfterWrite(messages: readonly Message[]): void {
+    if (this.state !== "running" || this.engine === undefined) return;
+    let toPeers = messages;
+    if (messages.some((m) => m.to === this.id)) {
+      toPeers = messages.filter((m) => m.to !== this.id);
+      for (const m of messages) if (m.to === this.id) this.engine.step(m);
+      this.kick();
+    }
+    if (toPeers.length > 0) this.transport.send(toPeers);
   }
 
   private async apply(ready: Ready): Promise<void> {
@@ -414,20 +444,20 @@ export class RaftNode<Result = unknown> {
   }
 
   private report(ready: Ready): void {
-    const term: Term = ready.hardState?.term ?? (this.engine as RaftEngine).status().term;
+    const engine = this.engine as RaftEngine;
     const soft = ready.softState;
     if (soft !== undefined) {
       if (soft.role !== this.lastRole) {
         this.lastRole = soft.role;
-        this.events.emit("role", { role: soft.role, term });
+        this.events.emit("role", { role: soft.role, term: engine.term });
       }
       if (soft.leader !== this.lastLeader) {
         this.lastLeader = soft.leader;
-        this.events.emit("leader", { leader: soft.leader, term });
+        this.events.emit("leader", { leader: soft.leader, term: engine.term });
       }
     }
-    const commit = ready.hardState?.commit;
-    if (commit !== undefined && commit > this.lastCommit) {
+    const commit = engine.commitIndex;
+    if (commit > this.lastCommit) {
       this.lastCommit = commit;
       this.events.emit("commit", { index: commit });
     }

@@ -7,4 +7,5 @@ export const systemClock: Clock = {
     const t = setTimeout(fn, ms);
     return () => clearTimeout(t);
   },
+  defer: (fn) => setImmediate(fn),
 };

@@ -174,6 +174,36 @@ export function runLogStoreContract(name: string, factory: LogStoreFactory): voi
         expect(s.lastIndex()).toBe(3);
       }));
 
+    it("while a save is in flight, reads below it are unchanged and the rest shows it whole or not at all", () =>
+      withStore(async (s) => {
+        await s.save({ hardState: { term: 1, vote: 1, commit: 5 }, entries: range(1, 10, 1) });
+        const replacing = range(8, 15, 2);
+        const inFlight = s.save({ hardState: { term: 2, vote: 1, commit: 7 }, entries: replacing });
+        expect(s.firstIndex()).toBe(1);
+        expect(s.entries(1, 8, Infinity).map((e) => [e.index, e.term])).toEqual(range(1, 7, 1).map((e) => [e.index, 1]));
+        expect(s.term(7)).toBe(1);
+        const last = s.lastIndex();
+        expect([10, 15]).toContain(last);
+        expect(s.term(8)).toBe(last === 15 ? 2 : 1);
+        expect(s.entries(8, last + 1, Infinity).every((e) => e.term === s.term(8))).toBe(true);
+        await inFlight;
+        expect(s.lastIndex()).toBe(15);
+        expect(s.entries(7, 16, Infinity).map((e) => e.term)).toEqual([1, 2, 2, 2, 2, 2, 2, 2, 2]);
+        expect(await s.loadHardState()).toEqual({ term: 2, vote: 1, commit: 7 });
+      }));
+
+    it("while a compaction is in flight, reads past it are unchanged; once it resolves the prefix is gone", () =>
+      withStore(async (s) => {
+        await s.save({ entries: range(1, 10, 1) });
+        const inFlight = s.compact(6);
+        expect(s.lastIndex()).toBe(10);
+        expect(s.entries(7, 11, Infinity).map((e) => e.index)).toEqual([7, 8, 9, 10]);
+        expect([1, 7]).toContain(s.firstIndex());
+        await inFlight;
+        expect(s.firstIndex()).toBe(7);
+        expect(s.term(6)).toBe(1);
+      }));
+
     if (!factory.durable) return;
     it("survives a reopen with log, compaction and hard state intact", () =>
       withStore(async (s, reopen) => {

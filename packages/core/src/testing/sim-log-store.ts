@@ -10,6 +10,8 @@ import type { MemoryLog } from "../engine/memory-log.js";
  */
 export class SimLogStore implements LogStore {
   private crashed = false;
+  /** Writes issued before this time complete no earlier than it (a stalled disk). */
+  private stalledUntil = 0;
   private readonly pending = new Set<(error: Error) => void>();
 
   /** Called with each write as it becomes durable (the simulator checks log matching there). */
@@ -50,8 +52,13 @@ export class SimLogStore implements LogStore {
         if (write.hardState !== undefined) this.durable.hardState = write.hardState;
         this.onDurable(write);
         resolve();
-      }, this.prng.int(0, this.maxFsyncMs + 1));
+      }, Math.max(0, this.stalledUntil - this.clock.now()) + this.prng.int(0, this.maxFsyncMs + 1));
     });
+  }
+
+  /** The disk stalls for `ms`: writes issued meanwhile complete only after it (a crash loses them). */
+  stall(ms: number): void {
+    this.stalledUntil = Math.max(this.stalledUntil, this.clock.now() + ms);
   }
 
   async compact(index: Index): Promise<void> {

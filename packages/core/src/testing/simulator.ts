@@ -74,6 +74,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const keepTrailing = prng.int(0, 30);
   const snapshotChunkBytes = prng.int(32, 257);
   const snapshotInlineBytes = prng.chance(0.3) ? 1 << 20 : 0;
+  // Slow disks keep several writes in flight behind the loop, so group commit merges them
+  // and the leader's own write lags its followers' (a crash loses whatever is in flight).
+  const maxFsyncMs = [1, 3, 6, 10][prng.int(0, 4)] as number;
   const faultMs = options.faultMs ?? 2000;
   const healMs = options.healMs ?? 2000;
   const trace = options.trace ?? (() => {});
@@ -93,7 +96,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   async function start(n: SimNode): Promise<void> {
     n.incarnation++;
-    const store = new SimLogStore(n.durable, clock, new Prng(seed * 1000 + n.id * 10 + n.incarnation));
+    const store = new SimLogStore(n.durable, clock, new Prng(seed * 1000 + n.id * 10 + n.incarnation), maxFsyncMs);
     store.onDurable = (w) => checker.entriesWritten(n.id, w.entries, (i) => (i >= n.durable.firstIndex() - 1 && i <= n.durable.lastIndex() ? n.durable.term(i) : undefined));
     const sm = new SimStateMachine((c, value) => {
       checker.applied(n.id, c.index, c.term, value);
@@ -244,6 +247,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         } else log("network healed");
       }
       if (prng.chance(mix.membership)) changeMembership();
+      if (prng.chance(mix.diskStall)) stallDisk();
       if (prng.chance(mix.crash)) {
         const n = nodes[prng.int(0, nodes.length)] as SimNode;
         if (n.retired || (n.incarnation === 0 && !ids.includes(n.id))) {
@@ -256,6 +260,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
       scheduleFaults();
     }, prng.int(100, 400));
+  }
+
+  /** A disk stalls, the leader's more often than not; half the time its node then crashes with writes in flight. */
+  function stallDisk(): void {
+    const leader = leaderGuess();
+    const n = leader !== undefined && prng.chance(0.6) ? leader : nodes[prng.int(0, nodes.length)];
+    const live = n?.live;
+    if (n === undefined || live === undefined) return;
+    const ms = prng.int(20, 200);
+    log(`node ${n.id}'s disk stalls for ${ms}ms`);
+    live.store.stall(ms);
+    if (prng.chance(0.5)) {
+      clock.setTimeout(() => {
+        if (faults && n.live === live) pendingStarts.push(crash(n));
+      }, prng.int(5, ms));
+    }
   }
 
   /** One membership step on the current leader: add a spare as learner, promote a learner, or remove a voter. */
@@ -294,7 +314,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       checker.now = clock.now();
       await drainMicrotasks();
     }
-    await Promise.all(pendingStarts.splice(0));
+    // A start may still wait for a simulated write (a log reset after a crash): time goes on until it is done.
+    let started = false;
+    const starts = Promise.all(pendingStarts.splice(0)).finally(() => (started = true));
+    await drainMicrotasks();
+    while (!started && clock.fireNext()) await drainMicrotasks();
+    await starts;
   }
 
   for (const n of nodes) if (ids.includes(n.id)) await start(n);
@@ -307,7 +332,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   faults = false;
   workload = false;
   network.heal();
-  for (const n of nodes) if (n.live === undefined && !n.retired && n.incarnation > 0) await start(n);
+  for (const n of nodes) if (n.live === undefined && !n.retired && n.incarnation > 0) pendingStarts.push(start(n));
   await runUntil(faultMs + healMs);
   // Nodes outside the final configuration are shut down, as an operator would; their clients fail cleanly.
   const leaderNow = leaderGuess()?.live?.node.status();
@@ -347,7 +372,7 @@ function checkConverged(nodes: readonly SimNode[], unsettled: number): string[] 
       if (s.applied !== leader.commit) problems.push(`node ${s.id} applied ${s.applied}, leader committed ${leader.commit}`);
     }
   }
-  if (unsettled > 0) problems.push(`${unsettled} client requests never settled`);
+  if (unsettled > 0) problems.push(`${unsettled} client requests never settled (${JSON.stringify(statuses.map((s) => [s.id, s.role, s.commit, s.applied, s.lastIndex, s.pendingProposals, s.pendingReads, s.progress ? [...s.progress] : null]))})`);
   const states = running.map((n) => (n.live as NonNullable<SimNode["live"]>).sm.values.join(","));
   if (new Set(states).size > 1) {
     const lengths = running.map((n) => `${n.id}:${n.live?.sm.values.length}@${n.live?.sm.appliedIndex}`).join(" ");

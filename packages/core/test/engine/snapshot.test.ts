@@ -59,7 +59,7 @@ describe("§7 InstallSnapshot on a follower", () => {
     c.processReady(2);
     c.finishInstall(2);
     const lines = c.processReady(2);
-    expect(lines).toEqual(["ready 2:", "  reset log after 10@1", "  hard term=1 vote=1 commit=10", "  send 2→1 InstallSnapshotResp term=1 index=10"]);
+    expect(lines).toEqual(["ready 2:", "  reset log after 10@1", "  hard term=1 vote=1 commit=10", "  after write: send 2→1 InstallSnapshotResp term=1 index=10"]);
     expect(c.engine(2).status()).toMatchObject({ commit: 10, applied: 10, firstIndex: 11, lastIndex: 10, installing: undefined });
   });
 

@@ -1,5 +1,5 @@
 import { manifestDigest, snapshotId } from "../../src/contracts/index.js";
-import { decodeMembership, MemoryLog, RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta, type SnapshotToInstall } from "../../src/engine/index.js";
+import { decodeMembership, MemoryLog, RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta, type StorageWrite, type SnapshotToInstall } from "../../src/engine/index.js";
 
 const decoder = new TextDecoder();
 
@@ -52,10 +52,12 @@ export function fakeSnapshot(index: number, term: number, voters: readonly NodeI
 export function formatReady(id: NodeId, rd: Ready): string[] {
   const out = [`ready ${id}:`];
   if (rd.softState) out.push(`  role=${rd.softState.role} leader=${rd.softState.leader}`);
-  if (rd.logReset) out.push(`  reset log after ${rd.logReset.index}@${rd.logReset.term}`);
-  if (rd.hardState) out.push(`  hard term=${rd.hardState.term} vote=${rd.hardState.vote} commit=${rd.hardState.commit}`);
-  if (rd.entries.length > 0) out.push(`  persist ${rd.entries.map(formatEntry).join(", ")}`);
+  const w = rd.write;
+  if (w?.reset) out.push(`  reset log after ${w.reset.index}@${w.reset.term}`);
+  if (w?.hardState) out.push(`  hard term=${w.hardState.term} vote=${w.hardState.vote} commit=${w.hardState.commit}`);
+  if (w !== undefined && w.entries.length > 0) out.push(`  persist ${w.entries.map(formatEntry).join(", ")}`);
   for (const m of rd.messages) out.push(`  send ${formatMessage(m)}`);
+  for (const m of rd.messagesAfterWrite) out.push(`  after write: send ${formatMessage(m)}`);
   if (rd.committed.length > 0) out.push(`  apply ${rd.committed.map(formatEntry).join(", ")}`);
   for (const r of rd.readStates) out.push(`  read id=${r.id} index=${r.index}`);
   for (const r of rd.droppedReads) out.push(`  read id=${r.id} dropped: ${r.reason}`);
@@ -78,6 +80,8 @@ export class EngineCluster {
   readonly installs = new Map<NodeId, SnapshotToInstall>();
   mailbox: Message[] = [];
   private readonly cut = new Set<string>();
+  /** Nodes whose writes wait for `persist(id)`, with what waits: writes in order, each with the messages that depend on it. */
+  private readonly heldWrites = new Map<NodeId, { write: StorageWrite | undefined; after: readonly Message[] }[]>();
 
   constructor(
     readonly ids: readonly NodeId[],
@@ -93,6 +97,8 @@ export class EngineCluster {
 
   /** (Re)starts a node from what its log store holds. */
   start(id: NodeId): RaftEngine {
+    // A crash loses the writes that were not durable yet.
+    if (this.heldWrites.has(id)) this.heldWrites.set(id, []);
     const log = this.logs.get(id) ?? new MemoryLog();
     this.logs.set(id, log);
     this.applied.set(id, []);
@@ -108,23 +114,55 @@ export class EngineCluster {
     return e;
   }
 
-  /** Carries out one Ready of `id`, if it has one. */
+  /**
+   * Carries out one Ready of `id`, if it has one. Its write is durable at
+   * once, unless the node holds its writes (`holdWrites`): then they wait,
+   * with the messages that depend on them, for `persist(id)`.
+   */
   processReady(id: NodeId): string[] {
     const engine = this.engine(id);
     if (!engine.hasReady()) return [];
     const rd = engine.ready();
     const log = this.logs.get(id) as MemoryLog;
-    if (rd.logReset) log.reset(rd.logReset.index, rd.logReset.term);
-    log.append(rd.entries);
-    if (rd.hardState) log.hardState = rd.hardState;
-    if (rd.compactTo !== undefined) log.compact(rd.compactTo);
     if (rd.installSnapshot) this.installs.set(id, rd.installSnapshot);
     this.mailbox.push(...rd.messages);
+    const held = this.heldWrites.get(id);
+    if (held === undefined) this.write(id, rd.write, rd.messagesAfterWrite);
+    else if (rd.write !== undefined || rd.messagesAfterWrite.length > 0) held.push({ write: rd.write, after: rd.messagesAfterWrite });
+    if (rd.compactTo !== undefined) log.compact(rd.compactTo);
     (this.applied.get(id) as Entry[]).push(...rd.committed);
     for (const r of rd.readStates) this.reads.get(id)?.push(`${r.id}@${r.index}`);
     for (const r of rd.droppedReads) this.reads.get(id)?.push(`${r.id}:${r.reason}`);
     engine.advance(rd);
     return formatReady(id, rd);
+  }
+
+  /** From now on, `id`'s writes wait for `persist(id)` (a slow disk); the leader replicates meanwhile. */
+  holdWrites(id: NodeId): void {
+    if (!this.heldWrites.has(id)) this.heldWrites.set(id, []);
+  }
+
+  /** Makes every write `id` holds durable, in order, and releases the messages waiting for them. */
+  persist(id: NodeId): string[] {
+    const held = this.heldWrites.get(id) ?? [];
+    const out: string[] = [];
+    for (const { write, after } of held.splice(0)) {
+      this.write(id, write, after);
+      if (write !== undefined) out.push(`persisted ${id}: up to ${write.durableTo.index}@${write.durableTo.term}`);
+      for (const m of after) out.push(`  send ${formatMessage(m)}`);
+    }
+    return out;
+  }
+
+  private write(id: NodeId, write: StorageWrite | undefined, after: readonly Message[]): void {
+    const log = this.logs.get(id) as MemoryLog;
+    if (write !== undefined) {
+      if (write.reset) log.reset(write.reset.index, write.reset.term);
+      log.append(write.entries);
+      if (write.hardState) log.hardState = write.hardState;
+      this.engine(id).persisted(write.durableTo);
+    }
+    this.mailbox.push(...after);
   }
 
   /** Delivers every message in the mailbox (optionally only those to `only`); cut links drop them. */

@@ -9,6 +9,7 @@ import { EngineCluster, formatEntry } from "./engine-cluster.js";
  *   transfer-leadership FROM TO | restart ID | snapshot ID | finish-install ID [fail]
  *   change-membership LEADER addLearner|promote|remove NODE | membership ID | add-node ID (a joining node)
  *   process-ready ID | deliver [ID] | stabilize
+ *   hold-writes ID (its writes wait, a slow disk) | persist ID (they become durable, in order)
  *   partition 1 2 / 3 | cut FROM TO | heal
  *   status ID | log ID | applied ID | reads ID
  */
@@ -83,6 +84,11 @@ export class Interaction {
         return [];
       case "process-ready":
         return this.c.processReady(id());
+      case "hold-writes":
+        this.c.holdWrites(id());
+        return [];
+      case "persist":
+        return this.c.persist(id());
       case "deliver":
         return this.c.deliver(args[0] === undefined ? undefined : id());
       case "stabilize":
