@@ -16,6 +16,12 @@ export interface EngineOptions {
   leaseRead?: boolean;
   /** Append messages in flight per follower. Default 256. */
   maxInflight?: number;
+  /** About the most entry bytes in flight per follower. Default 16 MiB. */
+  maxInflightBytes?: number;
+  /** Bytes of the most recent durable entries kept in memory, shared by applying and every follower. Default 16 MiB. */
+  logCacheBytes?: number;
+  /** About the most bytes read from storage per turn (per Ready) to catch lagging followers up, so catch-up never holds the loop for long. Default 1 MiB. */
+  maxCatchUpReadBytes?: number;
   /** Most entries in one append message. Default 4096. */
   maxMsgEntries?: number;
   /** About the most entry bytes in one append message. Default 1 MiB. */
@@ -56,6 +62,9 @@ export const engineDefaults: Required<EngineOptions> = {
   checkQuorum: true,
   leaseRead: false,
   maxInflight: 256,
+  maxInflightBytes: 16 << 20,
+  logCacheBytes: 16 << 20,
+  maxCatchUpReadBytes: 1 << 20,
   maxMsgEntries: 4096,
   maxMsgBytes: 1 << 20,
   maxApplyBytes: 16 << 20,
@@ -79,10 +88,11 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
   if (!isPositiveInt(c.electionTicks) || !isPositiveInt(c.heartbeatTicks)) fail("electionTicks and heartbeatTicks must be positive integers");
   if (c.heartbeatTicks >= c.electionTicks) fail("heartbeatTicks must be less than electionTicks");
   if (c.leaseRead && !c.checkQuorum) fail("leaseRead requires checkQuorum");
-  for (const k of ["maxInflight", "maxMsgEntries", "maxMsgBytes", "maxApplyBytes", "maxUncommittedBytes"] as const) {
+  for (const k of ["maxInflight", "maxInflightBytes", "maxCatchUpReadBytes", "maxMsgEntries", "maxMsgBytes", "maxApplyBytes", "maxUncommittedBytes"] as const) {
     if (!(c[k] > 0)) fail(`${k} must be positive`);
   }
   if (!Number.isSafeInteger(c.keepTrailing) || c.keepTrailing < 0) fail("keepTrailing must be a non-negative integer");
+  if (!(c.logCacheBytes >= 0)) fail("logCacheBytes must be non-negative");
   if (c.snapshotRetryTicks === 0) c.snapshotRetryTicks = 4 * c.electionTicks;
   return c;
 }

@@ -4,7 +4,7 @@ import type { Message } from "./messages.js";
 import type { ProgressState } from "./progress.js";
 import { RaftState } from "./raft.js";
 import type { LogPosition, Ready, StorageWrite } from "./ready.js";
-import { broadcastAppend, broadcastHeartbeat, proposeAsLeader, proposeMembership, tickLeader, transferLeadership } from "./roles/leader.js";
+import { broadcastAppend, broadcastHeartbeat, continueCatchUp, proposeAsLeader, proposeMembership, tickLeader, transferLeadership } from "./roles/leader.js";
 import { decodeMembership } from "./cluster-config.js";
 import { tickElection } from "./roles/follower.js";
 import { step } from "./step.js";
@@ -15,7 +15,9 @@ export interface PeerProgress {
   readonly next: Index;
   readonly state: ProgressState;
   readonly recentActive: boolean;
+  /** Append messages in flight, and their entry bytes. */
   readonly inflight: number;
+  readonly inflightBytes: number;
 }
 
 export interface EngineStatus {
@@ -189,7 +191,7 @@ export class RaftEngine {
       this.compactable() !== undefined ||
       r.readStates.length > 0 ||
       r.droppedReads.length > 0 ||
-      (r.role === "leader" && (r.needsBroadcast || r.commitChanged || r.needsHeartbeat)) ||
+      (r.role === "leader" && (r.needsBroadcast || r.commitChanged || r.needsHeartbeat || r.catchUpDeferred)) ||
       !sameSoft(this.softState(), this.prevSoft) ||
       r.term !== this.prevHard.term ||
       r.vote !== this.prevHard.vote
@@ -200,8 +202,11 @@ export class RaftEngine {
   ready(): Ready {
     if (this.inFlight !== undefined) throw new RaftError("InvalidConfig", "ready() called before advance() of the previous Ready");
     const r = this.r;
+    // Each turn may read this much more from storage for lagging followers.
+    r.log.resetReadBudget(r.cfg.maxCatchUpReadBytes);
     if (r.role === "leader") {
       if (r.needsBroadcast || r.commitChanged) broadcastAppend(r);
+      if (r.catchUpDeferred) continueCatchUp(r);
       if (r.needsHeartbeat) broadcastHeartbeat(r);
     }
     const write = this.takeWrite();
@@ -257,7 +262,7 @@ export class RaftEngine {
    */
   persisted(position: LogPosition): void {
     const r = this.r;
-    r.log.unstable.stableTo(position.index, position.term);
+    r.log.stableTo(position.index, position.term);
     if (r.role === "leader") {
       r.progress.get(r.id)?.maybeUpdate(r.log.durableLastIndex());
       r.maybeCommit();
@@ -270,7 +275,7 @@ export class RaftEngine {
     if (r.role === "leader") {
       progress = new Map();
       for (const [id, p] of r.progress) {
-        progress.set(id, { match: p.match, next: p.next, state: p.state, recentActive: p.recentActive, inflight: p.inflights.count });
+        progress.set(id, { match: p.match, next: p.next, state: p.state, recentActive: p.recentActive, inflight: p.inflights.count, inflightBytes: p.inflights.bytes });
       }
     }
     return {

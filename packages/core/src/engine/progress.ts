@@ -3,8 +3,9 @@ import type { Index, SnapshotMeta } from "./types.js";
 
 /**
  * How the leader replicates to one follower:
- * - `probe`: the follower's position is unknown; one append per heartbeat until one is accepted;
- * - `replicate`: appends are pipelined optimistically, up to the inflight window;
+ * - `probe`: the follower's position is unknown; one empty append at a time (until its answer
+ *   or the next heartbeat) asks where its log matches ours;
+ * - `replicate`: appends are pipelined optimistically, up to the inflight window (messages and bytes);
  * - `snapshot`: the follower needs a snapshot; appends pause.
  */
 export type ProgressState = "probe" | "replicate" | "snapshot";
@@ -26,9 +27,9 @@ export class Progress {
   snapshotSentAt = 0;
   readonly inflights: Inflights;
 
-  constructor(next: Index, maxInflight: number) {
+  constructor(next: Index, maxInflight: number, maxInflightBytes: number) {
     this.next = next;
-    this.inflights = new Inflights(maxInflight);
+    this.inflights = new Inflights(maxInflight, maxInflightBytes);
   }
 
   becomeProbe(): void {
@@ -67,12 +68,12 @@ export class Progress {
     }
   }
 
-  /** Records that an append ending at `lastIndex` (or an empty one) was sent. */
-  sentAppend(lastIndex: Index, entryCount: number): void {
+  /** Records that an append ending at `lastIndex` (or an empty one), with `bytes` of entries, was sent. */
+  sentAppend(lastIndex: Index, entryCount: number, bytes: number): void {
     if (this.state === "replicate") {
       if (entryCount > 0) {
         this.next = lastIndex + 1;
-        this.inflights.add(lastIndex);
+        this.inflights.add(lastIndex, bytes);
       }
     } else if (this.state === "probe") {
       this.probeSent = true;

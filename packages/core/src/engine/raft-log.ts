@@ -1,21 +1,32 @@
+import { EntryCache } from "./entry-cache.js";
 import { RaftError } from "./errors.js";
 import type { LogReader } from "./log-reader.js";
 import { Unstable } from "./unstable.js";
 import type { Entry, Index, Term } from "./types.js";
 
-/** The engine's log: durable entries (read through `LogReader`) plus the unstable tail, and the commit/apply cursors. */
+/**
+ * The engine's log: durable entries (read through `LogReader`, the most
+ * recent ones from a shared in-memory cache) plus the unstable tail, and the
+ * commit/apply cursors.
+ */
 export class RaftLog {
   readonly storage: LogReader;
   readonly unstable: Unstable;
+  /** Recent durable entries: reads of the log's tail never touch storage. */
+  private readonly cache: EntryCache;
+  /** Bytes that may still be read from storage in this turn (see `resetReadBudget`). */
+  private readBudget = Infinity;
   committed: Index;
   /** Highest index handed out for applying (in a Ready not yet advanced, or already applied). */
   applying: Index;
   /** Highest index the driver has acknowledged as applied. */
   applied: Index;
 
-  constructor(storage: LogReader, committed: Index, applied: Index) {
+  constructor(storage: LogReader, committed: Index, applied: Index, cacheBytes: number) {
     this.storage = storage;
     this.unstable = new Unstable(storage.lastIndex() + 1);
+    this.cache = new EntryCache(cacheBytes);
+    this.cache.clear(storage.lastIndex() + 1);
     this.committed = committed;
     this.applied = applied;
     this.applying = applied;
@@ -42,7 +53,7 @@ export class RaftLog {
     if (t !== undefined) return t;
     if (index >= this.unstable.offset || this.unstable.reset !== undefined) return undefined;
     if (index < this.storage.firstIndex() - 1 || index > this.storage.lastIndex()) return undefined;
-    return this.storage.term(index);
+    return this.cache.term(index) ?? this.storage.term(index);
   }
 
   lastTerm(): Term {
@@ -101,7 +112,30 @@ export class RaftLog {
   }
 
   append(entries: readonly Entry[]): void {
+    const first = entries[0];
+    // Durable entries this replaces are stale in the cache too.
+    if (first !== undefined && first.index < this.unstable.offset) this.cache.truncateFrom(first.index);
     this.unstable.truncateAndAppend(entries);
+  }
+
+  /** Every write up to the one that ended at (index, term) is durable: its entries move to the cache. */
+  stableTo(index: Index, term: Term): void {
+    this.cache.append(this.unstable.stableTo(index, term));
+  }
+
+  /** Allows `bytes` of storage reads until the next reset: catch-up reads never hold the loop for long. */
+  resetReadBudget(bytes: number): void {
+    this.readBudget = bytes;
+  }
+
+  /** Entries from `lo` on are held in memory (the cache or the unstable tail). */
+  inMemory(lo: Index): boolean {
+    return lo >= this.cache.first() || lo >= this.unstable.offset;
+  }
+
+  /** Reading from `lo` would need storage, and this turn's budget is spent: try again next turn. */
+  mustWaitForStorage(lo: Index): boolean {
+    return this.readBudget <= 0 && lo < this.cache.first() && lo < this.unstable.offset && lo >= this.firstIndex();
   }
 
   commitTo(index: Index): void {
@@ -123,21 +157,29 @@ export class RaftLog {
     if (lo < this.firstIndex()) return undefined;
     const out: Entry[] = [];
     let bytes = 0;
-    const stableHi = Math.min(hi, this.unstable.offset);
-    if (lo < stableHi) {
-      for (const e of this.storage.entries(lo, stableHi, maxBytes)) {
+    const take = (entries: readonly Entry[]): boolean => {
+      for (const e of entries) {
+        if (out.length > 0 && bytes + e.data.length > maxBytes) return false;
         out.push(e);
         bytes += e.data.length;
       }
-      if (out.length < stableHi - lo) return out;
+      return true;
+    };
+    // Storage below the cache, then the cache, then the unstable tail: each range is contiguous with the next.
+    const stableHi = Math.min(hi, this.unstable.offset);
+    const storageHi = Math.min(stableHi, Math.max(this.cache.first(), lo));
+    if (lo < storageHi) {
+      const read = this.storage.entries(lo, storageHi, maxBytes);
+      for (const e of read) this.readBudget -= e.data.length;
+      if (!take(read) || out.length < storageHi - lo) return out;
+    }
+    const cacheLo = lo + out.length;
+    if (cacheLo < stableHi) {
+      const cached = this.cache.slice(cacheLo, stableHi);
+      if (!take(cached) || out.length < stableHi - lo) return out;
     }
     const from = Math.max(lo, this.unstable.offset);
-    if (from >= hi) return out;
-    for (const e of this.unstable.slice(from, hi)) {
-      if (out.length > 0 && bytes + e.data.length > maxBytes) break;
-      out.push(e);
-      bytes += e.data.length;
-    }
+    if (from < hi) take(this.unstable.slice(from, hi));
     return out;
   }
 
@@ -165,6 +207,7 @@ export class RaftLog {
   installSnapshot(index: Index, term: Term): void {
     if (!this.matchTerm(index, term)) {
       this.unstable.restore(index, term);
+      this.cache.clear(index + 1);
       this.committed = index;
     } else {
       this.commitTo(index);

@@ -48,6 +48,8 @@ export class RaftState {
   needsBroadcast = false;
   /** Leader only: the commit index advanced since the last broadcast. */
   commitChanged = false;
+  /** Leader only: a follower's catch-up waits for the next turn's storage read budget. */
+  catchUpDeferred = false;
 
   /** Ticks since this node started; the leader's lease is measured in them. */
   ticks = 0;
@@ -88,7 +90,7 @@ export class RaftState {
     const snapshotIndex = this.cfg.snapshot?.index ?? 0;
     const applied = this.cfg.applied ?? Math.max(snapshotIndex, this.cfg.log.firstIndex() - 1);
     const commit = Math.max(hs.commit, applied);
-    this.log = new RaftLog(this.cfg.log, commit, applied);
+    this.log = new RaftLog(this.cfg.log, commit, applied, this.cfg.logCacheBytes);
     this.becomeFollower(this.term, 0);
   }
 
@@ -112,7 +114,7 @@ export class RaftState {
     for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
     for (const id of members) {
       if (this.progress.has(id)) continue;
-      const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
+      const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight, this.cfg.maxInflightBytes);
       pr.recentActive = true;
       this.progress.set(id, pr);
     }
@@ -154,6 +156,7 @@ export class RaftState {
     this.uncommittedBytes = 0;
     this.needsBroadcast = false;
     this.commitChanged = false;
+    this.catchUpDeferred = false;
     this.needsHeartbeat = false;
     this.round = 0;
     this.roundSentAt.clear();
@@ -187,7 +190,7 @@ export class RaftState {
     // Any config entry not yet applied must be applied before another change starts.
     this.pendingConfIndex = last;
     for (const id of this.config.members()) {
-      const pr = new Progress(last + 1, this.cfg.maxInflight);
+      const pr = new Progress(last + 1, this.cfg.maxInflight, this.cfg.maxInflightBytes);
       if (id === this.id) {
         pr.match = this.log.durableLastIndex();
         pr.becomeReplicate();

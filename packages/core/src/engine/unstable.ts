@@ -59,20 +59,22 @@ export class Unstable {
 
   /**
    * Every write up to the one that ended at (index, term) is durable: drop
-   * those entries (and a reset handed out before them). If the log was
-   * truncated since, the entry at index has another term and nothing is
-   * marked; a later acknowledgement covers it.
+   * those entries (and a reset handed out before them) and return them. If
+   * the log was truncated since, the entry at index has another term and
+   * nothing is marked; a later acknowledgement covers it.
    */
-  stableTo(index: Index, term: Term): void {
-    if (this.term(index) !== term) return;
+  stableTo(index: Index, term: Term): Entry[] {
+    if (this.term(index) !== term) return [];
     if (this.reset !== undefined && this.resetInProgress && index >= this.reset.index) {
       this.reset = undefined;
       this.resetInProgress = false;
     }
-    if (index < this.offset) return;
+    if (index < this.offset) return [];
+    const stable = this.entries.slice(0, index + 1 - this.offset);
     this.entries = this.entries.slice(index + 1 - this.offset);
     this.offset = index + 1;
     this.inProgress = Math.max(this.inProgress, this.offset);
+    return stable;
   }
 
   /** Appends entries that start at or before the end, discarding any that they replace. */

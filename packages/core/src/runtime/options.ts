@@ -22,6 +22,9 @@ export const raftNodeConfigSchema = z
     checkQuorum: z.boolean().default(true),
     leaseRead: z.boolean().default(false),
     maxInflight: z.number().int().min(1).default(256),
+    maxInflightBytes: z.number().int().min(1).default(16 << 20),
+    logCacheBytes: z.number().int().min(0).default(16 << 20),
+    maxCatchUpReadBytes: z.number().int().min(1).default(1 << 20),
     maxMsgEntries: z.number().int().min(1).default(4096),
     maxMsgBytes: z.number().int().min(1).default(1 << 20),
     maxUncommittedBytes: z.number().int().min(1).default(64 << 20),
@@ -52,6 +55,8 @@ export const raftNodeConfigSchema = z
     snapshotProgressTimeoutMs: z.number().int().min(1).default(10_000),
     /** Broken streams in a row, or checksum failures, tolerated before an install gives up. */
     snapshotMaxAttempts: z.number().int().min(0).default(5),
+    /** A step of the node's loop that holds the event loop longer than this is logged as a warning, naming what it did. */
+    slowTurnWarnMs: z.number().int().min(1).default(200),
     /** Re-check the latest snapshot's checksums before restoring it at startup. */
     verifySnapshotOnStart: z.boolean().default(true),
   })

@@ -23,6 +23,7 @@ import { MembershipChanges } from "./membership-changes.js";
 import { PendingProposals, PendingReads } from "./pending.js";
 import { SnapshotManager } from "./snapshots/snapshot-manager.js";
 import { LogWriter } from "./storage/log-writer.js";
+import { describeReady, SlowTurns } from "./slow-turns.js";
 import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
 import type { SnapshotTransfer } from "./snapshots/transfer-tracker.js";
 import { logHolds, restoreNewestSnapshot } from "./startup.js";
@@ -66,6 +67,7 @@ export class RaftNode<Result = unknown> {
   private readonly reads = new PendingReads();
   private readonly membershipChanges: MembershipChanges;
   private readonly writer: LogWriter;
+  private readonly slowTurns: SlowTurns;
 
   private engine: RaftEngine | undefined;
   private state: NodeState = "new";
@@ -91,6 +93,7 @@ export class RaftNode<Result = unknown> {
     this.logger = options.logger ?? silentLogger;
     const c = this.cfg;
     this.writer = new LogWriter(this.log, { maxEntries: c.maxWriteEntries, maxBytes: c.maxWriteBytes }, (error) => this.fail(error));
+    this.slowTurns = new SlowTurns(this.clock, this.logger, c.slowTurnWarnMs, c.id);
     this.membershipChanges = new MembershipChanges({
       engine: () => this.runningEngine(),
       proposals: this.proposals as PendingProposals<unknown>,
@@ -146,6 +149,9 @@ export class RaftNode<Result = unknown> {
       checkQuorum: c.checkQuorum,
       leaseRead: c.leaseRead,
       maxInflight: c.maxInflight,
+      maxInflightBytes: c.maxInflightBytes,
+      logCacheBytes: c.logCacheBytes,
+      maxCatchUpReadBytes: c.maxCatchUpReadBytes,
       maxMsgEntries: c.maxMsgEntries,
       maxMsgBytes: c.maxMsgBytes,
       maxUncommittedBytes: c.maxUncommittedBytes,
@@ -307,9 +313,10 @@ export class RaftNode<Result = unknown> {
   }
 
   private receive(message: Message): void {
-    if (this.state !== "running" || this.engine === undefined) return;
+    const engine = this.engine;
+    if (this.state !== "running" || engine === undefined) return;
     try {
-      this.engine.step(message);
+      this.slowTurns.time(() => `handling ${message.type} from node ${message.from}`, () => engine.step(message));
     } catch (error) {
       // Only a broken invariant (say, a conflict with a committed entry) throws here.
       this.fail(error);
@@ -346,12 +353,16 @@ export class RaftNode<Result = unknown> {
       do {
         this.kicked = false;
         while (this.state === "running" && engine.hasReady()) {
+          const started = this.clock.now();
           const ready = engine.ready();
           await this.carryOut(ready);
           if (this.state !== "running") return;
           engine.advance(ready);
+          this.slowTurns.check(started, () => describeReady(ready));
           if (ready.committed.some((e) => e.kind === "config")) this.membershipChanged(engine.membership());
           await this.snapshots.takeIfRequested(this.applied);
+          // Sockets, timers and client requests get their turn between two Readies.
+          await this.nextTurn();
         }
         if (this.state === "running") await this.snapshots.takeIfRequested(this.applied);
       } while (this.kicked && this.state === "running");

@@ -2,29 +2,58 @@ import { notLeader, RaftError } from "../errors.js";
 import type { AppendResponse, HeartbeatResponse, InstallSnapshotResponse, Message, ReadIndexRequest } from "../messages.js";
 import type { RaftState } from "../raft.js";
 import { encodeMembership } from "../cluster-config.js";
-import type { MembershipChange, NodeId, SnapshotMeta } from "../types.js";
+import type { Progress } from "../progress.js";
+import type { Entry, Index, MembershipChange, NodeId, SnapshotMeta, Term } from "../types.js";
+
+/** About the most entry bytes a probe carries: it mostly asks where the follower's log matches ours. */
+const PROBE_BYTES = 64 << 10;
 
 /**
- * Sends `to` the entries it lacks from its `next` index, unless its progress
- * is paused. With `sendIfEmpty`, an append with no entries still goes out (to
- * carry the commit index or to probe).
+ * Sends `to` what it lacks from its `next` index, unless its progress is
+ * paused. A probe (one at a time, until its answer or the next heartbeat)
+ * carries at most a few entries, and only ones held in memory: finding the
+ * follower's match never reads storage. In replicate state the entries come
+ * from memory or, within this turn's read budget, from storage. With
+ * `sendIfEmpty`, an append with no entries still goes out (to carry the
+ * commit index).
  */
 export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean): boolean {
   const pr = r.progress.get(to);
   if (pr === undefined || pr.isPaused()) return false;
   const prevIndex = pr.next - 1;
   const prevTerm = r.log.term(prevIndex);
-  const last = r.log.lastIndex();
-  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, last + 1, r.cfg.maxMsgBytes, r.cfg.maxMsgEntries);
+  const probe = pr.state === "probe";
+  if (prevTerm !== undefined && !r.log.inMemory(pr.next)) {
+    if (probe) return sendAppend(r, to, prevIndex, prevTerm, []);
+    if (r.log.mustWaitForStorage(pr.next)) {
+      r.catchUpDeferred = true;
+      return false;
+    }
+  }
+  const maxBytes = probe ? Math.min(PROBE_BYTES, r.cfg.maxMsgBytes) : r.cfg.maxMsgBytes;
+  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, r.log.lastIndex() + 1, maxBytes, r.cfg.maxMsgEntries);
   if (prevTerm === undefined || entries === undefined) {
     // The entries the follower needs were compacted: only a snapshot can help it.
     if (r.latestSnapshot !== undefined) sendSnapshot(r, to, r.latestSnapshot);
     return false;
   }
-  if (entries.length === 0 && !sendIfEmpty) return false;
-  pr.sentAppend(prevIndex + entries.length, entries.length);
+  if (entries.length === 0 && !sendIfEmpty && !probe) return false;
+  return sendAppend(r, to, prevIndex, prevTerm, entries);
+}
+
+function sendAppend(r: RaftState, to: NodeId, prevIndex: Index, prevTerm: Term, entries: Entry[]): true {
+  let bytes = 0;
+  for (const e of entries) bytes += e.data.length;
+  (r.progress.get(to) as Progress).sentAppend(prevIndex + entries.length, entries.length, bytes);
   r.send({ type: "Append", to, prevIndex, prevTerm, entries, commit: r.log.committed });
   return true;
+}
+
+/** Fills each follower's window: several messages when entries exceed one message's limits. */
+function fillWindows(r: RaftState, sendIfEmpty: boolean): void {
+  for (const id of r.progress.keys()) {
+    if (id !== r.id && maybeSendAppend(r, id, sendIfEmpty)) while (maybeSendAppend(r, id, false));
+  }
 }
 
 /** Offers `to` a snapshot; its progress waits in the snapshot state until the follower reports. */
@@ -35,13 +64,15 @@ function sendSnapshot(r: RaftState, to: NodeId, snapshot: SnapshotMeta): void {
 
 /** Sends pending entries (and the commit index, when it moved) to every follower. */
 export function broadcastAppend(r: RaftState): void {
-  const sendIfEmpty = r.commitChanged;
-  for (const id of r.progress.keys()) {
-    // Fill each follower's window: several messages when entries exceed one message's limits.
-    if (id !== r.id && maybeSendAppend(r, id, sendIfEmpty)) while (maybeSendAppend(r, id, false));
-  }
+  fillWindows(r, r.commitChanged);
   r.needsBroadcast = false;
   r.commitChanged = false;
+}
+
+/** Goes on with the catch-up reads that the last turn's read budget put off. */
+export function continueCatchUp(r: RaftState): void {
+  r.catchUpDeferred = false;
+  fillWindows(r, false);
 }
 
 /** Starts a new heartbeat round to every follower. */

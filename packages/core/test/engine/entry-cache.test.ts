@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { EntryCache } from "../../src/engine/entry-cache.js";
+import { RaftLog } from "../../src/engine/raft-log.js";
+import { MemoryLog, type Entry, type LogReader } from "../../src/engine/index.js";
+
+function entries(lo: number, hi: number, term = 1, size = 10): Entry[] {
+  const out: Entry[] = [];
+  for (let i = lo; i <= hi; i++) out.push({ index: i, term, kind: "normal", data: new Uint8Array(size) });
+  return out;
+}
+
+/** A LogReader that counts the entries read from it. */
+function countingStorage(log: MemoryLog): LogReader & { read: number } {
+  const s = {
+    read: 0,
+    firstIndex: () => log.firstIndex(),
+    lastIndex: () => log.lastIndex(),
+    term: (i: number) => log.term(i),
+    entries(lo: number, hi: number, maxBytes: number) {
+      const out = log.entries(lo, hi, maxBytes);
+      s.read += out.length;
+      return out;
+    },
+  };
+  return s;
+}
+
+describe("EntryCache", () => {
+  it("keeps the newest entries within its byte budget, oldest out first", () => {
+    const c = new EntryCache(3 * (10 + 64));
+    c.clear(1);
+    c.append(entries(1, 5));
+    expect([c.first(), c.end()]).toEqual([3, 6]);
+    expect(c.slice(3, 6).map((e) => e.index)).toEqual([3, 4, 5]);
+    expect(c.slice(2, 6)).toEqual([]);
+    expect(c.term(4)).toBe(1);
+    expect(c.term(2)).toBeUndefined();
+  });
+
+  it("forgets replaced entries, and starts over when entries do not follow on", () => {
+    const c = new EntryCache(1 << 20);
+    c.clear(1);
+    c.append(entries(1, 5));
+    c.truncateFrom(4);
+    expect(c.end()).toBe(4);
+    c.append(entries(4, 6, 2));
+    expect(c.slice(3, 7).map((e) => `${e.index}@${e.term}`)).toEqual(["3@1", "4@2", "5@2", "6@2"]);
+    c.append(entries(10, 11));
+    expect([c.first(), c.end()]).toEqual([10, 12]);
+  });
+});
+
+describe("RaftLog reads through its cache", () => {
+  function logWith(n: number, cacheBytes: number) {
+    const durable = new MemoryLog();
+    durable.append(entries(1, n));
+    const storage = countingStorage(durable);
+    return { durable, storage, log: new RaftLog(storage, 0, 0, cacheBytes) };
+  }
+
+  it("serves entries that became durable from memory, not from storage", () => {
+    const { durable, storage, log } = logWith(0, 1 << 20);
+    log.append(entries(1, 100));
+    durable.append(entries(1, 100));
+    log.stableTo(100, 1);
+    expect(log.slice(1, 101, Infinity)?.length).toBe(100);
+    expect(log.term(50)).toBe(1);
+    expect(storage.read).toBe(0);
+  });
+
+  it("reads older entries from storage within the turn's budget, then asks to wait", () => {
+    const { storage, log } = logWith(100, 0);
+    log.resetReadBudget(25);
+    expect(log.inMemory(1)).toBe(false);
+    expect(log.mustWaitForStorage(1)).toBe(false);
+    expect(log.slice(1, 101, 30)?.length).toBe(3);
+    expect(log.mustWaitForStorage(4)).toBe(true);
+    log.resetReadBudget(25);
+    expect(log.mustWaitForStorage(4)).toBe(false);
+    expect(storage.read).toBe(3);
+  });
+
+  it("reads across storage, cache and the unstable tail as one contiguous range", () => {
+    const { durable, log } = logWith(10, 5 * (10 + 64));
+    log.append(entries(11, 20));
+    durable.append(entries(11, 20));
+    log.stableTo(20, 1);
+    log.append(entries(21, 25));
+    expect(log.slice(1, 26, Infinity)?.map((e) => e.index)).toEqual(entries(1, 25).map((e) => e.index));
+    expect(log.slice(14, 23, 35)?.map((e) => e.index)).toEqual([14, 15, 16]);
+  });
+});
