@@ -144,6 +144,8 @@ describe("the bank on three node processes", () => {
     expect(status4.members.voters).toEqual([1, 2, 3, 4]);
     const metrics4 = await (await fetch(`${cluster.urlOf(4)}/metrics`)).text();
     expect(Number(/^raft_snapshots_installed_total (\d+)/m.exec(metrics4)?.[1])).toBeGreaterThanOrEqual(1);
+    // Event-loop health is exported: a blocked loop shows there first.
+    expect(Number(/^nodejs_eventloop_lag_p99_seconds ([\d.e-]+)/m.exec(metrics4)?.[1])).toBeGreaterThan(0);
     for (const id of [1, 2, 3, 4]) {
       await cluster.waitFor(`node ${id} to apply ${book.index}`, async () => ((await cluster.status(id)) as { appliedIndex: number }).appliedIndex >= book.index);
       const stale = (await (await fetch(`${cluster.urlOf(id)}/accounts?consistency=stale`)).json()) as { accounts: Record<string, number> };

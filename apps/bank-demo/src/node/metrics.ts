@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RaftNode, FinishedTransfer } from "@raft/core/runtime";
 import type { BankStateMachine } from "@raft/demo-bank-app";
 
@@ -31,7 +31,7 @@ function followingCounter(registry: Registry, name: string, help: string, read: 
 export class NodeMetrics {
   readonly registry = new Registry();
   readonly proposals = new Counter({ name: "raft_proposals_total", help: "Proposals by outcome", labelNames: ["outcome"], registers: [this.registry] });
-  readonly appendSeconds = new Histogram({ name: "raft_log_append_seconds", help: "Durable log writes (one per Ready)", buckets: latencyBuckets, registers: [this.registry] });
+  readonly appendSeconds = new Histogram({ name: "raft_log_append_seconds", help: "Durable log writes (one per save: group commit gathers the writes of several Readies)", buckets: latencyBuckets, registers: [this.registry] });
   /** Incremented by the log wrapper per synced save (today: every save), so benchmarks can report syncs per client write. */
   readonly logSyncs = new Counter({ name: "raft_log_syncs_total", help: "Durable log writes that were synced to disk", registers: [this.registry] });
   readonly applySeconds = new Histogram({ name: "raft_apply_seconds", help: "State machine apply batches", buckets: latencyBuckets, registers: [this.registry] });
@@ -46,6 +46,8 @@ export class NodeMetrics {
   attach(sources: MetricSources): void {
     const { node, bank } = sources;
     const r = this.registry;
+    // The process's own health, event-loop delay (nodejs_eventloop_lag_*) above all: a blocked loop serves nothing.
+    collectDefaultMetrics({ register: r, eventLoopMonitoringPrecision: 10 });
     const status = () => node.status();
     new Gauge({
       name: "raft_role",
