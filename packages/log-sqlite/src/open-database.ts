@@ -10,11 +10,14 @@ import { errorCode, storageError } from "./storage-errors.js";
 const SQLITE_MAGIC = "SQLite format 3\0";
 
 /**
- * Opens (creating if missing) the log file at the absolute `path`, takes its
- * write lock for the life of the connection, and checks that it is a log this
- * release can use. Throws a `RaftError` naming the file.
+ * Opens the main thread's read connection to the log at the absolute `path`
+ * (creating an empty log if the file is missing) and checks that it is a log
+ * this release can use. The caller holds the log's lock (lock.ts). The
+ * connection only reads (`query_only`): writes go through the writer
+ * thread's connection, beside it in WAL mode. Throws a `RaftError` naming the
+ * file.
  */
-export function openDatabase(path: string, options: ResolvedOptions): Database.Database {
+export function openReader(path: string, options: ResolvedOptions): Database.Database {
   prepareFile(path);
   let db: Database.Database;
   try {
@@ -23,10 +26,11 @@ export function openDatabase(path: string, options: ResolvedOptions): Database.D
     throw storageError(path, "opening the log", error);
   }
   try {
-    lock(db, path, options.busyTimeoutMs);
     checkSchema(db, path);
-    configure(db, path, options);
     checkIntegrity(db, path, options);
+    db.pragma("query_only = ON");
+    // A damaged page is then reported as SQLITE_CORRUPT when read, instead of being misread.
+    db.pragma("cell_size_check = ON");
     return db;
   } catch (error) {
     db.close();
@@ -64,30 +68,6 @@ function checkHeader(path: string): void {
   const compared = Math.min(read, SQLITE_MAGIC.length);
   if (header.toString("latin1", 0, compared) !== SQLITE_MAGIC.slice(0, compared)) throw new RaftError("Corrupt", `${path} is not a SQLite database (no SQLite header)`);
   if (read < header.length) throw new RaftError("Corrupt", `${path} is truncated: ${size} bytes, shorter than a SQLite header`);
-}
-
-/**
- * One writer per file: in exclusive locking mode the first transaction takes
- * the file's lock and the connection keeps it until it closes, so a second
- * connection, in this process or another, fails here after the busy timeout.
- * (Exclusive mode also keeps the WAL index in memory: no -shm file.)
- */
-function lock(db: Database.Database, path: string, busyTimeoutMs: number): void {
-  db.pragma("locking_mode = EXCLUSIVE");
-  try {
-    db.exec("BEGIN IMMEDIATE; COMMIT");
-  } catch (error) {
-    if (!/^SQLITE_(BUSY|LOCKED)/.test(errorCode(error))) throw storageError(path, "locking the log", error);
-    throw new RaftError("StorageFailure", `${path} is locked by another process or connection (still held after ${busyTimeoutMs} ms); one writer per log file`, { cause: error });
-  }
-}
-
-function configure(db: Database.Database, path: string, options: ResolvedOptions): void {
-  const mode = db.pragma("journal_mode = WAL", { simple: true });
-  if (mode !== "wal") throw new RaftError("StorageFailure", `${path}: SQLite refused WAL mode (journal_mode is ${String(mode)})`);
-  db.pragma(`synchronous = ${options.synchronous}`);
-  // A damaged page is then reported as SQLITE_CORRUPT when read, instead of being misread.
-  db.pragma("cell_size_check = ON");
 }
 
 function checkIntegrity(db: Database.Database, path: string, options: ResolvedOptions): void {

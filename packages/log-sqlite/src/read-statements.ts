@@ -1,14 +1,5 @@
 import type Database from "better-sqlite3";
-import type { Entry } from "@raft/core/contracts";
-import { kindCode, type EntryRow } from "./entry-codec.js";
-
-/**
- * Rows per INSERT statement, largest first. Binding a batch through a few
- * multi-row statements instead of one call per entry roughly halves the CPU
- * cost of a large append; 256 rows × 4 parameters stays far below SQLite's
- * limit on parameters.
- */
-const INSERT_SIZES = [256, 64, 16, 4, 1] as const;
+import type { EntryRow } from "./entry-codec.js";
 
 export interface StoredState {
   readonly base_index: number;
@@ -18,33 +9,31 @@ export interface StoredState {
   readonly commit_index: number;
 }
 
-/** Every statement the store runs, prepared once when it opens. */
-export class Statements {
-  private readonly inserts: ReadonlyMap<number, Database.Statement<unknown[]>>;
+/**
+ * The statements of the main thread's read connection, prepared once when it
+ * opens (writes run in the writer thread: write-statements.ts).
+ */
+export class ReadStatements {
   private readonly selectTerm: Database.Statement<[number], number>;
   private readonly selectRange: Database.Statement<[number, number], EntryRow>;
-  private readonly deleteFrom: Database.Statement<[number]>;
-  private readonly deleteThrough: Database.Statement<[number]>;
-  private readonly deleteAll: Database.Statement<[]>;
-  private readonly updateBase: Database.Statement<[number, number]>;
-  private readonly updateHardState: Database.Statement<[number, number, number]>;
   private readonly selectState: Database.Statement<[], StoredState>;
   private readonly selectFirst: Database.Statement<[], number>;
   private readonly selectLast: Database.Statement<[], number>;
+  private readonly begin: Database.Statement<[]>;
+  private readonly touch: Database.Statement<[], number>;
+  private readonly end: Database.Statement<[]>;
+  private pinned = false;
 
-  constructor(db: Database.Database) {
-    this.inserts = new Map(INSERT_SIZES.map((n) => [n, db.prepare(`INSERT INTO entries (idx, term, kind, data) VALUES ${Array(n).fill("(?, ?, ?, ?)").join(", ")}`)]));
+  constructor(private readonly db: Database.Database) {
     this.selectTerm = db.prepare<[number], number>("SELECT term FROM entries WHERE idx = ?").pluck();
     this.selectRange = db.prepare<[number, number], EntryRow>("SELECT idx, term, kind, data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx").raw();
-    this.deleteFrom = db.prepare("DELETE FROM entries WHERE idx >= ?");
-    this.deleteThrough = db.prepare("DELETE FROM entries WHERE idx <= ?");
-    this.deleteAll = db.prepare("DELETE FROM entries");
-    this.updateBase = db.prepare("UPDATE state SET base_index = ?, base_term = ? WHERE id = 1");
-    this.updateHardState = db.prepare("UPDATE state SET term = ?, vote = ?, commit_index = ? WHERE id = 1");
     this.selectState = db.prepare<[], StoredState>("SELECT base_index, base_term, term, vote, commit_index FROM state");
     // Two queries: min() and max() in one would scan the table instead of reading both ends of the b-tree.
     this.selectFirst = db.prepare<[], number>("SELECT idx FROM entries ORDER BY idx LIMIT 1").pluck();
     this.selectLast = db.prepare<[], number>("SELECT idx FROM entries ORDER BY idx DESC LIMIT 1").pluck();
+    this.begin = db.prepare("BEGIN DEFERRED");
+    this.touch = db.prepare<[], number>("SELECT id FROM state LIMIT 1").pluck();
+    this.end = db.prepare("COMMIT");
   }
 
   /** The term stored at `index`, or undefined when there is no such row. */
@@ -67,52 +56,23 @@ export class Statements {
     return [this.selectFirst.get(), this.selectLast.get()];
   }
 
-  insert(entries: readonly Entry[]): void {
-    let at = 0;
-    for (const size of INSERT_SIZES) {
-      const statement = this.inserts.get(size) as Database.Statement<unknown[]>;
-      while (entries.length - at >= size) {
-        const params = new Array<unknown>(size * 4);
-        for (let k = 0; k < size; k++) {
-          const e = entries[at + k] as Entry;
-          params[4 * k] = e.index;
-          params[4 * k + 1] = e.term;
-          params[4 * k + 2] = kindCode(e.kind);
-          params[4 * k + 3] = asBuffer(e.data);
-        }
-        statement.run(params);
-        at += size;
-      }
-    }
+  /**
+   * Holds the connection on the file as it is now (a WAL read transaction:
+   * a snapshot), until `unpin()`: a write the writer thread commits meanwhile
+   * stays invisible to these statements. BEGIN alone takes no snapshot; the
+   * first read does.
+   */
+  pin(): void {
+    if (this.pinned) return;
+    this.begin.run();
+    this.pinned = true;
+    this.touch.get();
   }
 
-  /** Discards entries at and after `index`. */
-  truncateFrom(index: number): void {
-    this.deleteFrom.run(index);
+  /** Ends the snapshot: later reads see every committed write. */
+  unpin(): void {
+    if (!this.pinned) return;
+    this.pinned = false;
+    if (this.db.inTransaction) this.end.run();
   }
-
-  /** Discards entries at and before `index`. */
-  discardThrough(index: number): void {
-    this.deleteThrough.run(index);
-  }
-
-  discardAll(): void {
-    this.deleteAll.run();
-  }
-
-  setBase(index: number, term: number): void {
-    this.updateBase.run(index, term);
-  }
-
-  setHardState(term: number, vote: number, commit: number): void {
-    this.updateHardState.run(term, vote, commit);
-  }
-}
-
-/**
- * better-sqlite3 binds a Buffer directly but takes a slower path for other
- * typed arrays; a Buffer view over the same bytes (no copy) gets the fast one.
- */
-function asBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

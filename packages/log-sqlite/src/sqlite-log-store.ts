@@ -1,18 +1,25 @@
 import { resolve } from "node:path";
 import type Database from "better-sqlite3";
 import { RaftError, type Entry, type HardState, type Index, type Logger, type LogStore, type LogWrite, type Term } from "@raft/core/contracts";
-import { decodeEntry } from "./entry-codec.js";
+import { decodeEntry, kindCode } from "./entry-codec.js";
+import { encodeEntries } from "./entry-batch.js";
+import { lockLog, lockPath } from "./lock.js";
 import { planWrite, type LogPosition } from "./log-position.js";
-import { openDatabase } from "./open-database.js";
+import { openReader } from "./open-database.js";
 import { resolveOptions, type SqliteLogStoreOptions, type SqliteSynchronous } from "./options.js";
-import { Statements, type StoredState } from "./statements.js";
+import { ReadStatements, type StoredState } from "./read-statements.js";
 import { storageError } from "./storage-errors.js";
+import type { WriterSettings } from "./writer-protocol.js";
+import { WriterThread, type WriteRequest } from "./writer-thread.js";
 
-/** What the open connection runs with, read back from SQLite (for operators and tests). */
+/** What the store runs with: the write connection's settings, read back from SQLite in the writer thread when it opened. */
 export interface SqliteLogStoreInfo {
   readonly path: string;
+  /** The file whose lock keeps out every other writer (`<path>-lock`). */
+  readonly lockPath: string;
   readonly journalMode: string;
   readonly synchronous: SqliteSynchronous | "OFF" | "EXTRA";
+  /** The log's own locking mode: `normal`, since the read and write connections share the file (the lock file keeps other writers out). */
   readonly lockingMode: string;
   readonly pageSize: number;
 }
@@ -21,51 +28,78 @@ const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
 
 /**
  * The `LogStore` port in one SQLite file per node (better-sqlite3, WAL).
- * Each `save` is one transaction, committed (and, with `synchronous=FULL`,
- * fsynced) before its promise resolves. Reads are synchronous prepared
- * statements; the first and last index and the terms at both ends are kept
- * in memory, updated only after a transaction commits, so reads never see
- * uncommitted data. The connection holds the file's lock until `close()`.
+ *
+ * Writes run in a writer thread (writer-worker.ts) that owns the write
+ * connection: each `save` and `compact` is one transaction there, committed
+ * (and, with `synchronous=FULL`, fsynced) before its promise resolves, while
+ * the event loop runs on. Reads are synchronous prepared statements on a
+ * read connection of the main thread. The first and last index, the terms
+ * at both ends and the hard state are held in memory and change only when
+ * the thread reports a commit, so reads never show a write before its
+ * promise resolves, nor a part of it; a write that rewrites or removes rows
+ * reads may still ask for (truncation, reset, compaction) holds the read
+ * connection on a snapshot of the file until it resolves.
+ *
+ * Writes run one at a time, in call order; one issued while another is in
+ * flight waits for it. A lock file next to the log keeps every other store
+ * out until `close()`.
  */
 export class SqliteLogStore implements LogStore {
   private position: LogPosition;
   private hardState: HardState;
   private closed = false;
-  /** Set when a write failed inside SQLite: the file may no longer match memory, so no further write is tried. */
+  private closing: Promise<void> | undefined;
+  /** Set when a write failed in the writer thread, or the thread died: the file may no longer match memory, so no further write is tried. */
   private failure: RaftError | undefined;
-  /** BEGIN, the callback, COMMIT (ROLLBACK if it throws); wrapped once rather than per write. */
-  private readonly inTransaction: (fn: () => void) => void;
+  /** A write is with the writer thread. */
+  private busy = false;
+  /** Writes issued while one was in flight, each starting itself in turn. */
+  private readonly waiting: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
 
   private constructor(
     /** The absolute path of the file. */
     readonly path: string,
+    private readonly lock: Database.Database,
     private readonly db: Database.Database,
-    private readonly sql: Statements,
+    private readonly sql: ReadStatements,
+    private readonly writer: WriterThread,
+    private readonly settings: WriterSettings,
+    state: { position: LogPosition; hardState: HardState },
     private readonly logger: Logger,
   ) {
-    const { position, hardState } = loadState(sql, path);
-    this.inTransaction = db.transaction((fn: () => void) => fn());
-    this.position = position;
-    this.hardState = hardState;
+    this.position = state.position;
+    this.hardState = state.hardState;
+    writer.onDeath = (error) => this.fail(error);
   }
 
   /**
    * Opens the log at `options.path`, creating an empty one if the file is
    * missing. Rejects with `InvalidConfig` (bad options), `Corrupt` (a damaged,
    * truncated or foreign file), or `StorageFailure` (locked by another
-   * connection, newer schema, I/O failure), each naming the file.
+   * store, newer schema, I/O failure, no writer thread), each naming the file.
    */
   static async open(options: SqliteLogStoreOptions): Promise<SqliteLogStore> {
     const o = resolveOptions(options);
     const path = resolve(o.path);
     const started = performance.now();
-    const db = openDatabase(path, o);
+    const lock = lockLog(path, o.busyTimeoutMs);
+    let db: Database.Database | undefined;
+    let writer: WriterThread | undefined;
     let store: SqliteLogStore;
     try {
-      store = new SqliteLogStore(path, db, new Statements(db), o.logger);
+      // The thread loads (a few ms) while this thread checks the file.
+      writer = WriterThread.start(path);
+      db = openReader(path, o);
+      const sql = new ReadStatements(db);
+      const state = loadState(sql, path);
+      const settings = await writer.open({ synchronous: o.synchronous, busyTimeoutMs: o.busyTimeoutMs });
+      store = new SqliteLogStore(path, lock, db, sql, writer, settings, state, o.logger);
     } catch (error) {
-      db.close();
-      throw storageError(path, "loading the log", error);
+      await writer?.terminate();
+      db?.close();
+      lock.close();
+      throw storageError(path, "opening the log", error);
     }
     o.logger.info("sqlite log opened", {
       path,
@@ -90,13 +124,7 @@ export class SqliteLogStore implements LogStore {
 
   term(index: Index): Term {
     this.checkOpen();
-    const { base, baseTerm, last, lastTerm } = this.position;
-    if (index === base) return baseTerm;
-    if (index === last) return lastTerm;
-    this.checkRange(index, index + 1);
-    const term = this.read("reading a term", () => this.sql.term(index));
-    if (term === undefined) throw new RaftError("Corrupt", `${this.path}: entry ${index} is missing inside the log [${base + 1}, ${last}]`);
-    return term;
+    return this.termAt(index);
   }
 
   entries(lo: Index, hi: Index, maxBytes: number): Entry[] {
@@ -123,72 +151,175 @@ export class SqliteLogStore implements LogStore {
     return { ...this.hardState };
   }
 
-  async save(write: LogWrite): Promise<void> {
-    this.checkWritable();
-    const plan = planWrite(write, this.position);
-    const { reset, hardState, entries } = write;
-    if (reset === undefined && hardState === undefined && entries.length === 0) return;
-    this.transaction("saving", () => {
-      if (reset !== undefined) {
-        this.sql.discardAll();
-        this.sql.setBase(reset.index, reset.term);
-      }
-      if (plan.truncateFrom !== undefined) this.sql.truncateFrom(plan.truncateFrom);
-      if (entries.length > 0) this.sql.insert(entries);
-      if (hardState !== undefined) this.sql.setHardState(hardState.term, hardState.vote, hardState.commit);
-    });
-    this.position = plan.next;
-    if (hardState !== undefined) this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+  save(write: LogWrite): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return this.enqueue(() => this.startSave(write));
   }
 
-  async compact(index: Index): Promise<void> {
-    this.checkWritable();
-    const { base, last, lastTerm } = this.position;
-    if (!Number.isSafeInteger(index)) throw new RaftError("StorageFailure", `cannot compact to ${String(index)}: not an index`);
-    if (index <= base) return;
-    if (index > last) throw new RaftError("Unavailable", `cannot compact to ${index}: the log ends at ${last}`);
-    const term = this.term(index);
-    this.transaction("compacting", () => {
-      this.sql.discardThrough(index);
-      this.sql.setBase(index, term);
-    });
-    this.position = { base: index, baseTerm: term, last, lastTerm };
+  compact(index: Index): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    return this.enqueue(() => this.startCompact(index));
   }
 
-  /** Closes the connection, which checkpoints the WAL and releases the file's lock. Later calls reject with `StorageFailure`. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Waits for the writes issued before it, then closes the read connection,
+   * the write connection (the last to close checkpoints the WAL into the
+   * file, in the writer thread), ends the thread, and releases the lock.
+   * Later calls reject with `StorageFailure`.
+   */
+  close(): Promise<void> {
     this.closed = true;
-    try {
-      this.db.close();
-    } catch (error) {
-      throw storageError(this.path, "closing the log", error);
-    }
+    this.closing ??= this.shutDown();
+    return this.closing;
   }
 
-  /** The settings the connection runs with, read from SQLite itself. */
+  /** The settings the write connection runs with, read from SQLite itself when it opened. */
   info(): SqliteLogStoreInfo {
     this.checkOpen();
-    const pragma = (name: string): unknown => this.db.pragma(name, { simple: true });
+    const s = this.settings;
     return {
       path: this.path,
-      journalMode: String(pragma("journal_mode")),
-      synchronous: SYNCHRONOUS_NAMES[Number(pragma("synchronous"))] ?? "OFF",
-      lockingMode: String(pragma("locking_mode")),
-      pageSize: Number(pragma("page_size")),
+      lockPath: lockPath(this.path),
+      journalMode: s.journalMode,
+      synchronous: SYNCHRONOUS_NAMES[s.synchronous] ?? "OFF",
+      lockingMode: s.lockingMode,
+      pageSize: s.pageSize,
     };
   }
 
-  /** Runs `fn` in one transaction (BEGIN … COMMIT, rolled back if it throws); a failure inside SQLite stops all later writes. */
-  private transaction(action: string, fn: () => void): void {
+  private async shutDown(): Promise<void> {
+    await this.idle();
+    let first: unknown;
+    const attempt = async (fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (error) {
+        first ??= error;
+      }
+    };
+    // The read connection first, so that the writer's is the last one and checkpoints the WAL off this thread.
+    await attempt(() => {
+      this.sql.unpin();
+      this.db.close();
+    });
+    await attempt(() => this.writer.close());
+    await attempt(() => this.lock.close());
+    if (first !== undefined) throw storageError(this.path, "closing the log", first);
+  }
+
+  /** Runs `start` now if no write is in flight, else once the writes before it have settled. */
+  private enqueue(start: () => Promise<void>): Promise<void> {
+    if (!this.busy && this.waiting.length === 0) return this.begin(start);
+    return new Promise((resolve, reject) => this.waiting.push(() => void this.begin(start).then(resolve, reject)));
+  }
+
+  private begin(start: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    let run: Promise<void>;
     try {
-      this.inTransaction(fn);
+      run = start();
     } catch (error) {
+      run = Promise.reject(error);
+    }
+    const next = () => {
+      this.busy = false;
+      const waiting = this.waiting.shift();
+      if (waiting !== undefined) waiting();
+      else this.notifyIdle();
+    };
+    run.then(next, next);
+    return run;
+  }
+
+  private idle(): Promise<void> {
+    if (!this.busy && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private startSave(write: LogWrite): Promise<void> {
+    this.checkWritable();
+    const plan = planWrite(write, this.position);
+    const { reset, hardState, entries } = write;
+    if (reset === undefined && hardState === undefined && entries.length === 0) return Promise.resolve();
+    // Copied now: the caller may reuse its objects and buffers once save() returns.
+    const hs = hardState === undefined ? undefined : { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+    const batch = entries.length === 0 ? null : encodeEntries(entries, kindCode);
+    const { base, last } = this.position;
+    // Rows reads may still ask for are rewritten or removed: hold reads on the file as it is until the write resolves.
+    const rewrites = last > base && (reset !== undefined || plan.truncateFrom !== undefined);
+    const request: WriteRequest = {
+      type: "save",
+      reset: reset === undefined ? null : [reset.index, reset.term],
+      truncateFrom: plan.truncateFrom ?? null,
+      entries: batch,
+      count: entries.length,
+      hardState: hs === undefined ? null : [hs.term, hs.vote, hs.commit],
+    };
+    return this.send("saving", request, batch === null ? [] : [batch], rewrites, () => {
+      this.position = plan.next;
+      if (hs !== undefined) this.hardState = hs;
+    });
+  }
+
+  private startCompact(index: Index): Promise<void> {
+    this.checkWritable();
+    const { base, last } = this.position;
+    if (!Number.isSafeInteger(index)) throw new RaftError("StorageFailure", `cannot compact to ${String(index)}: not an index`);
+    if (index <= base) return Promise.resolve();
+    if (index > last) throw new RaftError("Unavailable", `cannot compact to ${index}: the log ends at ${last}`);
+    const term = this.termAt(index);
+    return this.send("compacting", { type: "compact", index, term }, [], true, () => {
+      this.position = { ...this.position, base: index, baseTerm: term };
+    });
+  }
+
+  /**
+   * Hands a write to the writer thread and, once it reports the commit,
+   * applies it to memory (`commit`) and resolves. With `pin`, reads stay on
+   * the file as it was until then. A failure stops all later writes.
+   */
+  private async send(action: string, request: WriteRequest, transfer: ArrayBuffer[], pin: boolean, commit: () => void): Promise<void> {
+    if (pin) this.read("holding a snapshot for reads", () => this.sql.pin());
+    try {
+      await this.writer.write(request, transfer);
+    } catch (error) {
+      this.unpin();
       const e = storageError(this.path, action, error);
-      this.failure = e;
-      this.logger.error("sqlite log write failed; the store refuses further writes", { path: this.path, code: e.code, error: e.message });
+      this.fail(e);
       throw e;
     }
+    commit();
+    this.unpin();
+  }
+
+  private unpin(): void {
+    try {
+      this.sql.unpin();
+    } catch (error) {
+      this.fail(storageError(this.path, "releasing the read snapshot", error));
+    }
+  }
+
+  private fail(error: RaftError): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.logger.error("sqlite log write failed; the store refuses further writes", { path: this.path, code: error.code, error: error.message });
+  }
+
+  private termAt(index: Index): Term {
+    const { base, baseTerm, last, lastTerm } = this.position;
+    if (index === base) return baseTerm;
+    if (index === last) return lastTerm;
+    this.checkRange(index, index + 1);
+    const term = this.read("reading a term", () => this.sql.term(index));
+    if (term === undefined) throw new RaftError("Corrupt", `${this.path}: entry ${index} is missing inside the log [${base + 1}, ${last}]`);
+    return term;
   }
 
   private read<T>(action: string, fn: () => T): T {
@@ -205,12 +336,15 @@ export class SqliteLogStore implements LogStore {
     if (hi > last + 1) throw new RaftError("Unavailable", `index ${hi - 1} is beyond the last index ${last}`);
   }
 
+  private closedError(): RaftError {
+    return new RaftError("StorageFailure", `the log ${this.path} is closed`);
+  }
+
   private checkOpen(): void {
-    if (this.closed) throw new RaftError("StorageFailure", `the log ${this.path} is closed`);
+    if (this.closed) throw this.closedError();
   }
 
   private checkWritable(): void {
-    this.checkOpen();
     if (this.failure !== undefined) {
       throw new RaftError("StorageFailure", `an earlier write to ${this.path} failed (${this.failure.message}); reopen the store`, { cause: this.failure });
     }
@@ -218,7 +352,7 @@ export class SqliteLogStore implements LogStore {
 }
 
 /** The position and hard state stored in the file, checked for consistency with the entries it holds. */
-function loadState(sql: Statements, path: string): { position: LogPosition; hardState: HardState } {
+function loadState(sql: ReadStatements, path: string): { position: LogPosition; hardState: HardState } {
   const rows = sql.states();
   const row = rows[0];
   if (rows.length !== 1 || row === undefined) throw new RaftError("Corrupt", `${path}: the state table has ${rows.length} rows instead of 1`);

@@ -9,9 +9,11 @@ export const pkg = fileURLToPath(new URL("..", import.meta.url));
 export const childScript = join(pkg, "test", "fixtures", "log-child.mjs");
 
 /**
- * Child processes load dist/: fail at once, saying what to run, if there is
- * none. An older dist/ than src/ only warns: turbo restores a cached build with
- * its old times, so the times alone cannot tell a stale build from a touched file.
+ * The store's writer thread always runs dist/writer-worker.js (Node cannot run
+ * a TypeScript worker), and child processes load dist/: fail at once, saying
+ * what to run, if there is none. An older dist/ than src/ only warns: turbo
+ * restores a cached build with its old times, so the times alone cannot tell
+ * a stale build from a touched file.
  */
 export async function checkBuilt(testFile: string): Promise<void> {
   const mtimes = async (sub: string, ext: string) => {
@@ -21,6 +23,6 @@ export async function checkBuilt(testFile: string): Promise<void> {
   const built = await mtimes("dist", ".js");
   const sources = await mtimes("src", ".ts");
   const build = "`pnpm turbo run build --filter=@raft/log-sqlite` (turbo builds before this package's tests)";
-  if (built.length === 0) throw new Error(`${testFile} runs the built package in child processes, and dist/ is empty: run ${build}`);
-  if (Math.max(...sources) > Math.min(...built)) console.warn(`${testFile}: dist/ is older than src/, so the child may run old code; ${build} rebuilds it`);
+  if (built.length === 0) throw new Error(`${testFile} runs the built package (its writer thread, child processes), and dist/ is empty: run ${build}`);
+  if (Math.max(...sources) > Math.min(...built)) console.warn(`${testFile}: dist/ is older than src/, so the writer thread or a child may run old code; ${build} rebuilds it`);
 }

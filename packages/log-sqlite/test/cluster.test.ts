@@ -1,17 +1,41 @@
 import { join } from "node:path";
-import type { Index, NodeId } from "@raft/core/contracts";
+import type { Index, LogStore, NodeId } from "@raft/core/contracts";
 import { RaftNode } from "@raft/core/runtime";
 import { drainMicrotasks, incarnationOf, InMemoryNetwork, MemorySnapshotStore, SimClock, SimStateMachine } from "@raft/core/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
+import { checkBuilt } from "./built.js";
 import { removeTempDirsAfterEach, tempDir, text } from "./support.js";
 
 // The runtime on the SQLite log: three RaftNodes in this process on a
 // simulated clock and network, each with its own log file. Stopping a node
 // closes its log; starting it again opens the same file. Snapshots live in
-// memory stores that outlive the nodes, as a disk would.
+// memory stores that outlive the nodes, as a disk would. The stores write in
+// their writer threads, in real time: simulated time stands still while any
+// write is in flight, so the disks look instant to the simulated cluster.
 
 removeTempDirsAfterEach();
+beforeAll(() => checkBuilt("cluster.test.ts"));
+
+/** `log`, with every write it has in flight in `pending` until it settles. */
+function tracked(log: SqliteLogStore, pending: Set<Promise<unknown>>): LogStore {
+  const track = (p: Promise<void>): Promise<void> => {
+    pending.add(p);
+    const forget = () => void pending.delete(p);
+    p.then(forget, forget);
+    return p;
+  };
+  return {
+    firstIndex: () => log.firstIndex(),
+    lastIndex: () => log.lastIndex(),
+    term: (index) => log.term(index),
+    entries: (lo, hi, maxBytes) => log.entries(lo, hi, maxBytes),
+    loadHardState: () => log.loadHardState(),
+    save: (write) => track(log.save(write)),
+    compact: (index) => track(log.compact(index)),
+    close: () => track(log.close()),
+  };
+}
 
 class SqliteCluster {
   readonly clock = new SimClock();
@@ -19,6 +43,8 @@ class SqliteCluster {
   readonly nodes = new Map<NodeId, RaftNode<Index>>();
   readonly machines = new Map<NodeId, SimStateMachine>();
   private readonly snapshots = new Map<NodeId, MemorySnapshotStore>();
+  /** Every store write in flight, of all nodes. */
+  private readonly writes = new Set<Promise<unknown>>();
 
   constructor(
     readonly dir: string,
@@ -30,7 +56,7 @@ class SqliteCluster {
   }
 
   async start(id: NodeId): Promise<RaftNode<Index>> {
-    const log = await SqliteLogStore.open({ path: this.path(id) });
+    const log = tracked(await SqliteLogStore.open({ path: this.path(id) }), this.writes);
     const snapshots = this.snapshots.get(id) ?? new MemorySnapshotStore({ now: () => this.clock.now() });
     this.snapshots.set(id, snapshots);
     const machine = new SimStateMachine();
@@ -54,8 +80,18 @@ class SqliteCluster {
   /** Runs simulated time until `done` holds, failing after `ms` simulated ms. */
   async until(done: () => boolean, ms = 10_000): Promise<void> {
     const end = this.clock.now() + ms;
-    while (!done()) {
+    for (;;) {
+      await this.writesSettled();
+      if (done()) return;
       if (!this.clock.fireNext(end)) throw new Error(`condition not met within ${ms} simulated ms`);
+      await drainMicrotasks();
+    }
+  }
+
+  /** Waits, in real time, until no store has a write in flight, including those the settled ones set off. */
+  private async writesSettled(): Promise<void> {
+    while (this.writes.size > 0) {
+      await Promise.allSettled([...this.writes]);
       await drainMicrotasks();
     }
   }

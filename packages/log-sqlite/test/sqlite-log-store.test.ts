@@ -1,10 +1,13 @@
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { runLogStoreContract } from "@raft/core/testing";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
+import { checkBuilt } from "./built.js";
 import { entries, entry, removeTempDirsAfterEach, tempDir, text, untext } from "./support.js";
 
 removeTempDirsAfterEach();
+beforeAll(() => checkBuilt("sqlite-log-store.test.ts"));
 
 runLogStoreContract("SqliteLogStore", {
   durable: true,
@@ -25,12 +28,19 @@ async function openNew(options: { synchronous?: "FULL" | "NORMAL" } = {}): Promi
 }
 
 describe("SqliteLogStore", () => {
-  it("runs in WAL mode with synchronous=FULL and holds the file's lock, unless NORMAL is asked for", async () => {
+  it("runs in WAL mode with synchronous=FULL and holds the lock file's write lock, unless NORMAL is asked for", async () => {
     const full = await openNew();
     const normal = await openNew({ synchronous: "NORMAL" });
     try {
-      expect(full.info()).toMatchObject({ journalMode: "wal", synchronous: "FULL", lockingMode: "exclusive", pageSize: 8192 });
-      expect(normal.info()).toMatchObject({ journalMode: "wal", synchronous: "NORMAL", lockingMode: "exclusive" });
+      // The log is shared by the read and write connections (normal locking); the lock file keeps other writers out.
+      expect(full.info()).toMatchObject({ journalMode: "wal", synchronous: "FULL", lockingMode: "normal", pageSize: 8192, lockPath: `${full.path}-lock` });
+      expect(normal.info()).toMatchObject({ journalMode: "wal", synchronous: "NORMAL", lockingMode: "normal", lockPath: `${normal.path}-lock` });
+      const probe = new Database(full.info().lockPath, { timeout: 0 });
+      try {
+        expect(() => probe.exec("BEGIN IMMEDIATE")).toThrowError(expect.objectContaining({ code: "SQLITE_BUSY" }));
+      } finally {
+        probe.close();
+      }
     } finally {
       await full.close();
       await normal.close();
