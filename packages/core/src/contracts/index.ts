@@ -29,5 +29,6 @@ export { WIRE_VERSION, decodeMessages, encodeMessages } from "./wire/message-cod
 export { BinaryReader } from "./wire/binary-reader.js";
 export type { AddressBook, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
 export { PeerAddresses } from "./peer-addresses.js";
+export { Backoff, RECONNECT_DEFAULTS, RECONNECT_LIMITS, resolveReconnect, type BackoffOptions, type ReconnectOptions } from "./transport-kit/backoff.js";
 export { RaftError, isRaftError, type RaftErrorCode } from "../engine/errors.js";
 export type { Entry, HardState, Index, InlineFile, LogReader, Membership, Message, NodeId, SnapshotFile, SnapshotMeta, SnapshotSource, Term } from "../engine/index.js";

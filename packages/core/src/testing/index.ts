@@ -19,6 +19,7 @@ export { runSnapshotStoreContract, type SnapshotStoreFactory } from "./snapshot-
 export { runTransportContract, type TransportFactory } from "./transport-contract.js";
 export { noStreamFaults, type StreamFaults } from "./in-memory-network.js";
 export { freePortRange } from "./free-port-range.js";
+export { TcpProxy, type TcpProxyDirection, type TcpProxyStats } from "./tcp-proxy.js";
 export { NodeChild, stopAllChildren } from "./node-child.js";
 export { historyFromEvents, type ClientId, type History, type HistoryEvent, type Operation } from "./linearizability/history.js";
 export type { Model, StepResult } from "./linearizability/model.js";
