@@ -89,8 +89,7 @@ export class BankNode {
 
   /** Rejects with `NotLeader` (and the leader's id) unless this node leads: writes and linearizable reads go to the leader. */
   requireLeader(): void {
-    const s = this.raft.status();
-    if (s.role !== "leader") throw new RaftError("NotLeader", `node ${this.config.id} is not the leader`, { leaderHint: s.leader });
+    if (this.raft.role !== "leader") throw new RaftError("NotLeader", `node ${this.config.id} is not the leader`, { leaderHint: this.raft.leader });
   }
 
   async execute(command: BankCommand): Promise<BankResult> {

@@ -69,6 +69,15 @@ export class RaftEngine {
     return this.r.term;
   }
 
+  get role(): Role {
+    return this.r.role;
+  }
+
+  /** The leader this node knows for its term, or 0. */
+  get leader(): NodeId {
+    return this.r.lead;
+  }
+
   /** The highest index known to be committed. */
   get commitIndex(): Index {
     return this.r.log.committed;

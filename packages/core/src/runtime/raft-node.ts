@@ -260,6 +260,16 @@ export class RaftNode<Result = unknown> {
     this.kick();
   }
 
+  /** This node's role now (cheap: for checks on every request; `status()` has everything). */
+  get role(): Role {
+    return this.engine?.role ?? "follower";
+  }
+
+  /** The leader this node knows for its term, or 0. */
+  get leader(): NodeId {
+    return this.engine?.leader ?? 0;
+  }
+
   status(): RaftNodeStatus {
     if (this.engine === undefined) throw new RaftError("Stopped", "the node has not been started");
     return {
