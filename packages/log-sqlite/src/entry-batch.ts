@@ -1,6 +1,6 @@
 /**
  * A save's entries, packed into one ArrayBuffer that is transferred (not
- * copied) to the writer thread:
+ * copied) to the writer thread, and back with its reply for reuse:
  *
  * ```
  * Float64 × 2n   index, term        (bytes 0 … 16n)
@@ -26,18 +26,21 @@ export interface EncodableEntry<K extends string = string> {
   readonly data: Uint8Array;
 }
 
+/** The bytes `encodeEntries` writes for these entries. */
+export function batchBytes(entries: readonly EncodableEntry[]): number {
+  let bytes = entries.length * ENTRY_HEADER_BYTES;
+  for (const e of entries) bytes += e.data.byteLength;
+  return bytes;
+}
+
 /**
- * Copies the entries into a new buffer of their own: one memcpy per payload.
- * Payloads may be views into buffers the caller shares or reuses (an HTTP
- * body, a pool), so only this new buffer is ever transferred. `codeOf` gives
- * a kind's stored code.
+ * Copies the entries into `buffer` (at least `batchBytes(entries)` long), one
+ * memcpy per payload. The payloads may be views into buffers the caller
+ * shares or reuses (an HTTP body, a pool), so they are never transferred
+ * themselves: only the batch buffer, which belongs to the store, is.
  */
-export function encodeEntries<K extends string>(entries: readonly EncodableEntry<K>[], codeOf: (kind: K) => number): ArrayBuffer {
+export function encodeEntries<K extends string>(entries: readonly EncodableEntry<K>[], codeOf: (kind: K) => number, buffer: ArrayBuffer): void {
   const count = entries.length;
-  let payloadBytes = 0;
-  for (const e of entries) payloadBytes += e.data.byteLength;
-  // Not zero-filled (every byte is written below), and never from Node's shared pool: the whole ArrayBuffer is ours to transfer.
-  const buffer = Buffer.allocUnsafeSlow(count * ENTRY_HEADER_BYTES + payloadBytes).buffer as ArrayBuffer;
   const numbers = new Float64Array(buffer, 0, 2 * count);
   const words = new Uint32Array(buffer, 16 * count, 2 * count);
   const bytes = new Uint8Array(buffer);
@@ -51,7 +54,39 @@ export function encodeEntries<K extends string>(entries: readonly EncodableEntry
     bytes.set(e.data, offset);
     offset += e.data.byteLength;
   }
-  return buffer;
+}
+
+/** Batch buffers go to the writer thread and come back with its reply: rounded up to this, they fit the next batches too. */
+const BATCH_BUFFER_STEP = 64 * 1024;
+/** A returned buffer larger than this is left to the garbage collector instead of being kept for reuse. */
+const MAX_KEPT_BUFFER = 16 * 1024 * 1024;
+
+/**
+ * The batch buffers of one store. A fresh large allocation costs more than
+ * the copy into it (the kernel maps and zeroes new pages each time), so the
+ * writer thread sends each buffer back with its reply and the next batch
+ * reuses it.
+ */
+export class BatchBuffers {
+  private spare: ArrayBuffer | undefined;
+
+  /** A buffer of at least `bytes`, the spare one if it is large enough. */
+  take(bytes: number): ArrayBuffer {
+    const spare = this.spare;
+    if (spare !== undefined && spare.byteLength >= bytes) {
+      this.spare = undefined;
+      return spare;
+    }
+    const size = Math.ceil(Math.max(bytes, 1) / BATCH_BUFFER_STEP) * BATCH_BUFFER_STEP;
+    // Not zero-filled (only what encodeEntries writes is read), and never from Node's shared pool: the whole ArrayBuffer is ours to transfer.
+    return Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer;
+  }
+
+  /** Keeps a buffer back from the writer thread for the next batch. */
+  give(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === 0 || buffer.byteLength > MAX_KEPT_BUFFER) return;
+    if (this.spare === undefined || this.spare.byteLength < buffer.byteLength) this.spare = buffer;
+  }
 }
 
 /** One entry of a decoded batch: `data` is a Buffer view into the batch (better-sqlite3 binds Buffers on its fast path). */
@@ -64,13 +99,14 @@ export interface BatchRow {
 
 /**
  * The entries of a batch, as Buffer views into it (no copy), after checking
- * that the buffer holds exactly `count` well-formed entries. Throws a plain
- * `Error` saying what is wrong.
+ * that its first `bytes` bytes hold exactly `count` well-formed entries.
+ * Throws a plain `Error` saying what is wrong.
  */
-export function decodeEntries(buffer: ArrayBuffer, count: number): BatchRow[] {
+export function decodeEntries(buffer: ArrayBuffer, bytes: number, count: number): BatchRow[] {
   if (!Number.isSafeInteger(count) || count < 0) throw new Error(`entry batch: bad count ${String(count)}`);
+  if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > buffer.byteLength) throw new Error(`entry batch: ${String(bytes)} bytes used of a buffer of ${buffer.byteLength}`);
   const headerBytes = count * ENTRY_HEADER_BYTES;
-  if (buffer.byteLength < headerBytes) throw new Error(`entry batch: ${buffer.byteLength} bytes cannot hold ${count} entries`);
+  if (bytes < headerBytes) throw new Error(`entry batch: ${bytes} bytes cannot hold ${count} entries`);
   const numbers = new Float64Array(buffer, 0, 2 * count);
   const words = new Uint32Array(buffer, 16 * count, 2 * count);
   const rows = new Array<BatchRow>(count);
@@ -83,10 +119,10 @@ export function decodeEntries(buffer: ArrayBuffer, count: number): BatchRow[] {
     if (!Number.isSafeInteger(index) || index < 1 || !Number.isSafeInteger(term) || term < 0) throw new Error(`entry batch: entry ${k} has index ${index}, term ${term}`);
     if (k > 0 && index !== (rows[k - 1] as BatchRow).index + 1) throw new Error(`entry batch: entry ${k} has index ${index}, not contiguous`);
     if (code >= KIND_CODE_COUNT) throw new Error(`entry batch: entry ${index} has kind code ${code}`);
-    if (offset + length > buffer.byteLength) throw new Error(`entry batch: entry ${index} runs past the end of the buffer`);
+    if (offset + length > bytes) throw new Error(`entry batch: entry ${index} runs past the end of the batch`);
     rows[k] = { index, term, code, data: Buffer.from(buffer, offset, length) };
     offset += length;
   }
-  if (offset !== buffer.byteLength) throw new Error(`entry batch: ${buffer.byteLength - offset} bytes left over after ${count} entries`);
+  if (offset !== bytes) throw new Error(`entry batch: ${bytes - offset} bytes left over after ${count} entries`);
   return rows;
 }

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type Database from "better-sqlite3";
 import { RaftError, type Entry, type HardState, type Index, type Logger, type LogStore, type LogWrite, type Term } from "@raft/core/contracts";
 import { decodeEntry, kindCode } from "./entry-codec.js";
-import { encodeEntries } from "./entry-batch.js";
+import { BatchBuffers, batchBytes, encodeEntries } from "./entry-batch.js";
 import { lockLog, lockPath } from "./lock.js";
 import { planWrite, type LogPosition } from "./log-position.js";
 import { openReader } from "./open-database.js";
@@ -56,6 +56,7 @@ export class SqliteLogStore implements LogStore {
   /** Writes issued while one was in flight, each starting itself in turn. */
   private readonly waiting: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
+  private readonly buffers = new BatchBuffers();
 
   private constructor(
     /** The absolute path of the file. */
@@ -249,7 +250,9 @@ export class SqliteLogStore implements LogStore {
     if (reset === undefined && hardState === undefined && entries.length === 0) return Promise.resolve();
     // Copied now: the caller may reuse its objects and buffers once save() returns.
     const hs = hardState === undefined ? undefined : { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
-    const batch = entries.length === 0 ? null : encodeEntries(entries, kindCode);
+    const bytes = entries.length === 0 ? 0 : batchBytes(entries);
+    const batch = entries.length === 0 ? null : this.buffers.take(bytes);
+    if (batch !== null) encodeEntries(entries, kindCode, batch);
     const { base, last } = this.position;
     // Rows reads may still ask for are rewritten or removed: hold reads on the file as it is until the write resolves.
     const rewrites = last > base && (reset !== undefined || plan.truncateFrom !== undefined);
@@ -258,6 +261,7 @@ export class SqliteLogStore implements LogStore {
       reset: reset === undefined ? null : [reset.index, reset.term],
       truncateFrom: plan.truncateFrom ?? null,
       entries: batch,
+      bytes,
       count: entries.length,
       hardState: hs === undefined ? null : [hs.term, hs.vote, hs.commit],
     };
@@ -287,7 +291,8 @@ export class SqliteLogStore implements LogStore {
   private async send(action: string, request: WriteRequest, transfer: ArrayBuffer[], pin: boolean, commit: () => void): Promise<void> {
     if (pin) this.read("holding a snapshot for reads", () => this.sql.pin());
     try {
-      await this.writer.write(request, transfer);
+      const returned = await this.writer.write(request, transfer);
+      if (returned !== null) this.buffers.give(returned);
     } catch (error) {
       this.unpin();
       const e = storageError(this.path, action, error);

@@ -10,7 +10,7 @@
  * writer-thread.ts): a stale build is refused with a clear error instead of
  * misreading messages.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type Synchronous = "FULL" | "NORMAL";
 
@@ -23,8 +23,9 @@ export type WriterRequest =
       readonly reset: readonly [index: number, term: number] | null;
       /** Discard entries at and after this index (before inserting). */
       readonly truncateFrom: number | null;
-      /** `count` entries packed by `encodeEntries`, or null when there are none. */
+      /** `count` entries packed by `encodeEntries` into the first `bytes` bytes, or null when there are none. */
       readonly entries: ArrayBuffer | null;
+      readonly bytes: number;
       readonly count: number;
       readonly hardState: readonly [term: number, vote: number, commit: number] | null;
     }
@@ -47,7 +48,8 @@ export interface WriterError {
 
 export type WriterReply =
   | { readonly type: "opened"; readonly protocol: number; readonly settings: WriterSettings }
-  | { readonly type: "done"; readonly id: number }
+  /** `batch`: the request's entry buffer, sent back for the next batch to reuse. */
+  | { readonly type: "done"; readonly id: number; readonly batch: ArrayBuffer | null }
   /** `id` is null for a failure that belongs to no write: opening, closing, or a request it could not read. */
   | { readonly type: "failed"; readonly id: number | null; readonly error: WriterError }
   | { readonly type: "closed" };
@@ -73,7 +75,7 @@ export function parseRequest(value: unknown): WriterRequest {
       if (isIndex(m.protocol) && typeof m.path === "string" && (m.synchronous === "FULL" || m.synchronous === "NORMAL") && isIndex(m.busyTimeoutMs)) return m as WriterRequest;
       break;
     case "save": {
-      const entriesOk = m.entries === null ? m.count === 0 : m.entries instanceof ArrayBuffer && isIndex(m.count) && (m.count as number) > 0;
+      const entriesOk = m.entries === null ? m.count === 0 && m.bytes === 0 : m.entries instanceof ArrayBuffer && isIndex(m.count) && (m.count as number) > 0 && isIndex(m.bytes);
       if (isIndex(m.id) && (m.reset === null || isTuple(m.reset, 2)) && (m.truncateFrom === null || isIndex(m.truncateFrom)) && entriesOk && (m.hardState === null || isTuple(m.hardState, 3))) {
         return m as WriterRequest;
       }
@@ -99,7 +101,7 @@ export function parseReply(value: unknown): WriterReply {
       break;
     }
     case "done":
-      if (isIndex(m.id)) return m as WriterReply;
+      if (isIndex(m.id) && (m.batch === null || m.batch instanceof ArrayBuffer)) return m as WriterReply;
       break;
     case "failed": {
       const e = m.error;

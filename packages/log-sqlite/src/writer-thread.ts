@@ -80,14 +80,16 @@ export class WriterThread {
   }
 
   /**
-   * Sends one write and resolves once the thread has committed it. `transfer`
-   * moves the entry batch to the thread (it is unusable here afterwards).
+   * Sends one write and resolves once the thread has committed it, with the
+   * entry batch it sent back. `transfer` moves the batch to the thread (it is
+   * unusable here afterwards).
    * Rejects with the thread's error (its SQLite code kept, for the store to
    * classify) or, if the thread died, `StorageFailure`.
    */
-  async write(request: WriteRequest, transfer: ArrayBuffer[]): Promise<void> {
+  async write(request: WriteRequest, transfer: ArrayBuffer[]): Promise<ArrayBuffer | null> {
     const id = this.nextId++;
-    await this.request({ ...request, id } as WriterRequest, "done", id, transfer);
+    const reply = await this.request({ ...request, id } as WriterRequest, "done", id, transfer);
+    return reply.type === "done" ? reply.batch : null;
   }
 
   /** Closes the write connection, then ends the thread. Resolves at once if it is already dead. */

@@ -100,7 +100,7 @@ function handleWrite(request: Extract<WriterRequest, { type: "save" | "compact" 
         c.sql.setBase(request.index, request.term);
       });
     } else {
-      const rows = request.entries === null ? [] : decodeEntries(request.entries, request.count);
+      const rows = request.entries === null ? [] : decodeEntries(request.entries, request.bytes, request.count);
       const { reset, truncateFrom, hardState } = request;
       c.inTransaction(() => {
         if (reset !== null) {
@@ -112,7 +112,9 @@ function handleWrite(request: Extract<WriterRequest, { type: "save" | "compact" 
         if (hardState !== null) c.sql.setHardState(hardState[0], hardState[1], hardState[2]);
       });
     }
-    reply({ type: "done", id: request.id });
+    // The batch goes back (transferred) for the store to reuse; the views bound into it are done with.
+    const batch = request.type === "save" ? request.entries : null;
+    port.postMessage({ type: "done", id: request.id, batch } satisfies WriterReply, batch === null ? [] : [batch]);
   } catch (error) {
     reply({ type: "failed", id: request.id, error: toWriterError(error) });
   }

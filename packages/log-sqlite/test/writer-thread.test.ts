@@ -203,18 +203,19 @@ describe("SqliteLogStore's writer thread", () => {
     try {
       await thread.open({ synchronous: "NORMAL", busyTimeoutMs: 0 });
       const save = { type: "save", reset: null, truncateFrom: null, hardState: null } as const;
-      await expect(thread.write({ ...save, entries: new ArrayBuffer(30), count: 2 }, [])).rejects.toThrow(/entry batch: 30 bytes cannot hold 2 entries/);
+      await expect(thread.write({ ...save, entries: new ArrayBuffer(30), bytes: 30, count: 2 }, [])).rejects.toThrow(/entry batch: 30 bytes cannot hold 2 entries/);
+      await expect(thread.write({ ...save, entries: new ArrayBuffer(30), bytes: 31, count: 1 }, [])).rejects.toThrow(/entry batch: 31 bytes used of a buffer of 30/);
       const badKind = new ArrayBuffer(24);
       new Float64Array(badKind, 0, 2).set([1, 1]);
       new Uint32Array(badKind, 16, 2).set([0, 7]);
-      await expect(thread.write({ ...save, entries: badKind, count: 1 }, [badKind])).rejects.toThrow(/kind code 7/);
+      await expect(thread.write({ ...save, entries: badKind, bytes: 24, count: 1 }, [badKind])).rejects.toThrow(/kind code 7/);
       await expect(thread.write({ type: "compact", index: -1, term: 1 }, [])).rejects.toThrow(/malformed writer request/);
-      await expect(thread.write({ ...save, entries: null, count: 0, hardState: [1, 2, 3] }, [])).resolves.toBeUndefined();
+      await expect(thread.write({ ...save, entries: null, bytes: 0, count: 0, hardState: [1, 2, 3] }, [])).resolves.toBeNull();
       expect(deaths).toEqual([]);
 
       (thread as unknown as { receive(value: unknown): void }).receive({ type: "done", id: "7" });
       expect(deaths).toEqual([expect.stringMatching(/^.*log\.db: the writer thread sent a malformed reply/)]);
-      await expect(thread.write({ ...save, entries: null, count: 0, hardState: [1, 2, 3] }, [])).rejects.toMatchObject({ code: "StorageFailure" });
+      await expect(thread.write({ ...save, entries: null, bytes: 0, count: 0, hardState: [1, 2, 3] }, [])).rejects.toMatchObject({ code: "StorageFailure" });
     } finally {
       await thread.close();
     }
@@ -235,7 +236,7 @@ describe("SqliteLogStore's writer thread", () => {
     thread.onDeath = (e) => void deaths.push(e.message);
     try {
       await thread.open({ synchronous: "NORMAL", busyTimeoutMs: 0 });
-      (thread as unknown as { receive(value: unknown): void }).receive({ type: "done", id: 99 });
+      (thread as unknown as { receive(value: unknown): void }).receive({ type: "done", id: 99, batch: null });
       expect(deaths).toEqual([expect.stringContaining("the writer thread sent a reply nobody waits for (done 99)")]);
     } finally {
       await thread.close();
