@@ -2,11 +2,13 @@ import { randomBytes } from "node:crypto";
 import { readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
+import { checkBuilt } from "./built.js";
 import { entries, removeTempDirsAfterEach, tempDir } from "./support.js";
 
 removeTempDirsAfterEach();
+beforeAll(() => checkBuilt("corruption.test.ts"));
 
 /** A closed log file holding `count` entries of 200 bytes (checkpointed into the main file by the close), and its page size. */
 async function logFile(count = 3000): Promise<{ path: string; pageSize: number }> {
