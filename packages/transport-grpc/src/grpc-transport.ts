@@ -69,8 +69,11 @@ export class GrpcTransport implements Transport {
       "grpc.keepalive_time_ms": o.keepaliveTimeMs,
       "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs,
       "grpc.keepalive_permit_without_calls": 1,
+      // PeerLink opens a fresh channel per attempt after a failure, so grpc-js's reconnect backoff never delays a
+      // healed link; these only bound what grpc-js does on its own (a channel's re-resolution, say) by the same cap.
       "grpc.initial_reconnect_backoff_ms": o.reconnectMinMs,
       "grpc.max_reconnect_backoff_ms": o.reconnectMaxMs,
+      // No transparent retries either: a failed call is this transport's to retry.
       "grpc.enable_retries": 0,
       // Connections belong to this transport alone: closing it closes them.
       "grpc.use_local_subchannel_pool": 1,
@@ -248,6 +251,7 @@ export class GrpcTransport implements Transport {
             this.counters.snapshotBytesReceived += bytes;
           },
           mismatch: (detail) => this.refusals.record("peer identity mismatch", { peer, address, detail }),
+          answered: () => this.heardFrom(peer),
         },
         request,
         local.signal,
@@ -280,7 +284,13 @@ export class GrpcTransport implements Transport {
       learn: (caller, address) => {
         if (this.state !== "closed" && this.addresses.learn(caller, address)) this.readdress(caller);
       },
+      heard: (caller) => this.heardFrom(caller),
     };
+  }
+
+  /** A sign of life from `peer`: its link stops backing off (and redials now if it was waiting to). */
+  private heardFrom(peer: NodeId): void {
+    this.links.get(peer)?.heardFrom();
   }
 
   private deliver(messages: readonly Message[]): void {

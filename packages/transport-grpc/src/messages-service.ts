@@ -21,6 +21,7 @@ export function messagesHandler(ctx: ServerContext) {
     }
     const caller = verdict.caller;
     if (verdict.address !== undefined) ctx.learn(caller, verdict.address);
+    ctx.heard(caller);
     call.sendMetadata(serverMetadata(ctx.clusterId, ctx.self));
     const summary = { acceptedFrames: 0, rejectedFrames: 0 };
     call.on("data", (frame: Decoded<Frame>) => {
@@ -33,6 +34,7 @@ export function messagesHandler(ctx: ServerContext) {
       }
       summary.acceptedFrames++;
       ctx.stats.framesReceived++;
+      ctx.heard(caller);
       ctx.deliver(checked.messages);
     });
     call.on("end", () => callback(null, summary));

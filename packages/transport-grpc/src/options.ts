@@ -1,4 +1,4 @@
-import { clusterIdSchema, nodeIdSchema, RaftError, silentLogger, type Logger, type NodeId } from "@raft/core/contracts";
+import { clusterIdSchema, nodeIdSchema, RaftError, resolveReconnect, silentLogger, type Logger, type NodeId, type ReconnectOptions } from "@raft/core/contracts";
 import { formatAddress, isAddress, isWildcardHost } from "./address.js";
 
 /** TLS for both ends of every connection: this node's server and its calls to peers. */
@@ -46,8 +46,13 @@ export interface GrpcTransportOptions {
   readonly acceptUnknownPeers?: boolean;
   /** HTTP/2 pings on idle connections, so dead peers are noticed. */
   readonly keepalive?: { readonly timeMs?: number; readonly timeoutMs?: number };
-  /** Delay before reopening a broken stream: exponential from min to max, jittered. */
-  readonly reconnect?: { readonly minDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * Delay before reopening a broken or refused stream: doubling from min to
+   * max, jittered, and back to min on any sign of life from the peer.
+   * Default 100–500 ms (`RECONNECT_DEFAULTS` of `@raft/core/contracts`),
+   * the same as `@raft/transport-ws`.
+   */
+  readonly reconnect?: ReconnectOptions;
   readonly deadlines?: {
     /** A stream the peer has not accepted within this time is abandoned and retried. Default 5 s. */
     readonly connectMs?: number;
@@ -93,8 +98,6 @@ export const defaults = {
   maxQueuedMessages: 4096,
   keepaliveTimeMs: 10_000,
   keepaliveTimeoutMs: 5_000,
-  reconnectMinMs: 100,
-  reconnectMaxMs: 5_000,
   connectTimeoutMs: 5_000,
   snapshotIdleMs: 30_000,
   snapshotWindowChunks: 4,
@@ -155,9 +158,7 @@ export function resolveOptions(o: GrpcTransportOptions): ResolvedOptions {
   if (o.auth !== undefined && !/^[\x21-\x7e]+$/.test(o.auth.token)) throw bad("auth.token", "printable ASCII without spaces (it travels in a gRPC metadata value)");
   if (o.acceptUnknownPeers !== undefined && typeof o.acceptUnknownPeers !== "boolean") throw bad("acceptUnknownPeers", "a boolean");
   const peers = peerMap(o.peers, o.id);
-  const reconnectMinMs = int(o.reconnect?.minDelayMs, "reconnect.minDelayMs", 1, 60_000, defaults.reconnectMinMs);
-  const reconnectMaxMs = int(o.reconnect?.maxDelayMs, "reconnect.maxDelayMs", 1, 600_000, Math.max(reconnectMinMs, defaults.reconnectMaxMs));
-  if (reconnectMaxMs < reconnectMinMs) throw bad("reconnect.maxDelayMs", `at least reconnect.minDelayMs (${reconnectMinMs})`);
+  const reconnect = resolveReconnect(o.reconnect, bad);
   return {
     id: o.id,
     clusterId: o.clusterId,
@@ -173,8 +174,8 @@ export function resolveOptions(o: GrpcTransportOptions): ResolvedOptions {
     acceptUnknownPeers: o.acceptUnknownPeers ?? peers.size === 0,
     keepaliveTimeMs: int(o.keepalive?.timeMs, "keepalive.timeMs", 1000, 3_600_000, defaults.keepaliveTimeMs),
     keepaliveTimeoutMs: int(o.keepalive?.timeoutMs, "keepalive.timeoutMs", 100, 600_000, defaults.keepaliveTimeoutMs),
-    reconnectMinMs,
-    reconnectMaxMs,
+    reconnectMinMs: reconnect.minMs,
+    reconnectMaxMs: reconnect.maxMs,
     connectTimeoutMs: int(o.deadlines?.connectMs, "deadlines.connectMs", 10, 600_000, defaults.connectTimeoutMs),
     snapshotIdleMs: int(o.deadlines?.snapshotIdleMs, "deadlines.snapshotIdleMs", 10, 3_600_000, defaults.snapshotIdleMs),
     snapshotWindowChunks: int(o.snapshotWindowChunks, "snapshotWindowChunks", 1, 16, defaults.snapshotWindowChunks),

@@ -1,6 +1,5 @@
 import { Client, status, type ChannelCredentials, type ChannelOptions, type ClientWritableStream, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import type { Message, NodeId } from "@raft/core/contracts";
-import { Backoff } from "./backoff.js";
+import { Backoff, type Message, type NodeId } from "@raft/core/contracts";
 import { checkServer } from "./handshake.js";
 import { OutboundQueue } from "./outbound-queue.js";
 import type { RateLimitedLog } from "./rate-limited-log.js";
@@ -36,8 +35,16 @@ const REFUSED = new Set<status>([status.UNAUTHENTICATED, status.PERMISSION_DENIE
  * This node's outgoing messages to one peer: a bounded queue, and one
  * long-lived client-streaming `Messages` call that carries them in frames, in
  * order. A call that breaks (or is refused, or not accepted within the
- * connect deadline) is reopened after a jittered exponential backoff; what
- * was written into a broken call is lost, which Raft tolerates.
+ * connect deadline) is reopened after a jittered exponential backoff with a
+ * low cap; what was written into a broken call is lost, which Raft tolerates.
+ *
+ * That backoff is the only one. grpc-js channels reconnect on their own, with
+ * a backoff of their own that keeps growing while a peer is away and that
+ * fails calls at once in the meantime, so a healed link would wait for both.
+ * Instead each attempt after a failure gets a fresh channel (with its own
+ * subchannel pool): it dials at once, and the old one, closed, stops retrying.
+ * Any sign of life from the peer (`heardFrom`) starts the backoff over and
+ * ends a wait for the next attempt.
  */
 export class PeerLink {
   private readonly queue: OutboundQueue;
@@ -50,6 +57,10 @@ export class PeerLink {
   private blocked = false;
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** When the pending retry fires (performance.now() time). */
+  private retryAt = Infinity;
+  /** When a sign of life last cut a wait short: such wake-ups are at least `reconnectMinMs` apart. */
+  private lastWakeAt = -Infinity;
   private connectTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -59,7 +70,7 @@ export class PeerLink {
     private readonly ctx: LinkContext,
   ) {
     this.queue = new OutboundQueue(ctx.maxQueuedMessages, ctx.maxFrameBytes);
-    this.backoff = new Backoff(ctx.reconnectMinMs, ctx.reconnectMaxMs);
+    this.backoff = new Backoff({ minMs: ctx.reconnectMinMs, maxMs: ctx.reconnectMaxMs });
   }
 
   /** Queues messages and schedules a flush on the next turn, so one turn's messages share frames. */
@@ -83,6 +94,27 @@ export class PeerLink {
     this.backoff.reset();
     this.cancelRetry();
     this.flush();
+  }
+
+  /**
+   * The peer showed signs of life: a call or a frame from it reached this
+   * node, or it answered a call. The backoff starts over, and if this link is
+   * waiting to redial it redials now. Such wake-ups are at least
+   * `reconnectMinMs` apart, so a peer that reaches this node while this node
+   * cannot reach it (a one-way partition) is dialed every `reconnectMinMs`
+   * at most, not in a tight loop.
+   */
+  heardFrom(): void {
+    if (this.closed) return;
+    this.backoff.reset();
+    if (this.retryTimer === undefined) return;
+    const now = performance.now();
+    const at = Math.max(now, this.lastWakeAt + this.ctx.reconnectMinMs);
+    if (at >= this.retryAt) return;
+    this.lastWakeAt = at;
+    this.cancelRetry();
+    if (at <= now) this.flush();
+    else this.retryIn(at - now);
   }
 
   close(): void {
@@ -157,9 +189,17 @@ export class PeerLink {
       const reason = wasAccepted ? "stream broken" : "peer unreachable";
       this.ctx.refusals.record(reason, { peer: this.peer, address: this.address, status: error === null ? "OK" : status[error.code], detail: error?.details });
     }
-    const delay = this.backoff.next();
+    // The next attempt dials on a fresh channel: this one would wait out grpc-js's own backoff first.
+    this.client?.close();
+    this.client = undefined;
+    this.retryIn(this.backoff.next());
+  }
+
+  private retryIn(delay: number): void {
+    this.retryAt = performance.now() + delay;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
+      this.retryAt = Infinity;
       this.flush();
     }, delay);
     this.retryTimer.unref();
@@ -179,6 +219,7 @@ export class PeerLink {
   private cancelRetry(): void {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.retryAt = Infinity;
   }
 
   private clearConnectTimer(): void {

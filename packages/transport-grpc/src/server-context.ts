@@ -20,4 +20,6 @@ export interface ServerContext {
   reject(reason: RejectionReason, fields: Record<string, unknown>): void;
   /** An accepted caller's advertised address. */
   learn(caller: NodeId, address: string): void;
+  /** A sign of life from `caller` (an accepted call, a good frame): this node's link to it stops backing off. */
+  heard(caller: NodeId): void;
 }

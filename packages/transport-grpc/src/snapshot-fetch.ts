@@ -21,6 +21,8 @@ export interface FetchContext {
   readonly received: (bytes: number) => void;
   /** Called when the peer turns out not to be the node expected. */
   readonly mismatch: (detail: string) => void;
+  /** Called when the peer answered as the node expected: a sign of life. */
+  readonly answered: () => void;
 }
 
 const isServiceError = (e: unknown): e is ServiceError => typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "number" && "details" in e;
@@ -49,7 +51,7 @@ export async function* fetchChunks(ctx: FetchContext, request: SnapshotRequest, 
     if (identity !== undefined) {
       ctx.mismatch(identity);
       call.cancel();
-    }
+    } else ctx.answered();
   });
   // Errors reach the reader through the iterator; this keeps a late one (after cancel) from going unhandled.
   call.on("error", () => {});

@@ -37,6 +37,7 @@ async function serve(ctx: ServerContext, call: ServerWritableStream<Decoded<Wire
     return;
   }
   const caller = verdict.caller;
+  ctx.heard(caller);
   let request: SnapshotRequest;
   try {
     if (!call.request.ok) throw new RaftError("InvalidMessage", call.request.reason);

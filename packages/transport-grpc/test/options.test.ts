@@ -43,6 +43,8 @@ describe("options", () => {
       [{ maxFrameBytes: 100 }, "option maxFrameBytes"],
       [{ maxQueuedMessages: 0 }, "option maxQueuedMessages"],
       [{ reconnect: { minDelayMs: 500, maxDelayMs: 100 } }, "option reconnect.maxDelayMs"],
+      [{ reconnect: { minDelayMs: 0 } }, "option reconnect.minDelayMs"],
+      [{ reconnect: 5 }, "option reconnect"],
       [{ keepalive: { timeMs: 10 } }, "option keepalive.timeMs"],
       [{ deadlines: { connectMs: -1 } }, "option deadlines.connectMs"],
       [{ deadlines: { snapshotIdleMs: 1.5 } }, "option deadlines.snapshotIdleMs"],
