@@ -1,4 +1,4 @@
-import { clusterIdSchema, nodeIdSchema, RaftError, silentLogger, type Logger, type NodeId } from "@raft/core/contracts";
+import { clusterIdSchema, nodeIdSchema, RaftError, resolveReconnect, silentLogger, type Logger, type NodeId, type ReconnectOptions } from "@raft/core/contracts";
 import { parseAddress } from "./address.js";
 
 type Pem = string | Buffer;
@@ -49,8 +49,13 @@ export interface WsTransportOptions {
   readonly acceptUnknownPeers?: boolean;
   /** Ping every `timeMs` (default 1000); drop a connection that heard nothing for `timeMs + timeoutMs` (default 4000). */
   readonly keepalive?: { readonly timeMs?: number; readonly timeoutMs?: number };
-  /** Wait before redialing after a failed dial or a lost connection: doubling from min to max, jittered. Default 50–5000 ms. */
-  readonly reconnect?: { readonly minDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * Wait before redialing after a failed dial or a lost connection: doubling
+   * from min to max, jittered, and back to min on any sign of life from the
+   * peer. Default 100–500 ms (`RECONNECT_DEFAULTS` of `@raft/core/contracts`),
+   * the same as `@raft/transport-grpc`.
+   */
+  readonly reconnect?: ReconnectOptions;
   readonly deadlines?: {
     /** TCP + TLS + upgrade must complete within this, in both directions. Default 5000 ms. */
     readonly connectMs?: number;
@@ -110,7 +115,7 @@ export function resolveOptions(o: WsTransportOptions): ResolvedOptions {
   }
   if (o.logger !== undefined && (typeof o.logger !== "object" || typeof o.logger.warn !== "function")) throw bad("logger", "a Logger");
   if (o.acceptUnknownPeers !== undefined && typeof o.acceptUnknownPeers !== "boolean") throw bad("acceptUnknownPeers", "a boolean");
-  for (const group of ["keepalive", "reconnect", "deadlines"] as const) {
+  for (const group of ["keepalive", "deadlines"] as const) {
     if (o[group] !== undefined && (typeof o[group] !== "object" || o[group] === null)) throw bad(group, "an object");
   }
   const num = (value: number | undefined, field: string, fallback: number, min: number, max: number) => {
@@ -118,7 +123,7 @@ export function resolveOptions(o: WsTransportOptions): ResolvedOptions {
     if (!isInt(v, min, max)) throw bad(field, `an integer in [${min}, ${max}]`);
     return v;
   };
-  const reconnectMinMs = num(o.reconnect?.minDelayMs, "reconnect.minDelayMs", 50, 1, 3_600_000);
+  const reconnect = resolveReconnect(o.reconnect, bad);
   const pingIntervalMs = num(o.keepalive?.timeMs, "keepalive.timeMs", 1000, 10, 3_600_000);
   return {
     id: o.id,
@@ -134,8 +139,8 @@ export function resolveOptions(o: WsTransportOptions): ResolvedOptions {
     acceptUnknownPeers: o.acceptUnknownPeers ?? peers.size === 0,
     pingIntervalMs,
     livenessTimeoutMs: pingIntervalMs + num(o.keepalive?.timeoutMs, "keepalive.timeoutMs", 4000, 1, 3_600_000),
-    reconnectMinMs,
-    reconnectMaxMs: num(o.reconnect?.maxDelayMs, "reconnect.maxDelayMs", Math.max(5000, reconnectMinMs), reconnectMinMs, 3_600_000),
+    reconnectMinMs: reconnect.minMs,
+    reconnectMaxMs: reconnect.maxMs,
     connectTimeoutMs: num(o.deadlines?.connectMs, "deadlines.connectMs", 5000, 1, 3_600_000),
     snapshotIdleMs: num(o.deadlines?.snapshotIdleMs, "deadlines.snapshotIdleMs", 30_000, 1, 86_400_000),
     snapshotWindowChunks: num(o.snapshotWindowChunks, "snapshotWindowChunks", 16, 1, MAX_WINDOW_CHUNKS),

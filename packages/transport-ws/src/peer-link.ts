@@ -1,5 +1,4 @@
-import { RaftError, type Message, type NodeId } from "@raft/core/contracts";
-import { backoffDelay } from "./backoff.js";
+import { Backoff, RaftError, type Message, type NodeId } from "@raft/core/contracts";
 import { CLOSE, type PeerConnection } from "./connection.js";
 import { OutboundQueue } from "./outbound-queue.js";
 import type { Counters } from "./stats.js";
@@ -29,7 +28,9 @@ interface Waiter {
  * Everything about one peer: its address, its queue of outgoing messages,
  * and the connection that carries them — inbound or outbound, whichever
  * exists. Dials only when there is something to send or fetch, and after a
- * failure or a lost connection waits a jittered, doubling delay first.
+ * failure or a lost connection waits a jittered, doubling delay first, capped
+ * low so a healed link is dialed again soon. Any sign of life from the peer
+ * (a connection from it, a frame) starts that delay over and ends a wait.
  *
  * One connection per pair: if both nodes dialed at once, the connection
  * dialed by the lower node id wins on both sides (each side closes the other
@@ -42,8 +43,11 @@ export class PeerLink {
   private active: PeerConnection | undefined;
   private dialing = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
+  private readonly backoff: Backoff;
+  /** No dial before this (performance.now() time): the backoff's wait. */
   private notBefore = 0;
+  /** When a sign of life last cut a wait short: such wake-ups are at least `reconnectMinMs` apart. */
+  private lastWakeAt = -Infinity;
   private flushScheduled = false;
   private waitingForSocket = false;
   private readonly waiters = new Set<Waiter>();
@@ -56,6 +60,7 @@ export class PeerLink {
     private readonly d: LinkDeps,
   ) {
     this.queue = new OutboundQueue(d.queueCapacity);
+    this.backoff = new Backoff({ minMs: d.reconnectMinMs, maxMs: d.reconnectMaxMs });
   }
 
   /** Every connection not yet closed, including ones closing. */
@@ -122,7 +127,7 @@ export class PeerLink {
     }
     this.active = conn;
     if (current !== undefined && current !== conn) current.close(CLOSE.superseded, "superseded");
-    this.failures = 0;
+    this.backoff.reset();
     this.notBefore = 0;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -137,9 +142,28 @@ export class PeerLink {
     if (this.active !== conn) return;
     this.active = this.openConnections[0];
     if (this.active !== undefined) return this.scheduleFlush();
-    this.failures = 1;
-    this.notBefore = performance.now() + backoffDelay(this.failures, this.d.reconnectMinMs, this.d.reconnectMaxMs);
+    this.backoff.reset();
+    this.notBefore = performance.now() + this.backoff.next();
     if (this.queue.length > 0) this.ensureDial();
+  }
+
+  /**
+   * A frame from the peer arrived: the backoff starts over, and a wait to
+   * redial ends now. (A connection from the peer is adopted, which does the
+   * same.) Such wake-ups are at least `reconnectMinMs` apart, so a peer heard
+   * on a connection that is going away is not redialed in a tight loop.
+   */
+  heard(): void {
+    this.backoff.reset();
+    const now = performance.now();
+    const at = Math.max(now, this.lastWakeAt + this.d.reconnectMinMs);
+    if (at >= this.notBefore) return;
+    this.lastWakeAt = at;
+    this.notBefore = at;
+    if (this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.ensureDial();
   }
 
   /** Stops dialing and waiting; the transport terminates the connections. */
@@ -186,8 +210,7 @@ export class PeerLink {
     this.d.stats.add("dialFailures");
     if (this.stop.signal.aborted) return;
     this.d.onDialFailed(this.peer, error);
-    this.failures++;
-    this.notBefore = performance.now() + backoffDelay(this.failures, this.d.reconnectMinMs, this.d.reconnectMaxMs);
+    this.notBefore = performance.now() + this.backoff.next();
     const reason = error instanceof RaftError ? error : new RaftError("Unavailable", `cannot connect to node ${this.peer}: ${String(error)}`);
     for (const w of this.waiters) w.reject(reason);
     this.waiters.clear();

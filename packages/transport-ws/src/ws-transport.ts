@@ -36,7 +36,8 @@ export interface ConnectionInfo {
  * The `Transport` port over WebSocket (`ws`): one connection per peer pair
  * carries engine messages (batched binary frames) and snapshot streams
  * (credit-based flow control), with TLS, peer authentication on upgrade,
- * ping/pong liveness and reconnection with jittered backoff.
+ * ping/pong liveness and reconnection with a jittered backoff capped low
+ * and reset by any sign of life from the peer.
  *
  * ```ts
  * const transport = await WsTransport.listen({ id: 1, clusterId: "bank", listen: { host: "0.0.0.0", port: 7001 }, peers: { 2: "10.0.0.2:7001" } });
@@ -210,7 +211,11 @@ export class WsTransport implements Transport {
   }
 
   private readonly hooks: ConnectionHooks = {
-    onFrame: (conn, data) => this.router.route(conn, data),
+    onFrame: (conn, data) => {
+      // A sign of life: should the link be waiting to redial, it stops waiting.
+      this.links.get(conn.peer)?.heard();
+      this.router.route(conn, data);
+    },
     onTextFrame: (conn) => this.rejectFrame(conn, "text-frame", "a text message"),
     onProtocolError: (conn, error) => this.rejectFrame(conn, error.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "oversized-frame" : "ws-protocol", error.message),
     onLivenessTimeout: (conn) => {

@@ -1,7 +1,6 @@
-import type { Logger } from "@raft/core/contracts";
+import { RECONNECT_DEFAULTS, RECONNECT_LIMITS, type Logger } from "@raft/core/contracts";
 import { describe, expect, it } from "vitest";
 import { formatAddress, parseAddress } from "../src/address.js";
-import { backoffDelay } from "../src/backoff.js";
 import { tokensEqual } from "../src/handshake.js";
 import { WsTransport, type WsTransportOptions } from "../src/index.js";
 import { resolveOptions } from "../src/options.js";
@@ -100,14 +99,16 @@ describe("addresses", () => {
   });
 });
 
-describe("backoff", () => {
-  it("doubles from min to max, jittered over the upper half, never below min", () => {
-    expect(backoffDelay(1, 50, 5000, () => 0)).toBe(50);
-    expect(backoffDelay(1, 50, 5000, () => 1)).toBe(50);
-    expect(backoffDelay(4, 50, 5000, () => 0)).toBe(200);
-    expect(backoffDelay(4, 50, 5000, () => 1)).toBe(400);
-    expect(backoffDelay(40, 50, 5000, () => 1)).toBe(5000);
-    expect(backoffDelay(40, 50, 5000, () => 0)).toBe(2500);
+describe("reconnect", () => {
+  it("has the defaults and limits of @raft/transport-grpc (core's RECONNECT_DEFAULTS and RECONNECT_LIMITS)", () => {
+    const o = resolveOptions({ id: 1, clusterId: "c", listen: { host: "127.0.0.1", port: 0 } });
+    expect([o.reconnectMinMs, o.reconnectMaxMs]).toEqual([RECONNECT_DEFAULTS.minDelayMs, RECONNECT_DEFAULTS.maxDelayMs]);
+    expect(RECONNECT_DEFAULTS.maxDelayMs).toBeLessThanOrEqual(1000);
+    const only = (reconnect: unknown) => resolveOptions({ ...baseOptions(1), reconnect } as WsTransportOptions);
+    expect(only({ minDelayMs: 2000 })).toMatchObject({ reconnectMinMs: 2000, reconnectMaxMs: 2000 });
+    expect(only({ minDelayMs: RECONNECT_LIMITS.minDelayMs.max, maxDelayMs: RECONNECT_LIMITS.maxDelayMs.max })).toMatchObject({ reconnectMaxMs: 600_000 });
+    expect(invalid({ reconnect: { minDelayMs: 60_001 } })).toMatchObject({ message: expect.stringContaining("option reconnect.minDelayMs must be an integer in [1, 60000]") });
+    expect(invalid({ reconnect: { maxDelayMs: 600_001 } })).toMatchObject({ message: expect.stringContaining("option reconnect.maxDelayMs must be an integer in [1, 600000]") });
   });
 });
 
