@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tcpProxy } from "./support/proxy.js";
+import { TcpProxy } from "@raft/core/testing";
 import { closedAfterEach, heartbeat, startedNode, waitFor } from "./support/transports.js";
 
 const open = closedAfterEach();
@@ -50,12 +50,12 @@ describe("one connection per peer pair", () => {
   it("learns the address a dialer advertises, and dials it back once their connection is gone", async () => {
     const a = await node(1);
     const b = await node(2); // knows no one
-    const proxy = await tcpProxy(b.t.address);
+    const proxy = await TcpProxy.listen(b.t.address);
     a.t.updatePeers(new Map([[2, proxy.address]]));
     try {
       a.t.send([heartbeat(1, 2, 1)]);
       await waitFor(() => b.messages.length === 1, "a's message");
-      proxy.killAll();
+      proxy.cut(); // resets the connection; nothing dials through the proxy again
       await waitFor(() => b.t.stats().connections === 0, "b to see the connection gone");
       b.t.send([heartbeat(2, 1, 1)]);
       await waitFor(() => a.messages.length === 1, "b's message over a connection b dialed");

@@ -1,7 +1,7 @@
+import { TcpProxy } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../src/index.js";
-import { tcpProxy } from "./support/proxy.js";
-import { baseOptions, closedAfterEach, heartbeat, startedNode, waitFor } from "./support/transports.js";
+import { baseOptions, captureLogger, closedAfterEach, heartbeat, startedNode, waitFor } from "./support/transports.js";
 
 const open = closedAfterEach();
 
@@ -42,34 +42,37 @@ describe("reconnection", () => {
   it("redials after the socket is killed under it", async () => {
     const a = await node(1);
     const b = await node(2);
-    const proxy = await tcpProxy(b.t.address);
+    const proxy = await TcpProxy.listen(b.t.address);
     open.push(proxy);
     a.t.updatePeers(new Map([[2, proxy.address]]));
     a.t.send([heartbeat(1, 2, 0)]);
     await waitFor(() => b.messages.length === 1, "first delivery");
 
-    proxy.killAll();
+    proxy.cut();
+    proxy.restore(); // the connection was reset; new ones go through
     await waitFor(() => a.t.stats().connections === 0, "the connection to be seen gone");
     const before = b.messages.length;
     await keepSending(a.t, 2, () => b.messages.length > before, "delivery over a new connection");
-    expect(proxy.accepted).toBe(2);
+    expect(proxy.stats().accepted).toBe(2);
   });
 
   it("drops a connection that went silent (ping/pong liveness), then reconnects", async () => {
     const timers = { keepalive: { timeMs: 20, timeoutMs: 130 } };
-    const a = await node(1, timers);
+    // The link heals the moment node 1 gives up on the silent connection (before it could redial into the blackhole).
+    const { logger } = captureLogger();
     const b = await node(2, timers);
-    const proxy = await tcpProxy(b.t.address);
+    const proxy = await TcpProxy.listen(b.t.address);
     open.push(proxy);
+    const a = await node(1, { ...timers, logger: { ...logger, info: (m, f) => (m.includes("went silent") ? proxy.restore() : logger.info(m, f)) } });
     a.t.updatePeers(new Map([[2, proxy.address]]));
     a.t.send([heartbeat(1, 2, 0)]);
     await waitFor(() => b.messages.length === 1, "first delivery");
 
-    proxy.stallAll(); // the TCP connection stays up; nothing gets through
+    proxy.blackhole(); // the TCP connection stays up; nothing gets through
     await waitFor(() => a.t.stats().livenessTimeouts === 1, "the silent connection to be dropped");
     const before = b.messages.length;
     await keepSending(a.t, 2, () => b.messages.length > before, "delivery over a new connection");
-    expect(proxy.accepted).toBe(2);
+    expect(proxy.stats().accepted).toBe(2);
   });
 
   it("a snapshot fetch on a broken connection rejects with Unavailable", async () => {
@@ -87,14 +90,14 @@ describe("reconnection", () => {
         })();
       },
     });
-    const proxy = await tcpProxy(b.address);
+    const proxy = await TcpProxy.listen(b.address);
     open.push(proxy);
     a.t.updatePeers(new Map([[2, proxy.address]]));
     const request = { id: "0000000000000010-2-abababababababab", file: "state", offset: 0, chunkSize: 1000 };
     const it = a.t.fetchSnapshot(2, request, new AbortController().signal)[Symbol.asyncIterator]();
     expect((await it.next()).value).toHaveLength(1000);
     const next = it.next();
-    proxy.killAll();
+    proxy.cut();
     await expect(next).rejects.toMatchObject({ code: "Unavailable" });
     await waitFor(() => served.signal?.aborted === true, "the serving side to be aborted");
   });
