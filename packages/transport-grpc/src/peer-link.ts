@@ -101,8 +101,8 @@ export class PeerLink {
    * node, or it answered a call. The backoff starts over, and if this link is
    * waiting to redial it redials now. Such wake-ups are at least
    * `reconnectMinMs` apart, so a peer that reaches this node while this node
-   * cannot reach it (a one-way partition) is dialed every `reconnectMinMs`
-   * at most, not in a tight loop.
+   * cannot reach it (a one-way partition) is redialed about every
+   * `reconnectMinMs`, not in a tight loop.
    */
   heardFrom(): void {
     if (this.closed) return;
