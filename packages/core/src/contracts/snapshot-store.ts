@@ -43,6 +43,25 @@ export interface OpenOptions {
 }
 
 /**
+ * A committed snapshot reached through a location (`SnapshotStore.locate`
+ * of another store): its manifest, and reads of its files. A follower whose
+ * store can read the location receives the snapshot from here instead of
+ * pulling it from the leader.
+ */
+export interface LocatedSnapshot {
+  /** The manifest found at the location, validated. */
+  readonly meta: SnapshotMeta;
+  /**
+   * Reads a file from `offset` in chunks of at most `chunkSize` bytes, with
+   * backpressure (pull), as `SnapshotStore.open`. Failures are `RaftError`s:
+   * `Unavailable` or `Busy` when the location cannot be reached (after the
+   * store's own retries), `NotFound` when the snapshot is gone from it,
+   * `Corrupt` when an object is not the size its manifest says.
+   */
+  open(file: string, options?: OpenOptions): AsyncIterable<Uint8Array>;
+}
+
+/**
  * The `SnapshotStore` port: durable, verifiable snapshots.
  *
  * Invariants:
@@ -74,7 +93,35 @@ export interface SnapshotStore {
   pin(id: string): () => void;
   /** Removes committed snapshots beyond the newest `keep`, except pinned ones, and partials older than the newest; returns removed ids. */
   prune(keep: number): Promise<string[]>;
-  /** For stores a follower can read directly (S3): a URL for `id`. */
+  /**
+   * Located snapshots, for stores a follower can read directly (S3). All
+   * three are optional; a store that has `locate` lets its node, as leader,
+   * offer snapshots as `{ kind: "url", url }` (the snapshot can still be
+   * pulled from it over the transport); a store with `canRead` and
+   * `openLocated` lets its node, as follower, receive from such a URL.
+   *
+   * `locate(id)`: a URL (at most 4096 characters, parseable by `new URL`)
+   * where another store can find the committed snapshot `id`, or `undefined`
+   * if there is none. It never carries credentials.
+   */
   locate?(id: string): Promise<string | undefined>;
+  /**
+   * Whether this store can read the snapshot at `location` (a `locate()`
+   * URL, possibly of another store): the same service and bucket, say.
+   * Synchronous and without I/O; `false` for anything it does not recognise.
+   * It says nothing about reachability: reads may still fail.
+   */
+  canRead?(location: string): boolean;
+  /**
+   * Opens the snapshot at `location` for reading: reads and validates its
+   * manifest. `NotFound` if it is gone (pruned), `InvalidConfig` if
+   * `canRead(location)` is false, `Unavailable`/`Busy` if it cannot be
+   * reached. Nothing is pinned on the other store's side. The bytes are
+   * received with `receive(meta)` like a peer's, so they are checked by
+   * `commit()` before anything is installed. When the location is under this
+   * store's own prefix (shared by several nodes), `get(id)` already finds the
+   * snapshot and nothing needs to be copied.
+   */
+  openLocated?(location: string): Promise<LocatedSnapshot>;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotStore, SnapshotWriter } from "../contracts/index.js";
+import type { LocatedSnapshot } from "../contracts/snapshot-store.js";
 import { parseSnapshotMeta } from "../contracts/schemas.js";
 import { isSnapshotId } from "../contracts/snapshot-manifest.js";
 import { RaftError, type SnapshotFile, type SnapshotMeta } from "../engine/index.js";
@@ -8,11 +9,59 @@ import { alreadyHeld, buildMeta, checkAppend, checkDraft, checkKeep, checkNewFil
 export interface MemorySnapshotStoreOptions {
   /** Clock for `createdAt`. Default `Date.now`; the simulator passes its own for replayable runs. */
   now?: () => number;
+  /**
+   * Keep committed snapshots in this shared bucket (under `prefix`) instead
+   * of privately, which makes the store locatable: `locate`, `canRead` and
+   * `openLocated` work as an S3 store's do. Stores on one bucket and prefix
+   * see each other's snapshots (like nodes sharing an S3 prefix); under
+   * another prefix, a follower reads the leader's snapshot from its location.
+   */
+  bucket?: MemoryBucket;
+  /** Where in `bucket` this store's snapshots live. Default "". */
+  prefix?: string;
 }
 
 interface Stored {
   readonly meta: SnapshotMeta;
   readonly data: ReadonlyMap<string, Uint8Array>;
+}
+
+/**
+ * Shared storage for `MemorySnapshotStore`s, standing in for an S3 bucket in
+ * deterministic tests: committed snapshots by prefix, plus faults of the
+ * path between readers and the bucket. The faults apply to located reads
+ * (`openLocated`) only; a store's reads of its own snapshots go on, as for a
+ * follower cut off from S3 while the leader still reaches it.
+ */
+export class MemoryBucket {
+  /** While true, `openLocated` and reads through it fail with `Unavailable`. */
+  unreachable = false;
+  /** Located reads fail with `Unavailable` once this many bytes were served through them (and the bucket turns unreachable): a cut mid-transfer. */
+  failLocatedReadsAfter = Number.POSITIVE_INFINITY;
+  /** Bytes served through located reads so far. */
+  locatedBytesRead = 0;
+  private readonly prefixes = new Map<string, Map<string, Stored>>();
+
+  constructor(readonly name = "bucket") {
+    if (!/^[a-z0-9][a-z0-9.-]{0,62}$/.test(name)) throw new RaftError("InvalidConfig", `not a bucket name: ${JSON.stringify(name)}`);
+  }
+
+  /** The committed snapshots under `prefix`, by id (shared by every store on that prefix). */
+  snapshotsUnder(prefix: string): Map<string, Stored> {
+    let m = this.prefixes.get(prefix);
+    if (m === undefined) this.prefixes.set(prefix, (m = new Map()));
+    return m;
+  }
+
+  /** Counts `n` located bytes, failing once the budget is spent. */
+  serve(n: number, where: string): void {
+    if (this.unreachable) throw new RaftError("Unavailable", `bucket ${this.name} is unreachable (${where})`);
+    if (this.locatedBytesRead + n > this.failLocatedReadsAfter) {
+      this.unreachable = true;
+      throw new RaftError("Unavailable", `bucket ${this.name} became unreachable after ${this.locatedBytesRead} bytes (${where})`);
+    }
+    this.locatedBytesRead += n;
+  }
 }
 
 /** A file being received: the bytes written so far, of which the first `durable` survive a crash. */
@@ -38,7 +87,9 @@ interface Reception {
  */
 export class MemorySnapshotStore implements SnapshotStore {
   private readonly now: () => number;
-  private readonly committed = new Map<string, Stored>();
+  private readonly bucket: MemoryBucket | undefined;
+  private readonly prefix: string;
+  private readonly committed: Map<string, Stored>;
   private readonly receptions = new Map<string, Reception>();
   private readonly pins = new PinCounts();
   /** Writers still allowed to act; `crash()` and `close()` empty it, so the rest reject with `Aborted`. */
@@ -47,6 +98,14 @@ export class MemorySnapshotStore implements SnapshotStore {
 
   constructor(options: MemorySnapshotStoreOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.bucket = options.bucket;
+    this.prefix = options.prefix ?? "";
+    this.committed = this.bucket?.snapshotsUnder(this.prefix) ?? new Map();
+  }
+
+  /** A bucket to share between stores (see `MemorySnapshotStoreOptions.bucket`). */
+  static bucket(name?: string): MemoryBucket {
+    return new MemoryBucket(name);
   }
 
   async create(draft: SnapshotDraft): Promise<SnapshotWriter> {
@@ -189,6 +248,46 @@ export class MemorySnapshotStore implements SnapshotStore {
     this.live.clear();
   }
 
+  /** `mem://<bucket>/<id>?prefix=<prefix>` for a committed snapshot; `undefined` without a bucket or for an unknown id. */
+  async locate(id: string): Promise<string | undefined> {
+    this.checkOpen();
+    if (this.bucket === undefined || !isSnapshotId(id) || !this.committed.has(id)) return undefined;
+    return `mem://${this.bucket.name}/${id}?${new URLSearchParams({ prefix: this.prefix }).toString()}`;
+  }
+
+  /** True for a `locate()` URL of a store on the same bucket (any prefix). */
+  canRead(location: string): boolean {
+    return this.bucket !== undefined && parseMemLocation(location)?.bucket === this.bucket.name;
+  }
+
+  /** The snapshot at a `locate()` URL, read from the shared bucket; faults of the bucket apply. */
+  async openLocated(location: string): Promise<LocatedSnapshot> {
+    this.checkOpen();
+    const l = parseMemLocation(location);
+    const bucket = this.bucket;
+    if (bucket === undefined || l === undefined || l.bucket !== bucket.name) throw new RaftError("InvalidConfig", `this store cannot read ${location}`);
+    bucket.serve(0, location);
+    const stored = bucket.snapshotsUnder(l.prefix).get(l.id);
+    if (stored === undefined) throw new RaftError("NotFound", `no snapshot at ${location}`);
+    return {
+      meta: stored.meta,
+      open: (file, options = {}) => {
+        const { offset, chunkSize } = openOptions(options);
+        return (async function* () {
+          // The bucket as it is now: a snapshot pruned meanwhile is gone, a damaged file is read damaged.
+          const bytes = bucket.snapshotsUnder(l.prefix).get(l.id)?.data.get(file);
+          if (bytes === undefined) throw new RaftError("NotFound", `no file ${file} at ${location}`);
+          if (offset > bytes.length) throw new RaftError("InvalidConfig", `offset ${offset} is past the end of ${file} (${bytes.length} bytes)`);
+          for (let pos = offset; pos < bytes.length; pos += chunkSize) {
+            const chunk = bytes.slice(pos, pos + chunkSize);
+            bucket.serve(chunk.length, location);
+            yield chunk;
+          }
+        })();
+      },
+    };
+  }
+
   /** Test hook: flips the first byte of a committed file (an empty file gains a byte), so `verify()` must fail. */
   corrupt(id: string, file: string): void {
     const { meta, data } = this.stored(id);
@@ -280,6 +379,18 @@ export class MemorySnapshotStore implements SnapshotStore {
   private checkOpen(): void {
     if (this.closed) throw new RaftError("StorageFailure", "the memory snapshot store is closed");
   }
+}
+
+function parseMemLocation(location: string): { bucket: string; prefix: string; id: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return undefined;
+  }
+  const id = url.pathname.slice(1);
+  if (url.protocol !== "mem:" || url.hostname === "" || !isSnapshotId(id)) return undefined;
+  return { bucket: url.hostname, prefix: url.searchParams.get("prefix") ?? "", id };
 }
 
 function truncate(f: Incoming, n: number): void {

@@ -429,6 +429,31 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
         }));
     }
 
+    it("locates committed snapshots, if it can, and reads them back through the location", () =>
+      withStore(async ({ store }) => {
+        const meta = await take(store, draft(4), files);
+        const url = store.locate === undefined ? undefined : await store.locate(meta.id);
+        if (url === undefined) return; // not a locatable store (or not configured as one)
+        expect(url.length).toBeLessThanOrEqual(4096);
+        expect(() => new URL(url)).not.toThrow();
+        expect(await store.locate?.(manifest(99, 9, files).id)).toBeUndefined();
+        expect(await store.locate?.("../etc")).toBeUndefined();
+        if (store.canRead === undefined || store.openLocated === undefined) return;
+        expect(store.canRead(url)).toBe(true);
+        expect(store.canRead("not a location")).toBe(false);
+        const located = await store.openLocated(url);
+        expect(located.meta).toEqual(meta);
+        const parts: Uint8Array[] = [];
+        for await (const c of located.open("state.bin", { offset: 1234, chunkSize: 500 })) parts.push(new Uint8Array(c));
+        expect(parts.map((c) => c.length)).toEqual([500, 500, 266]);
+        expect(hex(Buffer.concat(parts))).toBe(hex(A.subarray(1234)));
+        for (const [name, b] of files) {
+          const all: Uint8Array[] = [];
+          for await (const c of located.open(name)) all.push(new Uint8Array(c));
+          expect(hex(Buffer.concat(all))).toBe(hex(b));
+        }
+      }));
+
     if (!factory.durable) return;
 
     it("keeps committed snapshots, byte for byte, across a reopen, and nothing uncommitted", () =>

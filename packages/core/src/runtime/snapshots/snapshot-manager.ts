@@ -1,7 +1,7 @@
-import type { Clock, Logger, SnapshotRequest, SnapshotStore, StateMachine, Transport } from "../../contracts/index.js";
+import { parseMessage, type Clock, type Logger, type SnapshotRequest, type SnapshotStore, type StateMachine, type Transport } from "../../contracts/index.js";
 import { isRaftError, RaftError, type Index, type Message, type NodeId, type RaftEngine, type SnapshotMeta, type SnapshotToInstall } from "../../engine/index.js";
 import { fetchSnapshot } from "./snapshot-fetcher.js";
-import { TransferTracker, type FinishedTransfer } from "./transfer-tracker.js";
+import { TransferTracker, type FinishedTransfer, type TransferSource } from "./transfer-tracker.js";
 import { SnapshotServer } from "./snapshot-server.js";
 import { emptySnapshotStats, type SnapshotStats } from "./snapshot-stats.js";
 import { readSnapshot, writeSnapshot } from "./snapshot-writer.js";
@@ -131,7 +131,7 @@ export class SnapshotManager<Result> {
       if (current !== undefined) await current.done; // never overlap with the job it replaces
       const s = this.d.settings;
       const { from, meta: offered } = target;
-      const onProgress = (done: number) => this.transfers.progress(from, "receive", offered.id, done, offered.size);
+      const onProgress = (done: number, source: TransferSource) => this.transfers.progress(from, "receive", offered.id, done, offered.size, source);
       const meta = await fetchSnapshot(target, { ...this.d, stats: this.stats, chunkSize: s.chunkBytes, progressTimeoutMs: s.progressTimeoutMs, maxAttempts: s.maxAttempts, onProgress }, signal).finally(() =>
         this.transfers.end(from, "receive", offered.id, false),
       );
@@ -156,10 +156,14 @@ export class SnapshotManager<Result> {
 
   /**
    * Small snapshots travel inside InstallSnapshot (the embedded mode),
-   * saving the follower a round trip. Returns the message to send.
+   * saving the follower a round trip. Larger ones are offered at their
+   * location when the store can `locate()` them (a follower that can read it
+   * fetches from there, not from this node); this node still serves them
+   * over the transport to followers that cannot. Returns the message to send.
    */
   async decorate(m: Message): Promise<Message> {
-    if (m.type !== "InstallSnapshot" || m.snapshot.size > this.d.settings.inlineBytes) return m;
+    if (m.type !== "InstallSnapshot") return m;
+    if (m.snapshot.size > this.d.settings.inlineBytes) return this.located(m);
     try {
       const inline = [];
       for (const f of m.snapshot.files) {
@@ -170,6 +174,21 @@ export class SnapshotManager<Result> {
       return { ...m, inline };
     } catch (e) {
       this.d.logger.warn("could not inline a snapshot; the follower will pull it", { id: m.snapshot.id, error: (e as Error).message });
+      return this.located(m);
+    }
+  }
+
+  /** The offer with the snapshot's location as its source, if the store has one; otherwise (or on any doubt) as it is: pull from this node. */
+  private async located(m: Message & { type: "InstallSnapshot" }): Promise<Message> {
+    if (this.d.store.locate === undefined || m.source.kind !== "peer") return m;
+    try {
+      const url = await this.d.store.locate(m.snapshot.id);
+      if (url === undefined) return m;
+      const offer: Message = { ...m, source: { kind: "url", url } };
+      parseMessage(offer); // a URL the wire schema refuses would make the follower drop the whole frame
+      return offer;
+    } catch (e) {
+      this.d.logger.warn("could not locate a snapshot; the follower will pull it from this node", { id: m.snapshot.id, error: (e as Error).message });
       return m;
     }
   }

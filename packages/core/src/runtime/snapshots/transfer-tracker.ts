@@ -6,11 +6,21 @@ export interface SnapshotTransfer {
   readonly peer: NodeId;
   /** `send`: this node serves the snapshot to `peer`; `receive`: it pulls it from `peer`. */
   readonly direction: "send" | "receive";
+  /**
+   * Where the bytes come from: `peer` over the transport (always, for
+   * `send`); `url` read straight from the snapshot's location (S3), with no
+   * bytes from the leader; `local` already in this node's store (a store
+   * sharing the leader's location), nothing moved. A receive that falls back
+   * from its location to the leader changes from `url` to `peer`.
+   */
+  readonly source: TransferSource;
   readonly id: string;
   readonly bytesDone: number;
   readonly bytesTotal: number;
   readonly startedAt: number;
 }
+
+export type TransferSource = "peer" | "url" | "local";
 
 /** A finished (or abandoned) transfer, as the `transfer` event reports it. */
 export interface FinishedTransfer extends SnapshotTransfer {
@@ -36,11 +46,11 @@ export class TransferTracker {
   ) {}
 
   /** Records progress, starting the transfer if it is new. Ends it with success once `bytesDone` reaches `bytesTotal`. */
-  progress(peer: NodeId, direction: SnapshotTransfer["direction"], id: string, bytesDone: number, bytesTotal: number): void {
+  progress(peer: NodeId, direction: SnapshotTransfer["direction"], id: string, bytesDone: number, bytesTotal: number, source: TransferSource = "peer"): void {
     const key = `${direction}:${peer}:${id}`;
     const now = this.clock.now();
-    const t = this.active.get(key) ?? { peer, direction, id, bytesDone, bytesTotal, startedAt: now, touchedAt: now };
-    this.active.set(key, { ...t, bytesDone, bytesTotal, touchedAt: now });
+    const t = this.active.get(key) ?? { peer, direction, source, id, bytesDone, bytesTotal, startedAt: now, touchedAt: now };
+    this.active.set(key, { ...t, source, bytesDone, bytesTotal, touchedAt: now });
     if (bytesDone >= bytesTotal) this.end(peer, direction, id, true);
   }
 
