@@ -75,6 +75,22 @@ export class S3Server {
     if (!r.ok) throw new Error(`throttle: HTTP ${r.status}`);
   }
 
+  /**
+   * Cuts off one client (by access key id) from the keys under `prefix`: its
+   * requests there in flight lose their connection (response bodies too),
+   * and new ones are dropped, until `heal()`. Other clients are unaffected.
+   * Cuts add up.
+   */
+  async cut(client: string, prefix: string): Promise<void> {
+    const r = await fetch(`${this.endpoint}/__faults?${new URLSearchParams({ cut: client, prefix }).toString()}`, { method: "PUT" });
+    if (!r.ok) throw new Error(`cut: HTTP ${r.status}`);
+  }
+
+  async heal(): Promise<void> {
+    const r = await fetch(`${this.endpoint}/__faults?cut=`, { method: "PUT" });
+    if (!r.ok) throw new Error(`heal: HTTP ${r.status}`);
+  }
+
   /** SIGKILL by pid, then remove its directory. */
   async stop(): Promise<void> {
     const exited = new Promise((resolve) => (this.proc.exitCode !== null || this.proc.signalCode !== null ? resolve(undefined) : this.proc.once("exit", resolve)));
@@ -136,6 +152,9 @@ export async function damage(client: S3Client, key: string): Promise<void> {
   if (b.length > 0) out[0] = (out[0] ?? 0) ^ 0xff;
   await putObject(client, key, out);
 }
+
+/** A second key pair the fixture server knows, so a test can cut off one client (`S3Server.cut`). */
+export const otherCredentials = { accessKeyId: "S3RVER2", secretAccessKey: "S3RVER2" };
 
 export const membership = { voters: [1, 2, 3], learners: [] };
 export const draft = (index: number, term = 1) => ({ index, term, membership });
