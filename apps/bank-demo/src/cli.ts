@@ -28,7 +28,25 @@ program
   .addOption(new Option("--snapshots <kind>", "snapshot store").choices(["disk", "s3"]).default("disk"))
   .option("--base-port <port>", "node i listens on P+2(i-1) (Raft) and the next port (HTTP)", integer(1), 7100)
   .option("--host <host>", "interface to listen on", "127.0.0.1")
-  .action((o) => launchCluster({ nodes: o.nodes, dir: o.dir, transport: o.transport, log: o.log, snapshots: o.snapshots, basePort: o.basePort, host: o.host }));
+  .option("--s3-endpoint <url>", "with --snapshots s3: an S3-compatible server (default: AWS S3, or a local server if no --s3-bucket either)")
+  .option("--s3-bucket <name>", "with --snapshots s3: the bucket (it must exist); without it and --s3-endpoint, a local S3 server is started")
+  .option("--s3-prefix <prefix>", "with --snapshots s3: key prefix of this cluster", "bank-demo/")
+  .option("--s3-region <region>", "with --snapshots s3: the bucket's region", "us-east-1")
+  .option("--s3-shared-prefix", "with --snapshots s3: every node in one prefix (followers copy nothing) instead of a prefix per node (followers read the leader's)")
+  .option("--s3-port <port>", "with --snapshots s3 and no endpoint: the local S3 server's port (default: base port - 1)", integer(1))
+  .action((o, command: Command) => {
+    const s3Given = ["s3Endpoint", "s3Bucket", "s3Prefix", "s3Region", "s3SharedPrefix", "s3Port"].filter((k) => command.getOptionValueSource(k) === "cli");
+    return launchCluster({
+      nodes: o.nodes,
+      dir: o.dir,
+      transport: o.transport,
+      log: o.log,
+      snapshots: o.snapshots,
+      basePort: o.basePort,
+      host: o.host,
+      s3: { endpoint: o.s3Endpoint, bucket: o.s3Bucket, prefix: o.s3Prefix, region: o.s3Region, shared: o.s3SharedPrefix === true, port: o.s3Port, given: s3Given },
+    });
+  });
 
 program.command("node").description("run one node").requiredOption("--config <file>", "the node's config.json").action((o) => runNode(o.config));
 

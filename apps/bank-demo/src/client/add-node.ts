@@ -38,6 +38,7 @@ export async function addNode(client: ApiClient, dir: string, id: number): Promi
   if (added.status !== 200) throw new Error(`add-learner failed: ${added.status} ${JSON.stringify(added.body)}`);
   console.log(`node ${id} added as a learner; catching up`);
   await followCatchUp(client, httpUrlOf(address), id);
+  console.log(await snapshotSource(httpUrlOf(address), id, config.snapshots === "s3"));
   for (let attempt = 0; ; attempt++) {
     const promoted = await client.request("POST", "/admin/members", { action: "promote", id });
     if (promoted.status === 200) {
@@ -68,18 +69,22 @@ async function waitUntilUp(url: string): Promise<void> {
   throw new Error(`node at ${url} did not come up within 20 s`);
 }
 
-/** Draws the leader's snapshot transfer to the new node, then waits until it has applied what the leader committed. */
+/**
+ * Draws the new node's snapshot transfer (as the leader sends it, or as the
+ * node receives it: from S3 the leader sends nothing), then waits until it
+ * has applied what the leader committed.
+ */
 async function followCatchUp(client: ApiClient, url: string, id: number): Promise<void> {
   const deadline = Date.now() + 10 * 60_000;
   let drew = false;
   while (Date.now() < deadline) {
     const leader = await leaderStatus(client);
-    const transfer = leader.snapshotTransfers.find((t) => t.peer === id && t.direction === "send");
+    const mine = (await (await fetch(`${url}/status`)).json()) as Status;
+    const transfer = leader.snapshotTransfers.find((t) => t.peer === id && t.direction === "send") ?? mine.snapshotTransfers.find((t) => t.direction === "receive");
     if (transfer !== undefined) {
       drawProgress(`snapshot → node ${id}`, transfer.bytesDone, transfer.bytesTotal);
       drew = true;
     }
-    const mine = (await (await fetch(`${url}/status`)).json()) as Status;
     if (transfer === undefined && mine.appliedIndex >= leader.commitIndex - 1) {
       if (drew) endProgress();
       return;
@@ -87,4 +92,28 @@ async function followCatchUp(client: ApiClient, url: string, id: number): Promis
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`node ${id} did not catch up within 10 minutes`);
+}
+
+/** The new node's snapshot counters, read from its /metrics. */
+async function snapshotCounters(url: string): Promise<{ received: number; fromUrl: number; fallbacks: number; sources: Set<string> }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  const sources = new Set<string>();
+  for (const m of text.matchAll(/^raft_snapshot_transfers_total\{([^}]*)\} (\S+)$/gm)) {
+    const labels = m[1] ?? "";
+    if (Number(m[2]) > 0 && labels.includes('direction="receive"') && labels.includes('ok="true"')) sources.add(/source="(\w+)"/.exec(labels)?.[1] ?? "");
+  }
+  return { received: value("raft_snapshot_bytes_received_total"), fromUrl: value("raft_snapshot_url_bytes_received_total"), fallbacks: value("raft_snapshot_url_fallbacks_total"), sources };
+}
+
+/** One line saying where the new node's snapshot bytes came from: S3, the shared prefix, the leader, or no snapshot at all. */
+async function snapshotSource(url: string, id: number, s3: boolean): Promise<string> {
+  const c = await snapshotCounters(url);
+  const mib = (n: number) => (n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(2)} MiB`);
+  const fromLeader = c.received - c.fromUrl;
+  if (c.sources.has("local")) return `node ${id}'s snapshot: already in its S3 store (the prefix it shares with the leader); nothing copied, the leader sent none`;
+  if (c.fromUrl > 0 && fromLeader === 0) return `node ${id}'s snapshot: read straight from S3, ${mib(c.fromUrl)} by ranged GETs; the leader sent none`;
+  if (c.fromUrl > 0) return `node ${id}'s snapshot: ${mib(c.fromUrl)} read from S3, then S3 was out of reach and the leader sent the other ${mib(fromLeader)}`;
+  if (c.received > 0) return `node ${id}'s snapshot: ${mib(fromLeader)} from the leader over the transport${s3 && c.fallbacks > 0 ? " (S3 was out of reach)" : ""}`;
+  return `node ${id} caught up from the log or an inline snapshot (no snapshot stream)`;
 }

@@ -5,6 +5,34 @@ import { clusterIdSchema, nodeIdSchema } from "@raft/core/contracts";
 const port = z.number().int().min(1).max(65_534);
 
 /**
+ * Where a node keeps its snapshots with `snapshots: "s3"`. The node's store
+ * prefix is `prefix` + `node-<id>/` (`layout: "per-node"`: each node has its
+ * own copy, and a follower reads the leader's snapshot straight from the
+ * leader's prefix) or `prefix` itself (`"shared"`: every node sees every
+ * snapshot, so a follower copies nothing). Credentials come from the AWS
+ * SDK's chain (environment, profile, role) unless `credentials` is set,
+ * which is meant for local S3-compatible servers and their dummy keys.
+ */
+export const s3ConfigSchema = z.strictObject({
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens"),
+  prefix: z
+    .string()
+    .max(400)
+    .regex(/^(?:[A-Za-z0-9!_.*'()-]+\/)*[A-Za-z0-9!_.*'()-]*\/?$/, "must be key segments separated by '/', without a leading '/' or empty segments")
+    .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), "must not contain '.' or '..' segments")
+    .default("bank-demo/"),
+  region: z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a region name like eu-west-1").default("us-east-1"),
+  /** An S3-compatible server or a VPC endpoint; absent: AWS S3 in `region`. */
+  endpoint: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+  /** Path-style requests; by default on with a custom endpoint (local servers need it), off for AWS. */
+  forcePathStyle: z.boolean().optional(),
+  layout: z.enum(["per-node", "shared"]).default("per-node"),
+  credentials: z.strictObject({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1) }).optional(),
+});
+
+export type S3Config = z.infer<typeof s3ConfigSchema>;
+
+/**
  * One node's configuration file (`D/<id>/config.json`). A node listens for
  * Raft traffic on `port` and serves HTTP on `port + 1`; peers' HTTP URLs are
  * derived the same way from their Raft addresses, so a node added later is
@@ -19,6 +47,8 @@ export const nodeConfigSchema = z.strictObject({
   transport: z.enum(["grpc", "ws"]).default("grpc"),
   log: z.enum(["sqlite", "memory"]).default("sqlite"),
   snapshots: z.enum(["disk", "s3"]).default("disk"),
+  /** With `snapshots: "s3"`: the bucket and prefix (see `s3ConfigSchema`). */
+  s3: s3ConfigSchema.optional(),
   /** The founding voters; a node that joins later has `join: true` and waits to be added. */
   voters: z.array(nodeIdSchema).min(1),
   join: z.boolean().default(false),
@@ -33,6 +63,8 @@ export const nodeConfigSchema = z.strictObject({
       keepTrailing: z.number().int().min(0).default(100),
       snapshotChunkBytes: z.number().int().min(1024).default(1 << 20),
       snapshotMaxBytesPerSecond: z.number().int().min(0).default(0),
+      /** Snapshots up to this size travel inside InstallSnapshot (0: never); `cluster --snapshots s3` sets 0, so a new node always reads from S3. */
+      snapshotInlineBytes: z.number().int().min(0).default(64 * 1024),
       dedupCapacity: z.number().int().min(1).default(100_000),
     })
     .prefault({}),
@@ -54,6 +86,12 @@ export function parseNodeConfig(value: unknown, where: string): NodeConfig {
   }
   if (!result.data.join && !result.data.voters.includes(result.data.id)) {
     throw new ConfigError(`invalid node config ${where}:\n  voters: node ${result.data.id} is not a founding voter; set "join": true to add it later`);
+  }
+  if (result.data.snapshots === "s3" && result.data.s3 === undefined) {
+    throw new ConfigError(`invalid node config ${where}:\n  s3: snapshots "s3" needs an "s3" section with at least a bucket`);
+  }
+  if (result.data.snapshots !== "s3" && result.data.s3 !== undefined) {
+    throw new ConfigError(`invalid node config ${where}:\n  s3: only used with snapshots "s3" (snapshots is "${result.data.snapshots}")`);
   }
   return result.data;
 }

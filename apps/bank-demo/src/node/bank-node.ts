@@ -45,6 +45,7 @@ export class BankNode {
       keepTrailing: t.keepTrailing,
       snapshotChunkBytes: t.snapshotChunkBytes,
       snapshotMaxBytesPerSecond: t.snapshotMaxBytesPerSecond,
+      snapshotInlineBytes: t.snapshotInlineBytes,
       log: timedLog(await openLog(config, logger), (s) => metrics.appendSeconds.observe(s), () => metrics.logSyncs.inc()),
       snapshots,
       stateMachine: timedStateMachine(bank, (s) => metrics.applySeconds.observe(s)),
@@ -129,6 +130,6 @@ function logEvents(raft: RaftNode<BankResult>, logger: Logger): void {
   raft.on("leader", ({ leader, term }) => logger.info("leader changed", { leader, term }));
   raft.on("membership", ({ membership }) => logger.info("membership changed", { voters: membership.voters, learners: membership.learners }));
   raft.on("snapshot", ({ kind, index, size }) => logger.info(`snapshot ${kind}`, { index, size }));
-  raft.on("transfer", (t) => logger.info("snapshot transfer finished", { peer: t.peer, direction: t.direction, bytes: t.bytesDone, ms: t.durationMs, ok: t.ok }));
+  raft.on("transfer", (t) => logger.info("snapshot transfer finished", { peer: t.peer, direction: t.direction, source: t.source, bytes: t.bytesDone, ms: t.durationMs, ok: t.ok }));
   raft.on("error", ({ error }) => logger.error("node stopped on an error", { error: error.message }));
 }

@@ -38,10 +38,13 @@ export class NodeMetrics {
   private readonly transferSeconds = new Histogram({
     name: "raft_snapshot_transfer_seconds",
     help: "Finished snapshot transfers",
-    labelNames: ["direction", "ok"],
+    labelNames: ["direction", "source", "ok"],
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   });
+
+  /** Finished snapshot transfers by direction, where the bytes came from (peer, url: S3, local: already in the store) and outcome. */
+  private readonly transfers = new Counter({ name: "raft_snapshot_transfers_total", help: "Finished snapshot transfers by direction, source of the bytes (peer, url, local) and outcome", labelNames: ["direction", "source", "ok"], registers: [this.registry] });
 
   attach(sources: MetricSources): void {
     const { node, bank } = sources;
@@ -70,11 +73,17 @@ export class NodeMetrics {
     gauge("bank_accounts", "Accounts", () => bank.accountCount());
     gauge("bank_total_minor_units", "Sum of all balances", () => bank.total());
     followingCounter(r, "raft_snapshot_bytes_sent_total", "Snapshot bytes served to peers", () => status().snapshots.bytesSent);
-    followingCounter(r, "raft_snapshot_bytes_received_total", "Snapshot bytes received from the leader", () => status().snapshots.bytesReceived);
+    followingCounter(r, "raft_snapshot_bytes_received_total", "Snapshot bytes received, from the leader or read from the snapshot's location (S3)", () => status().snapshots.bytesReceived);
+    followingCounter(r, "raft_snapshot_url_bytes_received_total", "Snapshot bytes read straight from the snapshot's location (S3), not from the leader", () => status().snapshots.urlBytesReceived);
+    followingCounter(r, "raft_snapshot_url_fallbacks_total", "Installs that fell back from the snapshot's location to the leader", () => status().snapshots.urlFallbacks);
     followingCounter(r, "raft_snapshot_checksum_failures_total", "Received snapshots that failed verification", () => status().snapshots.checksumFailures);
     followingCounter(r, "raft_snapshots_taken_total", "Snapshots taken here", () => status().snapshots.taken);
     followingCounter(r, "raft_snapshots_installed_total", "Snapshots installed from the leader", () => status().snapshots.installed);
     followingCounter(r, "raft_transport_rejected_frames_total", "Incoming frames rejected by the transport", sources.rejectedFrames);
-    node.on("transfer", (t: FinishedTransfer) => this.transferSeconds.observe({ direction: t.direction, ok: String(t.ok) }, t.durationMs / 1000));
+    node.on("transfer", (t: FinishedTransfer) => {
+      const labels = { direction: t.direction, source: t.source, ok: String(t.ok) };
+      this.transferSeconds.observe(labels, t.durationMs / 1000);
+      this.transfers.inc(labels);
+    });
   }
 }

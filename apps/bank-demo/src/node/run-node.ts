@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadNodeConfig } from "../config/node-config.js";
+import { loadNodeConfig, type NodeConfig } from "../config/node-config.js";
 import { startHttpServer } from "../http/http-server.js";
+import { s3PrefixOf } from "./adapters.js";
 import { BankNode } from "./bank-node.js";
 import { createLogger } from "./logger.js";
 
@@ -16,7 +17,7 @@ export async function runNode(configFile: string): Promise<void> {
   await node.start();
   const server = await startHttpServer(node, config.host, config.port + 1, logger);
   writeFileSync(join(config.dataDir, "pid"), `${process.pid}\n`);
-  logger.info("node started", { raft: `${config.host}:${config.port}`, http: node.urlOf(config.id), transport: config.transport, log: config.log, snapshots: config.snapshots });
+  logger.info("node started", { raft: `${config.host}:${config.port}`, http: node.urlOf(config.id), transport: config.transport, log: config.log, snapshots: config.snapshots, ...s3Fields(config) });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -29,4 +30,10 @@ export async function runNode(configFile: string): Promise<void> {
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
+}
+
+/** Where an S3 node keeps its snapshots, for the log (never the credentials). */
+function s3Fields(config: NodeConfig): Record<string, string> {
+  if (config.s3 === undefined) return {};
+  return { s3: `s3://${config.s3.bucket}/${s3PrefixOf(config)}`, s3Endpoint: config.s3.endpoint ?? `AWS ${config.s3.region}` };
 }
