@@ -26,7 +26,11 @@ import { S3Access } from "./s3.js";
 import { Serial } from "./serial.js";
 const { alreadyHeld, checkDraft, checkKeep, mismatch, newestFirst, openOptions, PinCounts } = snapshotStoreRules;
 
-/** A snapshot reached through a `locate()` URL: its manifest, and ranged reads of its files. */
+/**
+ * A snapshot reached through a `locate()` URL: its manifest, and ranged reads
+ * of its files. It is core's `LocatedSnapshot` (what `RaftNode` reads a
+ * follower's install from) plus the parsed location and `verify()`.
+ */
 export interface LocatedSnapshot {
   readonly location: S3Location;
   /** The manifest, validated. */

@@ -115,5 +115,7 @@ async function snapshotSource(url: string, id: number, s3: boolean): Promise<str
   if (c.fromUrl > 0 && fromLeader === 0) return `node ${id}'s snapshot: read straight from S3, ${mib(c.fromUrl)} by ranged GETs; the leader sent none`;
   if (c.fromUrl > 0) return `node ${id}'s snapshot: ${mib(c.fromUrl)} read from S3, then S3 was out of reach and the leader sent the other ${mib(fromLeader)}`;
   if (c.received > 0) return `node ${id}'s snapshot: ${mib(fromLeader)} from the leader over the transport${s3 && c.fallbacks > 0 ? " (S3 was out of reach)" : ""}`;
+  const restored = ((await (await fetch(`${url}/status`)).json()) as { snapshot: { index: number } | null }).snapshot;
+  if (s3 && restored !== null) return `node ${id}'s snapshot: found in S3 at startup (the prefix it shares with the other nodes), index ${restored.index}; nothing copied, the leader sent none`;
   return `node ${id} caught up from the log or an inline snapshot (no snapshot stream)`;
 }
