@@ -1,7 +1,8 @@
 /**
  * `@raft/log-sqlite`: the `LogStore` port (log and hard state) in one SQLite
  * file per node, via better-sqlite3: WAL, one transaction per `Ready`,
- * durable across process crashes and (with `synchronous=FULL`) power loss.
+ * committed in a writer thread while the event loop runs on, durable across
+ * process crashes and (with `synchronous=FULL`) power loss.
  */
 export { SqliteLogStore, type SqliteLogStoreInfo } from "./sqlite-log-store.js";
 export type { SqliteIntegrityCheck, SqliteLogStoreOptions, SqliteSynchronous } from "./options.js";
