@@ -186,9 +186,11 @@ describe("SqliteLogStore's writer thread", () => {
     await store.close();
     const again = await SqliteLogStore.open({ path: store.path, busyTimeoutMs: 0 });
     try {
-      // The write the thread died in is all there or not at all.
+      // The write the thread died in is all there or not at all, and the dead thread's connection holds nothing back.
       expect([3, 2000]).toContain(again.lastIndex());
       expect(untext(again.entries(2, 3, Infinity)[0]?.data)).toBe("e2");
+      await again.save({ entries: [entry(again.lastIndex() + 1, 2)] });
+      expect(again.term(again.lastIndex())).toBe(2);
     } finally {
       await again.close();
     }
