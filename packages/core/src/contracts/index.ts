@@ -22,7 +22,7 @@ export {
   termSchema,
 } from "./schemas.js";
 export { isSnapshotFileName, isSnapshotId, manifestDigest, snapshotId } from "./snapshot-manifest.js";
-export type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotStore, SnapshotWriter } from "./snapshot-store.js";
+export type { LocatedSnapshot, OpenOptions, SnapshotDraft, SnapshotReception, SnapshotStore, SnapshotWriter } from "./snapshot-store.js";
 export * as snapshotStoreRules from "./snapshot-store-rules.js";
 export type { Command, SnapshotFileSource, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "./state-machine.js";
 export { WIRE_VERSION, decodeMessages, encodeMessages } from "./wire/message-codec.js";

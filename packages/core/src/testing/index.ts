@@ -14,7 +14,7 @@ export { faultMixes, faultMixNames, type FaultMix, type FaultMixName } from "./f
 export { runSimulation, replayCommand, type SimulationOptions, type SimulationResult } from "./simulator.js";
 export { runLogStoreContract, type LogStoreFactory } from "./log-store-contract.js";
 export { runStateMachineContract, type StateMachineHarness } from "./state-machine-contract.js";
-export { MemorySnapshotStore } from "./memory-snapshot-store.js";
+export { MemoryBucket, MemorySnapshotStore } from "./memory-snapshot-store.js";
 export { runSnapshotStoreContract, type SnapshotStoreFactory } from "./snapshot-store-contract.js";
 export { runTransportContract, type TransportFactory } from "./transport-contract.js";
 export { noStreamFaults, type StreamFaults } from "./in-memory-network.js";

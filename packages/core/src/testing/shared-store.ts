@@ -15,6 +15,9 @@ export function incarnationOf(store: SnapshotStore): SnapshotStore {
     verify: (id) => store.verify(id),
     pin: (id) => store.pin(id),
     prune: (keep) => store.prune(keep),
+    ...(store.locate && { locate: (id: string) => store.locate?.(id) ?? Promise.resolve(undefined) }),
+    ...(store.canRead && { canRead: (location: string) => store.canRead?.(location) ?? false }),
+    ...(store.openLocated && { openLocated: (location: string) => (store.openLocated as NonNullable<SnapshotStore["openLocated"]>)(location) }),
     close: async () => {},
   };
 }

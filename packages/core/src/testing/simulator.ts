@@ -74,6 +74,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const keepTrailing = prng.int(0, 30);
   const snapshotChunkBytes = prng.int(32, 257);
   const snapshotInlineBytes = prng.chance(0.3) ? 1 << 20 : 0;
+  // Some runs keep snapshots in a shared bucket, a prefix per node (as on S3): followers
+  // read the leader's snapshot from its location, and fall back to the leader when the
+  // bucket is out of reach.
+  const bucket = prng.chance(0.3) ? MemorySnapshotStore.bucket() : undefined;
   // Slow disks keep several writes in flight behind the loop, so group commit merges them
   // and the leader's own write lags its followers' (a crash loses whatever is in flight).
   const maxFsyncMs = [1, 3, 6, 10][prng.int(0, 4)] as number;
@@ -89,7 +93,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // The initial voters, then two spare nodes that membership changes may add.
   const ids = Array.from({ length: size }, (_, i) => i + 1);
   const allIds = mix.membership > 0 ? [...ids, size + 1, size + 2] : ids;
-  const nodes: SimNode[] = allIds.map((id) => ({ id, durable: new MemoryLog(), snapshots: new MemorySnapshotStore({ now: () => clock.now() }), incarnation: 0, starting: false, retired: false }));
+  const nodes: SimNode[] = allIds.map((id) => ({ id, durable: new MemoryLog(), snapshots: new MemorySnapshotStore({ now: () => clock.now(), bucket, prefix: `node-${id}/` }), incarnation: 0, starting: false, retired: false }));
   const stats = { writes: 0, writesAcked: 0, writesFailed: 0, reads: 0, readsOk: 0, readsFailed: 0, elections: 0, crashes: 0, partitions: 0, snapshots: 0, installs: 0, membershipChanges: 0 };
   const unsettled = new Set<Promise<unknown>>();
   const log = (line: string) => trace(`${String(clock.now()).padStart(6)}ms ${line}`);
@@ -227,6 +231,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   function scheduleFaults(): void {
     clock.setTimeout(() => {
       if (!faults) return;
+      if (bucket !== undefined && prng.chance(mix.partition)) {
+        bucket.unreachable = !bucket.unreachable;
+        log(`bucket ${bucket.unreachable ? "unreachable" : "reachable"}`);
+      }
       if (prng.chance(mix.partition)) {
         network.heal();
         network.faults = mix.network;
@@ -332,6 +340,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   faults = false;
   workload = false;
   network.heal();
+  if (bucket !== undefined) bucket.unreachable = false;
   for (const n of nodes) if (n.live === undefined && !n.retired && n.incarnation > 0) pendingStarts.push(start(n));
   await runUntil(faultMs + healMs);
   // Nodes outside the final configuration are shut down, as an operator would; their clients fail cleanly.
@@ -352,7 +361,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     leaseRead,
     violations: checker.violations,
     liveness,
-    stats: { ...stats, ...network.stats },
+    stats: { ...stats, ...network.stats, locatedSnapshotBytes: bucket?.locatedBytesRead ?? 0 },
     ok: checker.violations.length === 0 && liveness.length === 0,
   };
 }
