@@ -34,6 +34,9 @@ export function lockLog(path: string, busyTimeoutMs: number): Database.Database 
   }
   try {
     db.pragma("locking_mode = EXCLUSIVE");
+    // The lock file's content is never read: no journal, and no fsync on this thread when the first lock writes its header.
+    db.pragma("journal_mode = OFF");
+    db.pragma("synchronous = OFF");
     db.exec("BEGIN IMMEDIATE; COMMIT");
     return db;
   } catch (error) {
