@@ -44,6 +44,8 @@ export class BankNode {
       snapshotEntries: t.snapshotEntries,
       keepTrailing: t.keepTrailing,
       snapshotChunkBytes: t.snapshotChunkBytes,
+      proposeTimeoutMs: requestTimeoutMs,
+      readTimeoutMs: requestTimeoutMs,
       snapshotMaxBytesPerSecond: t.snapshotMaxBytesPerSecond,
       snapshotInlineBytes: t.snapshotInlineBytes,
       log: timedLog(await openLog(config, logger), (s) => metrics.appendSeconds.observe(s), () => metrics.logSyncs.inc()),
@@ -96,7 +98,7 @@ export class BankNode {
   async execute(command: BankCommand): Promise<BankResult> {
     this.requireLeader();
     try {
-      const result = await withTimeout(this.raft.propose(encodeBankCommand(command)), "the write");
+      const result = await this.raft.propose(encodeBankCommand(command));
       this.metrics.proposals.inc({ outcome: result.ok ? "ok" : result.error });
       return result;
     } catch (error) {
@@ -108,19 +110,7 @@ export class BankNode {
   /** A linearizable read point: resolves once this leader's state reflects every write acknowledged before the call. */
   async readBarrier(): Promise<void> {
     this.requireLeader();
-    await withTimeout(this.raft.read(), "the read");
-  }
-}
-
-async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RaftError("Timeout", `${what} did not complete within ${requestTimeoutMs} ms; its outcome is unknown, retry with the same requestId`)), requestTimeoutMs);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
+    await this.raft.read();
   }
 }
 

@@ -1,8 +1,32 @@
 import { z } from "zod";
 import type { Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { nodeIdSchema } from "../contracts/index.js";
-import { RaftError } from "../engine/index.js";
+import { engineDefaults, RaftError, type EngineOptions } from "../engine/index.js";
 import type { SnapshotSettings } from "./snapshots/snapshot-manager.js";
+
+const e = engineDefaults;
+
+/**
+ * The engine's options as a node takes them: the defaults are the engine's
+ * own (`engineDefaults`), never restated here.
+ */
+const engineOptionsShape = {
+  electionTicks: z.number().int().min(2).default(e.electionTicks),
+  heartbeatTicks: z.number().int().min(1).default(e.heartbeatTicks),
+  preVote: z.boolean().default(e.preVote),
+  checkQuorum: z.boolean().default(e.checkQuorum),
+  leaseRead: z.boolean().default(e.leaseRead),
+  maxInflight: z.number().int().min(1).default(e.maxInflight),
+  maxInflightBytes: z.number().int().min(1).default(e.maxInflightBytes),
+  logCacheBytes: z.number().int().min(0).default(e.logCacheBytes),
+  maxCatchUpReadBytes: z.number().int().min(1).default(e.maxCatchUpReadBytes),
+  maxMsgEntries: z.number().int().min(1).default(e.maxMsgEntries),
+  maxMsgBytes: z.number().int().min(1).default(e.maxMsgBytes),
+  maxApplyBytes: z.number().int().min(1).default(e.maxApplyBytes),
+  maxUncommittedBytes: z.number().int().min(1).default(e.maxUncommittedBytes),
+  /** Entries kept before a snapshot's index when the log is compacted. */
+  keepTrailing: z.number().int().min(0).default(e.keepTrailing),
+} satisfies Partial<Record<keyof EngineOptions, z.ZodType>>;
 
 /** The plain-data part of a node's configuration, validated at startup. */
 export const raftNodeConfigSchema = z
@@ -16,21 +40,12 @@ export const raftNodeConfigSchema = z
     promoteMaxLag: z.number().int().min(0).default(1000),
     /** Milliseconds per engine tick. */
     tickMs: z.number().int().min(1).default(50),
-    electionTicks: z.number().int().min(2).default(10),
-    heartbeatTicks: z.number().int().min(1).default(1),
-    preVote: z.boolean().default(true),
-    checkQuorum: z.boolean().default(true),
-    leaseRead: z.boolean().default(false),
-    maxInflight: z.number().int().min(1).default(256),
-    maxInflightBytes: z.number().int().min(1).default(16 << 20),
-    logCacheBytes: z.number().int().min(0).default(16 << 20),
-    maxCatchUpReadBytes: z.number().int().min(1).default(1 << 20),
-    maxMsgEntries: z.number().int().min(1).default(4096),
-    maxMsgBytes: z.number().int().min(1).default(1 << 20),
-    maxUncommittedBytes: z.number().int().min(1).default(64 << 20),
+    ...engineOptionsShape,
     /** Group commit: the most entries, and about the most bytes, one durable write gathers from the Readies queued behind the write in flight. */
     maxWriteEntries: z.number().int().min(1).default(16_384),
     maxWriteBytes: z.number().int().min(1).default(16 << 20),
+    /** A proposal not applied within this many ms fails with `Timeout` (its outcome unknown); 0: wait as long as it takes. */
+    proposeTimeoutMs: z.number().int().min(0).default(10_000),
     /** A read not answered within this many ms fails with `Timeout`; default two election timeouts. */
     readTimeoutMs: z.number().int().min(1).optional(),
     /** Seed of the election jitter; defaults to a random one. */
@@ -39,8 +54,6 @@ export const raftNodeConfigSchema = z
     snapshotEntries: z.number().int().min(0).default(10_000),
     /** … or after this many bytes of entries were applied since the last one; 0 turns it off. */
     snapshotLogBytes: z.number().int().min(0).default(64 << 20),
-    /** Entries kept before a snapshot's index when the log is compacted. */
-    keepTrailing: z.number().int().min(0).default(1024),
     /** Snapshots retained (the newest is never removed, nor one being sent). */
     keepSnapshots: z.number().int().min(1).default(2),
     /** Bytes per chunk of a snapshot transfer. */
@@ -75,6 +88,13 @@ export interface RaftNodeOptions<Result> extends RaftNodeConfig {
   transport: Transport;
   clock?: Clock;
   logger?: Logger;
+}
+
+/** The engine's part of a node's configuration. */
+export function engineOptions(c: ResolvedRaftNodeConfig): EngineOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(engineOptionsShape)) out[key] = c[key as keyof typeof engineOptionsShape];
+  return out as EngineOptions;
 }
 
 /** The snapshot part of a node's configuration, as the snapshot manager takes it. */

@@ -1,8 +1,16 @@
+import type { Clock } from "../contracts/index.js";
 import { RaftError, type EntryKind, type Index, type Term } from "../engine/index.js";
 
 interface Waiter<T> {
   resolve(value: T): void;
   reject(error: Error): void;
+}
+
+interface Proposal<Result> extends Waiter<Result> {
+  readonly term: Term;
+  readonly kind: EntryKind;
+  /** Cancels its timer and abort listener, if it has them. */
+  release?: () => void;
 }
 
 /**
@@ -12,7 +20,7 @@ interface Waiter<T> {
  * entry in a log that holds a term-T entry has a term ≥ T.
  */
 export class PendingProposals<Result> {
-  private readonly byIndex = new Map<Index, Waiter<Result> & { term: Term; kind: EntryKind }>();
+  private readonly byIndex = new Map<Index, Proposal<Result>>();
   private oldestTerm = Infinity;
 
   get size(): number {
@@ -22,17 +30,36 @@ export class PendingProposals<Result> {
   /** Waits for the entry (index, term) of `kind` (a command, or a membership change) to apply. */
   add(index: Index, term: Term, waiter: Waiter<Result>, kind: EntryKind = "normal"): void {
     // Proposing at an index we proposed at before means our log replaced that entry.
-    this.byIndex.get(index)?.reject(dropped(index, term));
+    this.take(index)?.reject(dropped(index, term));
     this.byIndex.set(index, { resolve: waiter.resolve, reject: waiter.reject, term, kind });
     this.oldestTerm = Math.min(this.oldestTerm, term);
+  }
+
+  /**
+   * The wait for the proposal at `index` ends after `timeoutMs` (0: never)
+   * or when `signal` aborts: it rejects with `Timeout` or `Aborted`, its
+   * outcome unknown (the entry may still apply).
+   */
+  bound(index: Index, o: { clock: Clock; timeoutMs: number; signal?: AbortSignal | undefined }): void {
+    const p = this.byIndex.get(index);
+    if (p === undefined) return;
+    const end = (error: RaftError) => {
+      if (this.byIndex.get(index) === p) this.take(index)?.reject(error);
+    };
+    const cancelTimer = o.timeoutMs > 0 ? o.clock.setTimeout(() => end(new RaftError("Timeout", `the proposal at ${index} was not applied within ${o.timeoutMs} ms; its outcome is unknown`)), o.timeoutMs) : undefined;
+    const onAbort = () => end(new RaftError("Aborted", `the wait for the proposal at ${index} was aborted; its outcome is unknown`));
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+    p.release = () => {
+      cancelTimer?.();
+      o.signal?.removeEventListener("abort", onAbort);
+    };
   }
 
   /** The entry (index, term) of `kind` applied with `result` (undefined for entries that carry no command). */
   settle(index: Index, term: Term, result: Result | undefined, kind: EntryKind): void {
     if (this.byIndex.size === 0) return;
-    const w = this.byIndex.get(index);
+    const w = this.take(index);
     if (w !== undefined) {
-      this.byIndex.delete(index);
       if (w.term === term && w.kind === kind) w.resolve(result as Result);
       else w.reject(dropped(index, term));
     }
@@ -40,7 +67,10 @@ export class PendingProposals<Result> {
   }
 
   rejectAll(error: Error): void {
-    for (const w of this.byIndex.values()) w.reject(error);
+    for (const w of this.byIndex.values()) {
+      w.release?.();
+      w.reject(error);
+    }
     this.byIndex.clear();
     this.oldestTerm = Infinity;
   }
@@ -49,16 +79,25 @@ export class PendingProposals<Result> {
   coveredBySnapshot(index: Index): void {
     for (const [i, w] of this.byIndex) {
       if (i > index) continue;
-      this.byIndex.delete(i);
+      this.take(i);
       w.reject(new RaftError("Unavailable", `outcome unknown: this node installed a snapshot covering entry ${i}`));
     }
+  }
+
+  /** Removes the proposal at `index` (cancelling its timer) and returns it. */
+  private take(index: Index): Proposal<Result> | undefined {
+    const p = this.byIndex.get(index);
+    if (p === undefined) return undefined;
+    this.byIndex.delete(index);
+    p.release?.();
+    return p;
   }
 
   private dropOlderThan(term: Term): void {
     let oldest = Infinity;
     for (const [index, w] of this.byIndex) {
       if (w.term < term) {
-        this.byIndex.delete(index);
+        this.take(index);
         w.reject(dropped(index, term));
       } else oldest = Math.min(oldest, w.term);
     }

@@ -1,29 +1,16 @@
-import type { AddressBook, Clock, Command, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
+import type { AddressBook, Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { silentLogger } from "../contracts/index.js";
-import {
-  RaftEngine,
-  RaftError,
-  isRaftError,
-  notLeader,
-  type EngineStatus,
-  type Entry,
-  type Index,
-  type LogPosition,
-  type Membership,
-  type Message,
-  type NodeId,
-  type Ready,
-  type Role,
-  type SnapshotMeta,
-} from "../engine/index.js";
+import { RaftEngine, RaftError, isRaftError, type EngineStatus, type Entry, type Index, type Membership, type Message, type NodeId, type Role, type SnapshotMeta } from "../engine/index.js";
+import { Applier } from "./applier.js";
 import { Emitter, type RaftNodeEvents } from "./events.js";
-import { parseNodeConfig, snapshotSettings, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
+import { engineOptions, parseNodeConfig, snapshotSettings, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
 import { handOffLeadership } from "./hand-off.js";
 import { MembershipChanges } from "./membership-changes.js";
 import { PendingProposals, PendingReads } from "./pending.js";
+import { ReadyLoop } from "./ready-loop.js";
 import { SnapshotManager } from "./snapshots/snapshot-manager.js";
 import { LogWriter } from "./storage/log-writer.js";
-import { describeReady, SlowTurns } from "./slow-turns.js";
+import { SlowTurns } from "./slow-turns.js";
 import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
 import type { SnapshotTransfer } from "./snapshots/transfer-tracker.js";
 import { logHolds, restoreNewestSnapshot } from "./startup.js";
@@ -40,6 +27,13 @@ export interface RaftNodeStatus extends EngineStatus {
   readonly transfers: readonly SnapshotTransfer[];
 }
 
+export interface ProposeOptions {
+  /** Reject with `Timeout` (outcome unknown) if not applied here within this many ms; default `proposeTimeoutMs`, 0 never. */
+  readonly timeoutMs?: number;
+  /** Reject with `Aborted` (outcome unknown) when it aborts. */
+  readonly signal?: AbortSignal;
+}
+
 export interface TakeSnapshotOptions {
   /** On a leader: first hand leadership to an up-to-date follower, so the heavy work does not slow the cluster's leader. */
   readonly transferLeadershipFirst?: boolean;
@@ -48,16 +42,17 @@ export interface TakeSnapshotOptions {
 type NodeState = "new" | "running" | "stopping" | "stopped";
 
 /**
- * Drives a `RaftEngine` with real ports: one serial loop persists, sends,
- * applies and releases each `Ready` in the order it documents. The only place
- * with I/O, timers and client promises.
+ * A Raft node: a `RaftEngine` driven with real ports. Its public API is here;
+ * the loop that carries out each `Ready` is `ReadyLoop`, applying is
+ * `Applier`, durable writes go through `LogWriter` (group commit). The only
+ * place with I/O, timers and client promises.
  */
 export class RaftNode<Result = unknown> {
   readonly id: NodeId;
   private readonly cfg: ResolvedRaftNodeConfig;
   private readonly log: LogStore;
   private readonly snapshotStore: SnapshotStore;
-  private readonly snapshots: SnapshotManager<Result>;
+  private readonly snapshotManager: SnapshotManager<Result>;
   private readonly stateMachine: StateMachine<Result>;
   private readonly transport: Transport;
   private readonly clock: Clock;
@@ -68,19 +63,13 @@ export class RaftNode<Result = unknown> {
   private readonly membershipChanges: MembershipChanges;
   private readonly writer: LogWriter;
   private readonly slowTurns: SlowTurns;
+  private readonly applier: Applier<Result>;
 
   private engine: RaftEngine | undefined;
+  private loop: ReadyLoop<Result> | undefined;
   private state: NodeState = "new";
-  private loopRunning = false;
-  /** Something happened while the loop ran: it must look again before exiting. */
-  private kicked = false;
-  private loopDone: Promise<void> = Promise.resolve();
   private cancelTick: () => void = () => {};
   private nextReadId = 1;
-  private applied: Index = 0;
-  private lastRole: Role = "follower";
-  private lastLeader: NodeId = 0;
-  private lastCommit: Index = 0;
 
   constructor(options: RaftNodeOptions<Result>) {
     this.cfg = parseNodeConfig(options);
@@ -101,7 +90,7 @@ export class RaftNode<Result = unknown> {
       kick: () => this.kick(),
       promoteMaxLag: c.promoteMaxLag,
     });
-    this.snapshots = new SnapshotManager<Result>({
+    this.snapshotManager = new SnapshotManager<Result>({
       store: this.snapshotStore,
       stateMachine: this.stateMachine,
       transport: this.transport,
@@ -112,6 +101,13 @@ export class RaftNode<Result = unknown> {
       kick: () => this.kick(),
       onEvent: (e) => this.onSnapshot(e.kind, e.meta),
       onTransfer: (t) => this.events.emit("transfer", t),
+    });
+    this.applier = new Applier<Result>({
+      stateMachine: this.stateMachine,
+      proposals: this.proposals,
+      reads: this.reads,
+      events: this.events,
+      onApplied: (bytes) => this.snapshotManager.applied(bytes),
     });
   }
 
@@ -135,38 +131,41 @@ export class RaftNode<Result = unknown> {
       hardState = { ...hardState, commit: Math.max(hardState.commit, snapshot.index) };
       await this.log.save({ reset: { index: snapshot.index, term: snapshot.term }, hardState, entries: [] });
     }
-    this.snapshots.restored(snapshot);
+    this.snapshotManager.restored(snapshot);
     const c = this.cfg;
-    this.engine = new RaftEngine({
+    const engine = new RaftEngine({
+      ...engineOptions(c),
       id: c.id,
       voters: c.voters,
       log: this.log,
       hardState,
       seed: c.seed ?? Math.floor(Math.random() * 2 ** 32),
-      electionTicks: c.electionTicks,
-      heartbeatTicks: c.heartbeatTicks,
-      preVote: c.preVote,
-      checkQuorum: c.checkQuorum,
-      leaseRead: c.leaseRead,
-      maxInflight: c.maxInflight,
-      maxInflightBytes: c.maxInflightBytes,
-      logCacheBytes: c.logCacheBytes,
-      maxCatchUpReadBytes: c.maxCatchUpReadBytes,
-      maxMsgEntries: c.maxMsgEntries,
-      maxMsgBytes: c.maxMsgBytes,
-      maxUncommittedBytes: c.maxUncommittedBytes,
-      keepTrailing: c.keepTrailing,
       snapshot,
       applied: snapshot?.index,
     });
-    this.applied = this.engine.status().applied;
-    this.lastCommit = hardState.commit;
+    this.engine = engine;
+    this.applier.applied = engine.status().applied;
+    this.loop = new ReadyLoop<Result>({
+      id: this.id,
+      engine,
+      clock: this.clock,
+      transport: this.transport,
+      writer: this.writer,
+      snapshots: this.snapshotManager,
+      applier: this.applier,
+      reads: this.reads,
+      events: this.events,
+      slowTurns: this.slowTurns,
+      running: () => this.state === "running",
+      fail: (error) => this.fail(error),
+      membershipChanged: (m) => this.membershipChanged(m),
+    });
     this.state = "running";
     await this.transport.start({
       onMessage: (m) => this.receive(m),
-      onSnapshotRequest: (from, request, signal) => this.snapshots.serve(from, request, signal),
+      onSnapshotRequest: (from, request, signal) => this.snapshotManager.serve(from, request, signal),
     });
-    this.transport.updatePeers?.(addressBook(this.engine.membership()));
+    this.transport.updatePeers?.(addressBook(engine.membership()));
     this.scheduleTick();
     this.logger.info("raft node started", { id: this.id, term: hardState.term, commit: hardState.commit });
   }
@@ -175,12 +174,16 @@ export class RaftNode<Result = unknown> {
    * Replicates `command` and resolves with the state machine's result once it
    * is applied on this node. Rejects with `NotLeader` (carrying a leader hint),
    * `ProposalDropped` (leadership transfer, overload, or overwritten by a new
-   * leader) or `Stopped`.
+   * leader) or `Stopped`; with `Timeout` or `Aborted` when the wait ends first
+   * (the command may still apply: retry it idempotently).
    */
-  propose(command: Uint8Array): Promise<Result> {
+  propose(command: Uint8Array, options: ProposeOptions = {}): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
+      if (options.signal?.aborted === true) throw new RaftError("Aborted", "the proposal was aborted before it was made");
       const { index, term } = this.runningEngine().propose(command);
+      const timeoutMs = options.timeoutMs ?? this.cfg.proposeTimeoutMs;
       this.proposals.add(index, term, { resolve, reject });
+      if (timeoutMs > 0 || options.signal !== undefined) this.proposals.bound(index, { clock: this.clock, timeoutMs, signal: options.signal });
       this.kick();
     });
   }
@@ -213,7 +216,7 @@ export class RaftNode<Result = unknown> {
     if (options.transferLeadershipFirst === true && engine.status().role === "leader") {
       await handOffLeadership(this, this.clock, 2 * this.cfg.electionTicks * this.cfg.tickMs);
     }
-    return this.snapshots.requestTake();
+    return this.snapshotManager.requestTake();
   }
 
   /** Adds `id` as a learner: it receives the log (or a snapshot) but counts in no quorum. Resolves with the new membership once applied here. */
@@ -274,12 +277,12 @@ export class RaftNode<Result = unknown> {
     if (this.engine === undefined) throw new RaftError("Stopped", "the node has not been started");
     return {
       ...this.engine.status(),
-      applied: this.applied,
+      applied: this.applier.applied,
       pendingProposals: this.proposals.size,
       pendingReads: this.reads.size,
       stopped: this.state !== "running",
-      snapshots: { ...this.snapshots.stats },
-      transfers: this.snapshots.transfers.list(),
+      snapshots: { ...this.snapshotManager.stats },
+      transfers: this.snapshotManager.transfers.list(),
     };
   }
 
@@ -298,13 +301,13 @@ export class RaftNode<Result = unknown> {
    * rejects waiting clients with `Stopped`, and closes the transport and the log.
    */
   async stop(): Promise<void> {
-    if (this.state === "stopping" || this.state === "stopped") return this.loopDone;
+    if (this.state === "stopping" || this.state === "stopped") return this.loop?.done();
     const wasRunning = this.state === "running";
     this.state = "stopping";
     this.cancelTick();
-    await this.loopDone;
+    await this.loop?.done();
     await this.writer.idle();
-    await this.snapshots.stop();
+    await this.snapshotManager.stop();
     this.failClients(new RaftError("Stopped", "the node is stopped"));
     if (wasRunning) {
       await this.transport.close();
@@ -315,7 +318,7 @@ export class RaftNode<Result = unknown> {
     this.logger.info("raft node stopped", { id: this.id });
   }
 
-  // --- the loop ------------------------------------------------------------
+  // --- inputs ----------------------------------------------------------------
 
   private runningEngine(): RaftEngine {
     if (this.state !== "running" || this.engine === undefined) throw new RaftError("Stopped", "the node is not running");
@@ -344,144 +347,18 @@ export class RaftNode<Result = unknown> {
     }, this.cfg.tickMs);
   }
 
-  /** Runs the loop, or asks the running loop to look again before it exits (no lost wake-ups). */
   private kick(): void {
-    if (this.state !== "running") return;
-    if (this.loopRunning) {
-      this.kicked = true;
-      return;
-    }
-    this.loopRunning = true;
-    this.loopDone = this.loop();
-  }
-
-  private async loop(): Promise<void> {
-    // Let every input of this turn (all the requests and messages read together) batch into one Ready.
-    await this.nextTurn();
-    try {
-      const engine = this.engine as RaftEngine;
-      do {
-        this.kicked = false;
-        while (this.state === "running" && engine.hasReady()) {
-          const started = this.clock.now();
-          const ready = engine.ready();
-          await this.carryOut(ready);
-          if (this.state !== "running") return;
-          engine.advance(ready);
-          this.slowTurns.check(started, () => describeReady(ready));
-          if (ready.committed.some((e) => e.kind === "config")) this.membershipChanged(engine.membership());
-          await this.snapshots.takeIfRequested(this.applied);
-          // Sockets, timers and client requests get their turn between two Readies.
-          await this.nextTurn();
-        }
-        if (this.state === "running") await this.snapshots.takeIfRequested(this.applied);
-      } while (this.kicked && this.state === "running");
-    } catch (error) {
-      this.fail(error);
-    } finally {
-      this.loopRunning = false;
-    }
-  }
-
-  private nextTurn(): Promise<void> {
-    const clock = this.clock;
-    return clock.defer === undefined ? Promise.resolve() : new Promise((resolve) => clock.defer?.(resolve));
-  }
-
-  /** Steps 1–4 of the `Ready` contract; the write goes on beside the loop. */
-  private async carryOut(ready: Ready): Promise<void> {
-    this.report(ready);
-    const write = ready.write;
-    if (write !== undefined) this.writer.save(write, () => this.persisted(write.durableTo));
-    if (ready.compactTo !== undefined) this.writer.compact(ready.compactTo);
-    if (ready.messages.length > 0) this.transport.send(await this.withInlineSnapshots(ready.messages));
-    if (ready.messagesAfterWrite.length > 0) {
-      const messages = ready.messagesAfterWrite;
-      this.writer.afterDurable(() => this.sendAfterWrite(messages));
-    }
-    if (ready.committed.length > 0) await this.apply(ready);
-    if (ready.installSnapshot !== undefined) this.snapshots.install(ready.installSnapshot);
-    for (const rs of ready.readStates) this.reads.confirmed(rs.id, rs.index, this.applied);
-    for (const d of ready.droppedReads) {
-      this.reads.fail(d.id, d.reason === "NotLeader" ? notLeader(d.leaderHint) : new RaftError("NotLeader", "leadership changed before the read was confirmed", { leaderHint: d.leaderHint }));
-    }
-  }
-
-  /** A write is durable: the engine may count it (the leader toward a commit). */
-  private persisted(position: LogPosition): void {
-    if (this.state !== "running" || this.engine === undefined) return;
-    this.engine.persisted(position);
-    this.kick();
-  }
-
-  /** Votes and acknowledgements, now that what they promise is durable; our own vote goes back to the engine. */
-  private sendAfterWrite(messages: readonly Message[]): void {
-    if (this.state !== "running" || this.engine === undefined) return;
-    let toPeers = messages;
-    if (messages.some((m) => m.to === this.id)) {
-      toPeers = messages.filter((m) => m.to !== this.id);
-      for (const m of messages) if (m.to === this.id) this.engine.step(m);
-      this.kick();
-    }
-    if (toPeers.length > 0) this.transport.send(toPeers);
-  }
-
-  private async apply(ready: Ready): Promise<void> {
-    // Entries are Commands already; copy the list only when no-ops or config entries must be left out.
-    const commands: readonly Command[] = ready.committed.every((e) => e.kind === "normal") ? ready.committed : ready.committed.filter((e) => e.kind === "normal");
-    const results = commands.length > 0 ? await this.stateMachine.apply(commands) : [];
-    if (results.length !== commands.length) {
-      throw new RaftError("Corrupt", `the state machine returned ${results.length} results for ${commands.length} commands`);
-    }
-    let c = 0;
-    for (const e of ready.committed) this.proposals.settle(e.index, e.term, e.kind === "normal" ? results[c++] : undefined, e.kind);
-    this.applied = (ready.committed[ready.committed.length - 1] as { index: Index }).index;
-    this.reads.appliedTo(this.applied);
-    let bytes = 0;
-    for (const e of ready.committed) bytes += e.data.length;
-    this.snapshots.applied(bytes);
-    this.events.emit("apply", { index: this.applied });
-  }
-
-  private async withInlineSnapshots(messages: readonly Message[]): Promise<readonly Message[]> {
-    if (!messages.some((m) => m.type === "InstallSnapshot")) return messages;
-    return Promise.all(messages.map((m) => this.snapshots.decorate(m)));
+    this.loop?.kick();
   }
 
   private onSnapshot(kind: "taken" | "installed", meta: SnapshotMeta): void {
-    if (kind === "installed" && meta.index > this.applied) {
-      this.applied = meta.index;
-      this.proposals.coveredBySnapshot(meta.index);
-      this.reads.appliedTo(this.applied);
-      this.membershipChanged(meta.membership);
-    }
+    if (kind === "installed" && this.applier.restored(meta)) this.membershipChanged(meta.membership);
     this.events.emit("snapshot", { kind, index: meta.index, term: meta.term, id: meta.id, size: meta.size });
   }
-
 
   private membershipChanged(membership: Membership): void {
     this.transport.updatePeers?.(addressBook(membership));
     this.events.emit("membership", { membership });
-  }
-
-  private report(ready: Ready): void {
-    const engine = this.engine as RaftEngine;
-    const soft = ready.softState;
-    if (soft !== undefined) {
-      if (soft.role !== this.lastRole) {
-        this.lastRole = soft.role;
-        this.events.emit("role", { role: soft.role, term: engine.term });
-      }
-      if (soft.leader !== this.lastLeader) {
-        this.lastLeader = soft.leader;
-        this.events.emit("leader", { leader: soft.leader, term: engine.term });
-      }
-    }
-    const commit = engine.commitIndex;
-    if (commit > this.lastCommit) {
-      this.lastCommit = commit;
-      this.events.emit("commit", { index: commit });
-    }
   }
 
   private failClients(error: Error): void {

@@ -52,6 +52,23 @@ describe("RaftNode", () => {
     expect(err).toMatchObject({ code: expect.stringMatching(/Timeout|NotLeader/) });
   });
 
+  it("ends a proposal's wait with Timeout, or Aborted by its signal; the outcome is then unknown", async () => {
+    cluster = new NodeCluster([1, 2, 3], { proposeTimeoutMs: 0 });
+    await cluster.startAll();
+    const leader = await cluster.waitForLeader();
+    await cluster.run(50);
+    // Cut off from its followers, the leader cannot commit: only the bounds end the waits.
+    cluster.network.isolate(leader.id, [1, 2, 3]);
+    const timedOut = cluster.settle(leader.propose(bytes("t"), { timeoutMs: 100 })).catch((e: unknown) => e);
+    const controller = new AbortController();
+    const aborted = leader.propose(bytes("a"), { signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    expect(await timedOut).toMatchObject({ code: "Timeout" });
+    expect(await aborted).toMatchObject({ code: "Aborted" });
+    expect(await leader.propose(bytes("b"), { signal: AbortSignal.abort() }).catch((e: unknown) => e)).toMatchObject({ code: "Aborted" });
+    expect(leader.status().pendingProposals).toBe(0);
+  });
+
   it("reports role, leader, commit and apply events, and per-peer progress on the leader", async () => {
     cluster = new NodeCluster([1, 2, 3]);
     const events: string[] = [];
