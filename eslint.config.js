@@ -10,13 +10,18 @@ const engineImports = {
   ],
 };
 
+const adapterPatterns = [
+  { group: ["@raft/core/src/**", "@raft/core/dist/**", "../../core/**", "../../../core/**"], message: "Import @raft/core through its public subpaths." },
+  { group: ["@raft/log-*", "@raft/transport-*", "@raft/snapshot-store-*"], message: "Adapters never depend on each other." },
+];
+const portsOnly = "Adapters implement ports: they import @raft/core/contracts (tests also @raft/core/testing and /runtime), never the engine entry.";
+// Source files of adapters: @raft/core/contracts only.
 const adapterImports = {
-  patterns: [
-    { group: ["@raft/core/src/**", "@raft/core/dist/**", "../../core/**", "../../../core/**"], message: "Import @raft/core through its public subpaths." },
-    { group: ["@raft/core/runtime", "@raft/core/testing"], message: "Adapters implement ports: import @raft/core or @raft/core/contracts (and /testing only in tests)." },
-    { group: ["@raft/log-*", "@raft/transport-*", "@raft/snapshot-store-*"], message: "Adapters never depend on each other." },
-  ],
+  paths: ["@raft/core", "@raft/core/runtime", "@raft/core/testing"].map((name) => ({ name, message: portsOnly })),
+  patterns: adapterPatterns,
 };
+// Their tests may also drive nodes and use the testing kit.
+const adapterTestImports = { paths: [{ name: "@raft/core", message: portsOnly }], patterns: adapterPatterns };
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**"] },
@@ -55,7 +60,7 @@ export default tseslint.config(
     files: ["packages/*/test/**/*.ts"],
     ignores: ["packages/core/**"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: adapterImports.patterns.filter((p) => !p.group.includes("@raft/core/testing")) }],
+      "no-restricted-imports": ["error", adapterTestImports],
     },
   },
 );

@@ -1,4 +1,4 @@
-import type { Prng } from "@raft/core";
+import type { Prng } from "@raft/core/testing";
 import { runStateMachineContract } from "@raft/core/testing";
 import { BankStateMachine, encodeBankCommand, type BankCommand, type BankResult } from "../src/index.js";
 import { bytes, fingerprint } from "./support/bank.js";

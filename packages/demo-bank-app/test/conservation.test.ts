@@ -1,4 +1,4 @@
-import { Prng } from "@raft/core";
+import { Prng } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
 import { BankStateMachine, type BankCommand, type BankResult } from "../src/index.js";
 import { bytes, Feeder, fingerprint, metaAt, readAll, streamOf } from "./support/bank.js";

@@ -1,4 +1,4 @@
-import { Prng } from "@raft/core";
+import { Prng } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
 import { BankStateMachine, encodeBankCommand, type BankCommand } from "../src/index.js";
 import { bytes, deposit, Feeder, fingerprint, open, transfer, withdraw } from "./support/bank.js";

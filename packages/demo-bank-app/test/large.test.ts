@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Prng } from "@raft/core";
+import { Prng } from "@raft/core/testing";
 import type { SnapshotFileStream } from "@raft/core/contracts";
 import { expect, it } from "vitest";
 import { ACCOUNTS_FILE, BankStateMachine, DEFAULT_DEDUP_CAPACITY, DEFAULT_SNAPSHOT_CHUNK_BYTES, HEADER_FILE, REQUESTS_FILE, SNAPSHOT_FORMAT, type BankCommand } from "../src/index.js";

@@ -1,4 +1,4 @@
-import { Prng } from "@raft/core";
+import { Prng } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
 import { ACCOUNTS_FILE, BankStateMachine, HEADER_FILE, REQUESTS_FILE, type BankCommand } from "../src/index.js";
 import { deposit, Feeder, fileText, fingerprint, metaAt, open, readAll, streamOf, transfer, withdraw } from "./support/bank.js";

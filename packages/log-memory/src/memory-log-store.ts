@@ -1,6 +1,6 @@
 import type { LogStore, LogWrite } from "@raft/core/contracts";
 import { RaftError, type Entry, type HardState, type Index, type Term } from "@raft/core/contracts";
-import { MemoryLog } from "@raft/core";
+import { MemoryLog } from "@raft/core/contracts";
 
 export interface MemoryLogStoreOptions {
   /** Copy entry payloads on save, so a caller reusing its buffers cannot change the log. Default true. */

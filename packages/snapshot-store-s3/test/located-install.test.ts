@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { Prng, type Index, type NodeId, type SnapshotMeta } from "@raft/core";
+import type { Index, NodeId, SnapshotMeta } from "@raft/core/contracts";
+import { Prng } from "@raft/core/testing";
 import { consoleLogger, decodeMessages, encodeMessages, silentLogger, type Command, type SnapshotFileStream, type SnapshotStore, type StateMachine, type StateMachineSnapshot } from "@raft/core/contracts";
 import { RaftNode, type FinishedTransfer } from "@raft/core/runtime";
 import { InMemoryNetwork, MemoryLog, SimLogStore, SimStateMachine } from "@raft/core/testing";

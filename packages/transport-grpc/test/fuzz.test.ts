@@ -1,6 +1,7 @@
 import { connect as http2Connect, constants as h2 } from "node:http2";
 import { connect as netConnect } from "node:net";
-import { Prng, type NodeId } from "@raft/core";
+import type { NodeId } from "@raft/core/contracts";
+import { Prng } from "@raft/core/testing";
 import { encodeMessages, type Message } from "@raft/core/contracts";
 import { expect, it, vi } from "vitest";
 import { encodeFrame, encodeSnapshotRequest } from "../src/proto-messages.js";

@@ -1,4 +1,5 @@
-import { isRaftError, Prng, type Index, type NodeId } from "@raft/core";
+import { isRaftError, type Index, type NodeId } from "@raft/core/contracts";
+import { Prng } from "@raft/core/testing";
 import { RaftNode, systemClock, type RaftNodeConfig } from "@raft/core/runtime";
 import { MemoryLog, MemorySnapshotStore, SimLogStore, SimStateMachine } from "@raft/core/testing";
 import { GrpcTransport } from "../src/index.js";

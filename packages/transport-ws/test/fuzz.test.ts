@@ -1,5 +1,5 @@
 import { encodeMessages, snapshotId, type Message, type NodeId } from "@raft/core/contracts";
-import { Prng } from "@raft/core";
+import { Prng } from "@raft/core/testing";
 import { describe, expect, it, vi } from "vitest";
 import type { WebSocket } from "ws";
 import type { WsTransport } from "../src/index.js";

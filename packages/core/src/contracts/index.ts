@@ -4,6 +4,7 @@
  */
 export type { Clock } from "./clock.js";
 export type { LogStore, LogWrite } from "./log-store.js";
+export { MemoryLog } from "./memory-log.js";
 export { consoleLogger, silentLogger, type Logger } from "./logger.js";
 export {
   MAX_SNAPSHOT_CHUNK_BYTES,

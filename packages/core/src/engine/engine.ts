@@ -7,6 +7,7 @@ import type { LogPosition, Ready, StorageWrite } from "./ready.js";
 import { broadcastAppend, broadcastHeartbeat, continueCatchUp, proposeAsLeader, proposeMembership, tickLeader, transferLeadership } from "./roles/leader.js";
 import { decodeMembership } from "./cluster-config.js";
 import { tickElection } from "./roles/follower.js";
+import { requestRead } from "./read-only.js";
 import { step } from "./step.js";
 import type { Entry, HardState, Index, Membership, MembershipChange, NodeId, Role, SnapshotMeta, SoftState, Term } from "./types.js";
 
@@ -97,7 +98,7 @@ export class RaftEngine {
 
   /** Starts an election now (pre-vote first, if enabled). */
   campaign(): void {
-    if (this.r.role !== "leader") this.r.campaign(this.r.cfg.preVote ? "pre" : "election");
+    if (this.r.role !== "leader") this.r.campaign(this.r.settings.preVote ? "pre" : "election");
   }
 
   /**
@@ -116,15 +117,7 @@ export class RaftEngine {
    * or a `DroppedRead`. Followers forward the request to their leader.
    */
   readIndex(id: number): void {
-    const r = this.r;
-    if (r.role === "leader") {
-      if (r.log.term(r.log.committed) !== r.term) r.readQueue.waitingForCommit.push({ id, from: r.id });
-      else r.beginRead(id, r.id);
-    } else if (r.role === "follower" && r.lead !== 0) {
-      r.send({ type: "ReadIndex", to: r.lead, id });
-    } else {
-      r.droppedReads.push({ id, reason: "NotLeader", leaderHint: r.lead });
-    }
+    requestRead(this.r, id, this.r.id);
   }
 
   /**
@@ -147,7 +140,7 @@ export class RaftEngine {
     const r = this.r;
     if (r.latestSnapshot === undefined || meta.index > r.latestSnapshot.index) r.latestSnapshot = meta;
     // Keep a tail of entries so slightly lagging followers need no snapshot; never past what is applied.
-    const target = Math.min(meta.index, r.log.applied) - r.cfg.keepTrailing;
+    const target = Math.min(meta.index, r.log.applied) - r.settings.keepTrailing;
     if (target > r.log.firstIndex() - 1 && target > r.pendingCompaction) r.pendingCompaction = target;
   }
 
@@ -212,7 +205,7 @@ export class RaftEngine {
     if (this.inFlight !== undefined) throw new RaftError("InvalidConfig", "ready() called before advance() of the previous Ready");
     const r = this.r;
     // Each turn may read this much more from storage for lagging followers.
-    r.log.resetReadBudget(r.cfg.maxCatchUpReadBytes);
+    r.log.resetReadBudget(r.settings.maxCatchUpReadBytes);
     if (r.role === "leader") {
       if (r.needsBroadcast || r.commitChanged) broadcastAppend(r);
       if (r.catchUpDeferred) continueCatchUp(r);
@@ -220,7 +213,7 @@ export class RaftEngine {
     }
     const write = this.takeWrite();
     // While a snapshot is being installed the state machine must not be applied to.
-    const committed = r.installing === undefined ? r.log.takeEntriesToApply(r.cfg.maxApplyBytes) : [];
+    const committed = r.installing === undefined ? r.log.takeEntriesToApply(r.settings.maxApplyBytes) : [];
     const installSnapshot = r.installRequested ? r.installing : undefined;
     r.installRequested = false;
     const compactTo = this.compactable();

@@ -6,7 +6,6 @@ export { RaftEngine, type EngineStatus, type PeerProgress } from "./engine.js";
 export { engineDefaults, type EngineConfig, type EngineOptions } from "./config.js";
 export { RaftError, isRaftError, notLeader, type RaftErrorCode } from "./errors.js";
 export type { LogReader } from "./log-reader.js";
-export { MemoryLog } from "./memory-log.js";
 export type * from "./messages.js";
 export type { LogPosition, Ready, StorageWrite } from "./ready.js";
 export type { ProgressState } from "./progress.js";

@@ -5,7 +5,7 @@ import { Progress } from "./progress.js";
 import { ClusterConfig, encodeMembership } from "./cluster-config.js";
 import type { VoteResult } from "./quorum.js";
 import { RaftLog } from "./raft-log.js";
-import { ReadQueue } from "./read-queue.js";
+import { dropReads, firstCommitOfTerm, ReadOnly } from "./read-only.js";
 import type { DroppedRead, Entry, Index, Membership, NodeId, ReadState, Role, SnapshotMeta, SnapshotToInstall, Term } from "./types.js";
 
 /** Distributes Omit over a union, so each message variant keeps its own fields. */
@@ -17,7 +17,8 @@ export type Outgoing = DistributiveOmit<Message, "from" | "term"> & { term?: Ter
  * behaviour lives in `roles/*.ts`; the public surface is `RaftEngine`.
  */
 export class RaftState {
-  readonly cfg: ResolvedEngineConfig;
+  /** The engine's options, resolved. */
+  readonly settings: ResolvedEngineConfig;
   readonly id: NodeId;
   readonly log: RaftLog;
   readonly prng: Prng;
@@ -27,7 +28,7 @@ export class RaftState {
   lead: NodeId = 0;
   role: Role = "follower";
   /** The configuration of the last applied config entry (or snapshot, or the bootstrap voters). */
-  config: ClusterConfig;
+  cluster: ClusterConfig;
   /** Leader only: index of the last config entry proposed; another change waits until it is applied. */
   pendingConfIndex: Index = 0;
 
@@ -55,12 +56,10 @@ export class RaftState {
   ticks = 0;
   /** With lease reads, a node restarted with a term may have granted a lease: it honours one for an election timeout. */
   readonly restartedWithLease: boolean;
-  /** Leader only: heartbeat rounds confirm reads. */
-  round = 0;
-  /** Leader only: the tick at which each unconfirmed round was sent. */
-  roundSentAt = new Map<number, number>();
+  /** Leader only: a heartbeat round must start (a read waits for one). */
   needsHeartbeat = false;
-  readQueue = new ReadQueue();
+  /** Linearizable reads: the leader's rounds and pending reads (see read-only.ts). */
+  readonly readOnly = new ReadOnly();
 
   /** The newest snapshot this node holds (taken or installed). */
   latestSnapshot: SnapshotMeta | undefined;
@@ -78,28 +77,28 @@ export class RaftState {
   droppedReads: DroppedRead[] = [];
 
   constructor(config: EngineConfig) {
-    this.cfg = resolveEngineConfig(config);
-    this.id = this.cfg.id;
-    this.prng = new Prng(this.cfg.seed);
-    this.config = new ClusterConfig(this.cfg.snapshot?.membership ?? { voters: this.cfg.voters, learners: [] });
-    const hs = this.cfg.hardState ?? { term: 0, vote: 0, commit: 0 };
+    this.settings = resolveEngineConfig(config);
+    this.id = this.settings.id;
+    this.prng = new Prng(this.settings.seed);
+    this.cluster = new ClusterConfig(this.settings.snapshot?.membership ?? { voters: this.settings.voters, learners: [] });
+    const hs = this.settings.hardState ?? { term: 0, vote: 0, commit: 0 };
     this.term = hs.term;
     this.vote = hs.vote;
-    this.restartedWithLease = this.cfg.leaseRead && hs.term > 0;
-    this.latestSnapshot = this.cfg.snapshot;
-    const snapshotIndex = this.cfg.snapshot?.index ?? 0;
-    const applied = this.cfg.applied ?? Math.max(snapshotIndex, this.cfg.log.firstIndex() - 1);
+    this.restartedWithLease = this.settings.leaseRead && hs.term > 0;
+    this.latestSnapshot = this.settings.snapshot;
+    const snapshotIndex = this.settings.snapshot?.index ?? 0;
+    const applied = this.settings.applied ?? Math.max(snapshotIndex, this.settings.log.firstIndex() - 1);
     const commit = Math.max(hs.commit, applied);
-    this.log = new RaftLog(this.cfg.log, commit, applied, this.cfg.logCacheBytes);
+    this.log = new RaftLog(this.settings.log, commit, applied, this.settings.logCacheBytes);
     this.becomeFollower(this.term, 0);
   }
 
   membership(): Membership {
-    return this.config.toMembership();
+    return this.cluster.toMembership();
   }
 
   isVoter(id: NodeId = this.id): boolean {
-    return this.config.isVoter(id);
+    return this.cluster.isVoter(id);
   }
 
   /**
@@ -108,24 +107,24 @@ export class RaftState {
    * a joint configuration on its own, and steps down once it is no longer a voter.
    */
   applyMembership(m: Membership): void {
-    this.config = new ClusterConfig(m);
+    this.cluster = new ClusterConfig(m);
     if (this.role !== "leader") return;
-    const members = new Set(this.config.members());
+    const members = new Set(this.cluster.members());
     for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
     for (const id of members) {
       if (this.progress.has(id)) continue;
-      const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight, this.cfg.maxInflightBytes);
+      const pr = new Progress(this.log.lastIndex() + 1, this.settings.maxInflight, this.settings.maxInflightBytes);
       pr.recentActive = true;
       this.progress.set(id, pr);
     }
-    if (this.leadTransferee !== 0 && !this.config.isVoter(this.leadTransferee)) this.leadTransferee = 0;
-    if (!this.maybeLeaveJoint() && !this.config.isVoter(this.id)) this.becomeFollower(this.term, 0);
+    if (this.leadTransferee !== 0 && !this.cluster.isVoter(this.leadTransferee)) this.leadTransferee = 0;
+    if (!this.maybeLeaveJoint() && !this.cluster.isVoter(this.id)) this.becomeFollower(this.term, 0);
   }
 
   /** Leader: once the joint configuration is applied (and nothing newer is pending), propose leaving it. */
   maybeLeaveJoint(): boolean {
-    if (this.role !== "leader" || !this.config.joint || this.pendingConfIndex > this.log.applied) return false;
-    this.pendingConfIndex = this.appendEntries([{ kind: "config", data: encodeMembership(this.config.leaveJoint()) }]);
+    if (this.role !== "leader" || !this.cluster.joint || this.pendingConfIndex > this.log.applied) return false;
+    this.pendingConfIndex = this.appendEntries([{ kind: "config", data: encodeMembership(this.cluster.leaveJoint()) }]);
     return true;
   }
 
@@ -141,7 +140,7 @@ export class RaftState {
   // --- role transitions ---------------------------------------------------
 
   private reset(term: Term): void {
-    this.dropPendingReads("LeadershipLost");
+    dropReads(this, "LeadershipLost");
     if (term !== this.term) {
       this.term = term;
       this.vote = 0;
@@ -149,7 +148,7 @@ export class RaftState {
     this.lead = 0;
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
-    this.randomizedElectionTimeout = this.prng.int(this.cfg.electionTicks, 2 * this.cfg.electionTicks);
+    this.randomizedElectionTimeout = this.prng.int(this.settings.electionTicks, 2 * this.settings.electionTicks);
     this.leadTransferee = 0;
     this.votes.clear();
     this.progress.clear();
@@ -158,8 +157,7 @@ export class RaftState {
     this.commitChanged = false;
     this.catchUpDeferred = false;
     this.needsHeartbeat = false;
-    this.round = 0;
-    this.roundSentAt.clear();
+    this.readOnly.reset();
   }
 
   becomeFollower(term: Term, lead: NodeId): void {
@@ -189,8 +187,8 @@ export class RaftState {
     const last = this.log.lastIndex();
     // Any config entry not yet applied must be applied before another change starts.
     this.pendingConfIndex = last;
-    for (const id of this.config.members()) {
-      const pr = new Progress(last + 1, this.cfg.maxInflight, this.cfg.maxInflightBytes);
+    for (const id of this.cluster.members()) {
+      const pr = new Progress(last + 1, this.settings.maxInflight, this.settings.maxInflightBytes);
       if (id === this.id) {
         pr.match = this.log.durableLastIndex();
         pr.becomeReplicate();
@@ -220,7 +218,7 @@ export class RaftState {
     const type = kind === "pre" ? "PreVote" : "Vote";
     const lastIndex = this.log.lastIndex();
     const lastTerm = this.log.lastTerm();
-    for (const to of this.config.allVoters()) {
+    for (const to of this.cluster.allVoters()) {
       if (to === this.id) continue;
       this.send({ type, to, term: voteTerm, lastIndex, lastTerm, transfer: kind === "transfer" });
     }
@@ -228,7 +226,7 @@ export class RaftState {
 
   poll(from: NodeId, granted: boolean): VoteResult {
     if (!this.votes.has(from)) this.votes.set(from, granted);
-    return this.config.vote(this.votes);
+    return this.cluster.vote(this.votes);
   }
 
   // --- log ----------------------------------------------------------------
@@ -249,68 +247,13 @@ export class RaftState {
 
   /** Leader: commits the highest index a quorum holds, if it is of the current term (§5.4.2). */
   maybeCommit(): boolean {
-    const index = this.config.quorumValue((id) => this.progress.get(id)?.match ?? 0);
+    const index = this.cluster.quorumValue((id) => this.progress.get(id)?.match ?? 0);
     if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const wasCommittedInTerm = this.log.term(this.log.committed) === this.term;
     this.log.commitTo(index);
     this.commitChanged = true;
-    if (!wasCommittedInTerm) this.releaseReadsWaitingForCommit();
+    if (!wasCommittedInTerm) firstCommitOfTerm(this);
     return true;
-  }
-
-  /** Leader: the first commit of the term lets queued reads proceed. */
-  private releaseReadsWaitingForCommit(): void {
-    const waiting = this.readQueue.waitingForCommit;
-    this.readQueue.waitingForCommit = [];
-    for (const r of waiting) this.beginRead(r.id, r.from);
-  }
-
-  /** Leader: starts confirming a read whose index is the current commit. */
-  beginRead(id: number, from: NodeId): void {
-    const index = this.log.committed;
-    if (this.config.soleVoter(this.id) || this.leaseValid()) {
-      this.releaseRead({ id, from, index });
-      return;
-    }
-    this.readQueue.waitingForQuorum.push({ id, from, index, round: this.round + 1 });
-    this.needsHeartbeat = true;
-  }
-
-  /** The highest heartbeat round a quorum has acknowledged (the leader's own is the latest). */
-  quorumAckedRound(): number {
-    return this.config.quorumValue((id) => (id === this.id ? this.round : (this.progress.get(id)?.ackedRound ?? 0)));
-  }
-
-  /**
-   * With lease reads: a quorum acknowledged a heartbeat sent less than an
-   * election timeout ago (one tick spare for misaligned tick phases). Those
-   * followers refuse votes until their election timeout runs out, so no other
-   * leader can exist yet. Never during a leadership transfer.
-   */
-  leaseValid(): boolean {
-    if (!this.cfg.leaseRead || this.leadTransferee !== 0) return false;
-    const sentAt = this.roundSentAt.get(this.quorumAckedRound());
-    return sentAt !== undefined && this.ticks - sentAt < this.cfg.electionTicks - 1;
-  }
-
-  releaseRead(r: { id: number; from: NodeId; index: Index }): void {
-    if (r.from === this.id) this.readStates.push({ id: r.id, index: r.index });
-    else this.send({ type: "ReadIndexResp", to: r.from, id: r.id, index: r.index, reject: false });
-  }
-
-  /** Leader: releases every read whose heartbeat round a quorum has acknowledged. */
-  releaseConfirmedReads(): void {
-    const acked = this.quorumAckedRound();
-    // Rounds older than the confirmed one can no longer anchor a lease.
-    for (const round of this.roundSentAt.keys()) if (round < acked) this.roundSentAt.delete(round);
-    for (const r of this.readQueue.takeConfirmed(acked)) this.releaseRead(r);
-  }
-
-  private dropPendingReads(reason: DroppedRead["reason"]): void {
-    for (const r of this.readQueue.takeAll()) {
-      if (r.from === this.id) this.droppedReads.push({ id: r.id, reason, leaderHint: 0 });
-      else this.send({ type: "ReadIndexResp", to: r.from, id: r.id, index: 0, reject: true });
-    }
   }
 }
 

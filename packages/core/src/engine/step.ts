@@ -31,8 +31,8 @@ function onHigherTerm(r: RaftState, m: Message): boolean {
   if (m.type === "PreVote" || m.type === "Vote") {
     // While our leader's lease holds (check-quorum), a vote request is a disruption, unless it comes from a transfer.
     // With lease reads, a node that restarted may have acknowledged a lease before it went down: it too waits.
-    const heardLeader = r.lead !== 0 || (r.restartedWithLease && r.ticks < r.cfg.electionTicks);
-    const inLease = r.cfg.checkQuorum && heardLeader && r.electionElapsed < r.cfg.electionTicks;
+    const heardLeader = r.lead !== 0 || (r.restartedWithLease && r.ticks < r.settings.electionTicks);
+    const inLease = r.settings.checkQuorum && heardLeader && r.electionElapsed < r.settings.electionTicks;
     if (inLease && !m.transfer) return false;
   }
   if (m.type === "PreVote") return true; // a pre-vote never changes our term

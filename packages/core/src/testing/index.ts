@@ -3,7 +3,8 @@
  * deterministic cluster simulator with its safety checker, and one
  * conformance suite per port for adapters (yours included) to run.
  */
-export { MemoryLog } from "../engine/memory-log.js";
+export { MemoryLog } from "../contracts/memory-log.js";
+export { Prng } from "../engine/prng.js";
 export { SimClock, drainMicrotasks } from "./sim-clock.js";
 export { InMemoryNetwork, noFaults, type NetworkFaults } from "./in-memory-network.js";
 export { SimLogStore } from "./sim-log-store.js";

@@ -1,7 +1,7 @@
 import type { Clock, LogStore, LogWrite } from "../contracts/index.js";
 import type { Prng} from "../engine/index.js";
 import { RaftError, type Entry, type HardState, type Index, type Term } from "../engine/index.js";
-import type { MemoryLog } from "../engine/memory-log.js";
+import type { MemoryLog } from "../contracts/memory-log.js";
 
 /**
  * A `LogStore` for the simulator whose writes become durable only after a

@@ -2,7 +2,7 @@ import { isRaftError, Prng, type Index, type NodeId } from "../engine/index.js";
 import { RaftNode } from "../runtime/index.js";
 import { faultMixes, faultMixNames, type FaultMixName } from "./fault-mixes.js";
 import { InMemoryNetwork } from "./in-memory-network.js";
-import { MemoryLog } from "../engine/memory-log.js";
+import { MemoryLog } from "../contracts/memory-log.js";
 import { SafetyChecker, type Violation } from "./safety-checker.js";
 import { drainMicrotasks, SimClock } from "./sim-clock.js";
 import { SimLogStore } from "./sim-log-store.js";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { EntryCache } from "../../src/engine/entry-cache.js";
 import { RaftLog } from "../../src/engine/raft-log.js";
-import { MemoryLog, type Entry, type LogReader } from "../../src/engine/index.js";
+import { MemoryLog } from "../../src/contracts/index.js";
+import type { Entry, LogReader } from "../../src/engine/index.js";
 
 function entries(lo: number, hi: number, term = 1, size = 10): Entry[] {
   const out: Entry[] = [];

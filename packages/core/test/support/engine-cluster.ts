@@ -1,5 +1,6 @@
 import { manifestDigest, snapshotId } from "../../src/contracts/index.js";
-import { decodeMembership, MemoryLog, RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta, type StorageWrite, type SnapshotToInstall } from "../../src/engine/index.js";
+import { MemoryLog } from "../../src/contracts/index.js";
+import { decodeMembership, RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta, type StorageWrite, type SnapshotToInstall } from "../../src/engine/index.js";
 
 const decoder = new TextDecoder();
 

@@ -1,4 +1,4 @@
-import { Prng } from "@raft/core";
+import { Prng } from "@raft/core/testing";
 import type { NodeId } from "@raft/core/contracts";
 import { RaftNode, type RaftNodeConfig } from "@raft/core/runtime";
 import { drainMicrotasks, incarnationOf, InMemoryNetwork, MemoryLog, MemorySnapshotStore, SimClock, SimLogStore } from "@raft/core/testing";

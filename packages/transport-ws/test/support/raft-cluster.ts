@@ -1,7 +1,7 @@
 import { isRaftError, type Message, type NodeId, type Transport, type TransportHandlers } from "@raft/core/contracts";
-import { Prng, type Index } from "@raft/core";
+import type { Index } from "@raft/core/contracts";
 import { RaftNode, systemClock, type RaftNodeConfig } from "@raft/core/runtime";
-import { MemoryLog, MemorySnapshotStore, SimLogStore, SimStateMachine } from "@raft/core/testing";
+import { MemoryLog, MemorySnapshotStore, Prng, SimLogStore, SimStateMachine } from "@raft/core/testing";
 import { WsTransport, type WsTransportOptions } from "../../src/index.js";
 import { baseOptions, waitFor } from "./transports.js";
 

@@ -1,5 +1,6 @@
 import type { Message } from "../messages.js";
 import type { RaftState } from "../raft.js";
+import { onReadIndexRequest, onReadIndexResponse } from "../read-only.js";
 import { handleAppend, handleHeartbeat, handleInstallSnapshot } from "./follower.js";
 
 /** Pre-candidates count PreVoteResp, candidates VoteResp; a current leader's message ends the campaign. */
@@ -16,11 +17,9 @@ export function stepCandidate(r: RaftState, m: Message): void {
       r.becomeFollower(m.term, m.from);
       return handleInstallSnapshot(r, m);
     case "ReadIndexResp":
-      if (m.reject) r.droppedReads.push({ id: m.id, reason: "LeadershipLost", leaderHint: 0 });
-      else r.readStates.push({ id: m.id, index: m.index });
-      return;
+      return onReadIndexResponse(r, m);
     case "ReadIndex":
-      return r.send({ type: "ReadIndexResp", to: m.from, id: m.id, index: 0, reject: true });
+      return onReadIndexRequest(r, m);
     case "PreVoteResp":
     case "VoteResp": {
       if (m.type !== expected) return;

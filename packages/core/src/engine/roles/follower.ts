@@ -1,12 +1,13 @@
 import type { Append, Heartbeat, InstallSnapshot, Message } from "../messages.js";
 import type { RaftState } from "../raft.js";
+import { onReadIndexRequest, onReadIndexResponse } from "../read-only.js";
 
 /** Followers and (pre-)candidates count down to an election. */
 export function tickElection(r: RaftState): void {
   r.electionElapsed++;
   if (r.electionElapsed >= r.randomizedElectionTimeout && r.isVoter()) {
     r.electionElapsed = 0;
-    r.campaign(r.cfg.preVote ? "pre" : "election");
+    r.campaign(r.settings.preVote ? "pre" : "election");
   }
 }
 
@@ -28,12 +29,9 @@ export function stepFollower(r: RaftState, m: Message): void {
       // §3.10 of the thesis: the leader chose us; campaign at once, past any lease.
       return r.campaign("transfer");
     case "ReadIndex":
-      // A peer thinks we lead; we do not (any more).
-      return r.send({ type: "ReadIndexResp", to: m.from, id: m.id, index: 0, reject: true });
+      return onReadIndexRequest(r, m);
     case "ReadIndexResp":
-      if (m.reject) r.droppedReads.push({ id: m.id, reason: "LeadershipLost", leaderHint: r.lead });
-      else r.readStates.push({ id: m.id, index: m.index });
-      return;
+      return onReadIndexResponse(r, m);
     default:
       return;
   }

@@ -1,5 +1,6 @@
 import { notLeader, RaftError } from "../errors.js";
-import type { AppendResponse, HeartbeatResponse, InstallSnapshotResponse, Message, ReadIndexRequest } from "../messages.js";
+import type { AppendResponse, HeartbeatResponse, InstallSnapshotResponse, Message } from "../messages.js";
+import { onReadIndexRequest, roundAcknowledged, startRound } from "../read-only.js";
 import type { RaftState } from "../raft.js";
 import { encodeMembership } from "../cluster-config.js";
 import type { Progress } from "../progress.js";
@@ -30,8 +31,8 @@ export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean):
       return false;
     }
   }
-  const maxBytes = probe ? Math.min(PROBE_BYTES, r.cfg.maxMsgBytes) : r.cfg.maxMsgBytes;
-  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, r.log.lastIndex() + 1, maxBytes, r.cfg.maxMsgEntries);
+  const maxBytes = probe ? Math.min(PROBE_BYTES, r.settings.maxMsgBytes) : r.settings.maxMsgBytes;
+  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, r.log.lastIndex() + 1, maxBytes, r.settings.maxMsgEntries);
   if (prevTerm === undefined || entries === undefined) {
     // The entries the follower needs were compacted: only a snapshot can help it.
     if (r.latestSnapshot !== undefined) sendSnapshot(r, to, r.latestSnapshot);
@@ -77,23 +78,22 @@ export function continueCatchUp(r: RaftState): void {
 
 /** Starts a new heartbeat round to every follower. */
 export function broadcastHeartbeat(r: RaftState): void {
-  r.round++;
-  if (r.cfg.leaseRead) r.roundSentAt.set(r.round, r.ticks);
+  const round = startRound(r);
   r.needsHeartbeat = false;
   for (const [id, pr] of r.progress) {
     if (id === r.id) continue;
     // Never tell a follower to commit past what it is known to hold.
-    r.send({ type: "Heartbeat", to: id, commit: Math.min(pr.match, r.log.committed), round: r.round });
+    r.send({ type: "Heartbeat", to: id, commit: Math.min(pr.match, r.log.committed), round });
   }
 }
 
 export function tickLeader(r: RaftState): void {
   r.heartbeatElapsed++;
   r.electionElapsed++;
-  if (r.electionElapsed >= r.cfg.electionTicks) {
+  if (r.electionElapsed >= r.settings.electionTicks) {
     r.electionElapsed = 0;
-    if (r.cfg.checkQuorum) {
-      const active = r.config.quorumActive((id) => id === r.id || r.progress.get(id)?.recentActive === true);
+    if (r.settings.checkQuorum) {
+      const active = r.cluster.quorumActive((id) => id === r.id || r.progress.get(id)?.recentActive === true);
       for (const [id, pr] of r.progress) pr.recentActive = id === r.id;
       if (!active) {
         r.becomeFollower(r.term, 0);
@@ -103,7 +103,7 @@ export function tickLeader(r: RaftState): void {
     // A transfer that has not completed within an election timeout is abandoned.
     r.leadTransferee = 0;
   }
-  if (r.heartbeatElapsed >= r.cfg.heartbeatTicks) {
+  if (r.heartbeatElapsed >= r.settings.heartbeatTicks) {
     r.heartbeatElapsed = 0;
     broadcastHeartbeat(r);
   }
@@ -116,7 +116,7 @@ export function stepLeader(r: RaftState, m: Message): void {
     case "HeartbeatResp":
       return onHeartbeatResponse(r, m);
     case "ReadIndex":
-      return onReadIndex(r, m);
+      return onReadIndexRequest(r, m);
     case "InstallSnapshotResp":
       return onInstallSnapshotResponse(r, m);
     default:
@@ -165,11 +165,11 @@ function onHeartbeatResponse(r: RaftState, m: HeartbeatResponse): void {
   if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirst();
   if (pr.state === "snapshot") {
     // The offer or its answer may have been lost: offer the same snapshot again, now and then.
-    if (pr.snapshot !== undefined && r.ticks - pr.snapshotSentAt >= r.cfg.snapshotRetryTicks) sendSnapshot(r, m.from, pr.snapshot);
+    if (pr.snapshot !== undefined && r.ticks - pr.snapshotSentAt >= r.settings.snapshotRetryTicks) sendSnapshot(r, m.from, pr.snapshot);
   } else if (pr.match < r.log.lastIndex()) maybeSendAppend(r, m.from, true);
   if (m.round > pr.ackedRound) {
     pr.ackedRound = m.round;
-    r.releaseConfirmedReads();
+    roundAcknowledged(r);
   }
 }
 
@@ -187,11 +187,6 @@ function onInstallSnapshotResponse(r: RaftState, m: InstallSnapshotResponse): vo
   maybeSendAppend(r, m.from, true);
 }
 
-function onReadIndex(r: RaftState, m: ReadIndexRequest): void {
-  if (r.log.term(r.log.committed) !== r.term) r.readQueue.waitingForCommit.push({ id: m.id, from: m.from });
-  else r.beginRead(m.id, m.from);
-}
-
 /** Leader: a local proposal. Throws a typed error when it cannot be accepted. */
 export function proposeAsLeader(r: RaftState, items: readonly { kind: "normal"; data: Uint8Array }[]): number {
   if (r.role !== "leader") throw notLeader(r.lead);
@@ -200,8 +195,8 @@ export function proposeAsLeader(r: RaftState, items: readonly { kind: "normal"; 
   }
   let bytes = 0;
   for (const it of items) bytes += it.data.length;
-  if (r.uncommittedBytes > 0 && r.uncommittedBytes + bytes > r.cfg.maxUncommittedBytes) {
-    throw new RaftError("ProposalDropped", `${r.uncommittedBytes} bytes are uncommitted (limit ${r.cfg.maxUncommittedBytes})`, { leaderHint: r.id });
+  if (r.uncommittedBytes > 0 && r.uncommittedBytes + bytes > r.settings.maxUncommittedBytes) {
+    throw new RaftError("ProposalDropped", `${r.uncommittedBytes} bytes are uncommitted (limit ${r.settings.maxUncommittedBytes})`, { leaderHint: r.id });
   }
   // The leader counts itself toward the quorum only once the entries are durable: see advance().
   return r.appendEntries(items);
@@ -214,7 +209,7 @@ export function proposeMembership(r: RaftState, change: MembershipChange): numbe
   if (r.pendingConfIndex > r.log.applied) {
     throw new RaftError("ConfigChangeInProgress", `the membership change at ${r.pendingConfIndex} is not applied yet`);
   }
-  const next = r.config.apply(change);
+  const next = r.cluster.apply(change);
   r.pendingConfIndex = r.appendEntries([{ kind: "config", data: encodeMembership(next) }]);
   return r.pendingConfIndex;
 }

@@ -1,6 +1,6 @@
-import { RaftError } from "./errors.js";
-import type { LogReader } from "./log-reader.js";
-import type { Entry, HardState, Index, Term } from "./types.js";
+import { RaftError } from "../engine/errors.js";
+import type { LogReader } from "../engine/log-reader.js";
+import type { Entry, HardState, Index, Term } from "../engine/types.js";
 
 /**
  * The Raft log and hard state in an array: synchronous, no durability. The
