@@ -1,0 +1,68 @@
+import type { Prng } from "../../engine/index.js";
+import { faultMixes, faultMixNames, type FaultMix, type FaultMixName } from "../fault-mixes.js";
+import { MemorySnapshotStore, type MemoryBucket } from "../memory-snapshot-store.js";
+
+export interface SimulationOptions {
+  seed: number;
+  /** Cluster size. Default 3. */
+  nodes?: number;
+  /** Fault mix; by default chosen from the seed. */
+  mix?: FaultMixName;
+  /** Length of the fault phase, simulated ms. Default 2000. */
+  faultMs?: number;
+  /** Length of the heal phase, simulated ms. Default 2000. */
+  healMs?: number;
+  /** Serve reads from the leader lease; by default chosen from the seed. */
+  leaseRead?: boolean;
+  /** Receives a line per notable event (for replaying a failing seed). */
+  trace?: (line: string) => void;
+}
+
+/** Everything a run is made of, drawn from its seed (in this order: a seed replays exactly). */
+export interface RunSettings {
+  readonly seed: number;
+  readonly size: number;
+  readonly mixName: FaultMixName;
+  readonly mix: FaultMix;
+  readonly leaseRead: boolean;
+  readonly maxMsgEntries: number;
+  readonly maxInflight: number;
+  readonly snapshotEntries: number;
+  readonly keepTrailing: number;
+  readonly snapshotChunkBytes: number;
+  readonly snapshotInlineBytes: number;
+  readonly bucket: MemoryBucket | undefined;
+  readonly maxFsyncMs: number;
+  readonly faultMs: number;
+  readonly healMs: number;
+}
+
+export function drawSettings(options: SimulationOptions, prng: Prng): RunSettings {
+  const seed = options.seed;
+  const mixName = options.mix ?? (faultMixNames[seed % faultMixNames.length] as FaultMixName);
+  return {
+    seed,
+    size: options.nodes ?? 3,
+    mixName,
+    mix: faultMixes[mixName],
+    leaseRead: options.leaseRead ?? prng.chance(0.3),
+    // Small messages and windows split replication in ways large batches hide.
+    maxMsgEntries: [1, 2, 3, 8, 4096][prng.int(0, 5)] as number,
+    maxInflight: [1, 2, 8, 256][prng.int(0, 4)] as number,
+    // Frequent snapshots and short trailing logs, so lagging and restarted nodes need installs;
+    // tiny chunks so transfers span many of them; inline (embedded) transfers for some seeds.
+    snapshotEntries: prng.int(20, 150),
+    keepTrailing: prng.int(0, 30),
+    snapshotChunkBytes: prng.int(32, 257),
+    snapshotInlineBytes: prng.chance(0.3) ? 1 << 20 : 0,
+    // Some runs keep snapshots in a shared bucket, a prefix per node (as on S3): followers
+    // read the leader's snapshot from its location, and fall back to the leader when the
+    // bucket is out of reach.
+    bucket: prng.chance(0.3) ? MemorySnapshotStore.bucket() : undefined,
+    // Slow disks keep several writes in flight behind the loop, so group commit merges them
+    // and the leader's own write lags its followers' (a crash loses whatever is in flight).
+    maxFsyncMs: [1, 3, 6, 10][prng.int(0, 4)] as number,
+    faultMs: options.faultMs ?? 2000,
+    healMs: options.healMs ?? 2000,
+  };
+}
