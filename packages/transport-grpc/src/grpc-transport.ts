@@ -56,7 +56,7 @@ export class GrpcTransport implements Transport {
   private constructor(o: ResolvedOptions) {
     this.o = o;
     this.id = o.id;
-    this.addresses = new PeerAddresses(o.peers);
+    this.addresses = new PeerAddresses(o.peers, o.dialVia);
     const interval = o.rejectionLogIntervalMs;
     this.rejections = new RateLimitedLog(o.logger, () => "warn", "grpc transport rejected a call or frame", interval);
     // A peer that is down or restarting is routine; a peer that refuses this node is a misconfiguration.

@@ -30,6 +30,13 @@ export interface GrpcTransportOptions {
   readonly advertise?: string;
   /** Peer id → "host:port". `updatePeers()` (from membership) overrides these. */
   readonly peers?: Readonly<Record<string, string>> | ReadonlyMap<NodeId, string>;
+  /**
+   * Peer id → "host:port" to dial instead of that peer's address (from
+   * membership, `peers` or a caller): a proxy or tunnel in front of it. It
+   * wins over every other address; identity checks and who may call in are
+   * unchanged. Default none.
+   */
+  readonly dialVia?: Readonly<Record<string, string>> | ReadonlyMap<NodeId, string>;
   readonly tls?: GrpcTlsOptions;
   /** A shared secret every call must carry. Compared in constant time; never logged. */
   readonly auth?: { readonly token: string };
@@ -74,6 +81,7 @@ export interface ResolvedOptions {
   readonly port: number;
   readonly advertise: string | undefined;
   readonly peers: ReadonlyMap<NodeId, string>;
+  readonly dialVia: ReadonlyMap<NodeId, string>;
   readonly tls: GrpcTlsOptions | undefined;
   readonly token: string | undefined;
   readonly logger: Logger;
@@ -119,15 +127,15 @@ function pem(value: unknown, field: string): void {
   if (!(typeof value === "string" || Buffer.isBuffer(value)) || value.length === 0) throw bad(field, "a non-empty PEM string or Buffer");
 }
 
-function peerMap(peers: GrpcTransportOptions["peers"], self: NodeId): Map<NodeId, string> {
+function peerMap(peers: GrpcTransportOptions["peers"], self: NodeId, field = "peers"): Map<NodeId, string> {
   const out = new Map<NodeId, string>();
   if (peers === undefined) return out;
-  if (typeof peers !== "object" || peers === null) throw bad("peers", "an object or a Map of node id to address");
+  if (typeof peers !== "object" || peers === null) throw bad(field, "an object or a Map of node id to address");
   const entries: Iterable<[unknown, unknown]> = peers instanceof Map ? peers.entries() : Object.entries(peers);
   for (const [key, address] of entries) {
     const id = typeof key === "string" && /^\d{1,16}$/.test(key) ? Number(key) : key;
-    if (!nodeIdSchema.safeParse(id).success) throw bad(`peers (key ${String(key)})`, "keyed by node ids (positive integers)");
-    if (!isAddress(address)) throw bad(`peers.${String(key)}`, `"host:port" (got ${JSON.stringify(address)})`);
+    if (!nodeIdSchema.safeParse(id).success) throw bad(`${field} (key ${String(key)})`, "keyed by node ids (positive integers)");
+    if (!isAddress(address)) throw bad(`${field}.${String(key)}`, `"host:port" (got ${JSON.stringify(address)})`);
     if (id !== self) out.set(id as NodeId, address);
   }
   return out;
@@ -166,6 +174,7 @@ export function resolveOptions(o: GrpcTransportOptions): ResolvedOptions {
     port,
     advertise: o.advertise,
     peers,
+    dialVia: peerMap(o.dialVia, o.id, "dialVia"),
     tls: o.tls,
     token: o.auth?.token,
     logger: o.logger ?? silentLogger,

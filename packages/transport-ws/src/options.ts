@@ -31,6 +31,13 @@ export interface WsTransportOptions {
   readonly advertise?: string;
   /** Peer id → `host:port`. `updatePeers()` adds to and overrides these. This node's own entry is ignored. */
   readonly peers?: Readonly<Record<string, string>> | ReadonlyMap<NodeId, string>;
+  /**
+   * Peer id → `host:port` to dial instead of that peer's address (from
+   * membership, `peers` or a dialer): a proxy or tunnel in front of it. It
+   * wins over every other address; identity checks and who may dial in are
+   * unchanged. Default none.
+   */
+  readonly dialVia?: Readonly<Record<string, string>> | ReadonlyMap<NodeId, string>;
   /** Serve and dial over TLS (`wss`); `requireClientCert` turns on mTLS. */
   readonly tls?: WsTlsOptions;
   /** A shared secret every dialer presents on upgrade; compared in constant time, never logged. */
@@ -74,6 +81,7 @@ export interface ResolvedOptions {
   readonly listen: { readonly host: string; readonly port: number };
   readonly advertise: string | undefined;
   readonly peers: ReadonlyMap<NodeId, string>;
+  readonly dialVia: ReadonlyMap<NodeId, string>;
   readonly tls: WsTlsOptions | undefined;
   readonly token: string | undefined;
   readonly logger: Logger;
@@ -131,6 +139,7 @@ export function resolveOptions(o: WsTransportOptions): ResolvedOptions {
     listen: { host: o.listen.host, port: o.listen.port },
     advertise: o.advertise,
     peers,
+    dialVia: resolvePeers(o.id, o.dialVia, (field, what) => bad(field.replace(/^peers/, "dialVia"), what)),
     tls: o.tls,
     token: o.auth?.token,
     logger: o.logger ?? silentLogger,

@@ -57,7 +57,7 @@ export class WsTransport implements Transport {
   private state: "listening" | "started" | "closed" = "listening";
 
   private constructor(private readonly o: ResolvedOptions) {
-    this.addresses = new PeerAddresses(o.peers);
+    this.addresses = new PeerAddresses(o.peers, o.dialVia);
     this.local = { id: o.id, clusterId: o.clusterId, token: o.token };
     this.rejections = new RejectionLog(o.logger, () => performance.now(), o.rejectionLogIntervalMs);
     this.router = new FrameRouter({
