@@ -15,6 +15,11 @@ describe("node config", () => {
     const c = parseNodeConfig(valid, "test");
     expect(c).toMatchObject({ transport: "grpc", log: "sqlite", snapshots: "disk", host: "127.0.0.1", join: false });
     expect(c.tuning.dedupCapacity).toBe(100_000);
+    expect(c.dialVia).toEqual({});
+  });
+
+  it("takes dial overrides per peer (a proxy in front of it)", () => {
+    expect(parseNodeConfig({ ...valid, dialVia: { "2": "127.0.0.1:9002" } }, "test").dialVia).toEqual({ "2": "127.0.0.1:9002" });
   });
 
   it.each([
@@ -23,6 +28,7 @@ describe("node config", () => {
     [{ ...valid, voters: [] }, "voters"],
     [{ ...valid, peers: { two: "127.0.0.1:7102" } }, "peers.two"],
     [{ ...valid, peers: { "2": "no-port" } }, "peers.2"],
+    [{ ...valid, dialVia: { "2": "no-port" } }, "dialVia.2"],
     [{ ...valid, tuning: { tickMs: 0 } }, "tuning.tickMs"],
     [{ ...valid, colour: "blue" }, "colour"],
     [{ ...valid, id: 9 }, "voters"],

@@ -54,6 +54,12 @@ export const nodeConfigSchema = z.strictObject({
   join: z.boolean().default(false),
   /** Raft addresses ("host:port") of the other members known at start. */
   peers: z.record(z.string().regex(/^[1-9]\d*$/, "peer keys are node ids"), z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port")).default({}),
+  /**
+   * Where to dial a peer instead of its address (the transports' `dialVia`):
+   * a proxy in front of it. `pnpm chaos` puts a TCP proxy on every ordered
+   * pair of nodes this way, so it can cut, blackhole or slow each direction.
+   */
+  dialVia: z.record(z.string().regex(/^[1-9]\d*$/, "dialVia keys are node ids"), z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port")).default({}),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
   tuning: z
     .strictObject({

@@ -44,6 +44,11 @@ export function bankRoutes(node: BankNode): Router {
       const r = record.result;
       sendJson(res, 200, { requestId, applied: true, index: record.index, ...(r.ok ? { ok: true } : { ok: false, error: r.error }) });
     })
+    .on("GET", "/requests", async ({ res, query }) => {
+      if (query.get("consistency") !== "stale") await node.readBarrier();
+      const requests = [...bank.requests()].map((r) => ({ requestId: r.requestId, index: r.index, ...(r.result.ok ? { ok: true } : { ok: false, error: r.result.error }) }));
+      sendJson(res, 200, { index: bank.appliedIndex(), requests });
+    })
     .on("GET", "/accounts", async ({ res, query }) => {
       if (query.get("consistency") !== "stale") await node.readBarrier();
       const accounts: Record<string, number> = {};

@@ -52,6 +52,6 @@ async function openS3Snapshots(config: NodeConfig, logger: Logger): Promise<Snap
 export type NetworkTransport = GrpcTransport | WsTransport;
 
 export async function openTransport(config: NodeConfig, logger: Logger): Promise<NetworkTransport> {
-  const options = { id: config.id, clusterId: config.clusterId, listen: { host: config.host, port: config.port }, peers: config.peers, logger };
+  const options = { id: config.id, clusterId: config.clusterId, listen: { host: config.host, port: config.port }, peers: config.peers, dialVia: config.dialVia, logger };
   return config.transport === "grpc" ? GrpcTransport.listen(options) : WsTransport.listen(options);
 }
