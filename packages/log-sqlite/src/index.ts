@@ -5,4 +5,4 @@
  * process crashes and (with `synchronous=FULL`) power loss.
  */
 export { SqliteLogStore, type SqliteLogStoreInfo } from "./sqlite-log-store.js";
-export type { SqliteIntegrityCheck, SqliteLogStoreOptions, SqliteSynchronous } from "./options.js";
+export { sqliteLogStoreOptionsSchema, type SqliteIntegrityCheck, type SqliteLogStoreOptions, type SqliteSynchronous } from "./options.js";

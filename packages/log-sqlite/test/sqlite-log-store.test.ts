@@ -173,7 +173,7 @@ describe("SqliteLogStore", () => {
       [{ path, synchronus: "NORMAL" }, "synchronus"],
     ];
     for (const [options, field] of cases) {
-      await expect(SqliteLogStore.open(options as never), field).rejects.toMatchObject({ code: "InvalidConfig", message: expect.stringContaining(`option ${field}:`) });
+      await expect(SqliteLogStore.open(options as never), field).rejects.toMatchObject({ code: "InvalidConfig", message: expect.stringContaining(`options: ${field}:`) });
     }
   });
 

@@ -6,6 +6,7 @@ export type { Clock } from "./clock.js";
 export type { LogStore, LogWrite } from "./log-store.js";
 export { MemoryLog } from "./memory-log.js";
 export { consoleLogger, silentLogger, type Logger } from "./logger.js";
+export { loggerOption, loggerSchema, parseOptions } from "./options.js";
 export {
   MAX_SNAPSHOT_CHUNK_BYTES,
   clusterIdSchema,
@@ -28,8 +29,27 @@ export * as snapshotStoreRules from "./snapshot-store-rules.js";
 export type { Command, SnapshotFileSource, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "./state-machine.js";
 export { WIRE_VERSION, decodeMessages, encodeMessages } from "./wire/message-codec.js";
 export { BinaryReader } from "./wire/binary-reader.js";
+export { BinaryWriter } from "./wire/binary-writer.js";
 export type { AddressBook, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
 export { PeerAddresses } from "./peer-addresses.js";
-export { Backoff, RECONNECT_DEFAULTS, RECONNECT_LIMITS, resolveReconnect, type BackoffOptions, type ReconnectOptions } from "./transport-kit/backoff.js";
+// The transport kit: what every network transport shares.
+export { Backoff, RECONNECT_DEFAULTS, RECONNECT_LIMITS, type BackoffOptions } from "./transport-kit/backoff.js";
+export { addressSchema, advertisedAddress, formatAddress, isAddress, isWildcardHost, parseAddress, type HostPort } from "./transport-kit/address.js";
+export { certificateIdentity, certificateMismatch, certificateNodeIds, isNodeToken, nodeToken, secretsEqual } from "./transport-kit/credentials.js";
+export { OutboundQueue, type Taken } from "./transport-kit/outbound-queue.js";
+export { RateLimitedLog, type LogLevel } from "./transport-kit/rate-limited-log.js";
+export {
+  TRANSPORT_DEFAULTS,
+  TRANSPORT_LIMITS,
+  peerMapSchema,
+  reconnectSchema,
+  resolveTransportOptions,
+  secretSchema,
+  tlsOptionsSchema,
+  transportOptionsSchema,
+  type ParsedTransportOptions,
+  type ResolvedTransportOptions,
+  type TlsOptions,
+} from "./transport-kit/transport-options.js";
 export { RaftError, isRaftError, type RaftErrorCode } from "../engine/errors.js";
 export type { Entry, HardState, Index, InlineFile, LogReader, Membership, Message, NodeId, SnapshotFile, SnapshotMeta, SnapshotSource, Term } from "../engine/index.js";

@@ -1,77 +1,58 @@
 import { z } from "zod";
 import type { Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
-import { nodeIdSchema } from "../contracts/index.js";
-import { engineDefaults, RaftError, type EngineOptions } from "../engine/index.js";
+import { nodeIdSchema, parseOptions } from "../contracts/index.js";
+import { engineDefaults, type EngineOptions } from "../engine/index.js";
 import type { SnapshotSettings } from "./snapshots/snapshot-manager.js";
 
 const e = engineDefaults;
+const int = (min: number) => z.number().int().min(min);
 
 /**
  * The engine's options as a node takes them: the defaults are the engine's
  * own (`engineDefaults`), never restated here.
  */
 const engineOptionsShape = {
-  electionTicks: z.number().int().min(2).default(e.electionTicks),
-  heartbeatTicks: z.number().int().min(1).default(e.heartbeatTicks),
-  preVote: z.boolean().default(e.preVote),
-  checkQuorum: z.boolean().default(e.checkQuorum),
-  leaseRead: z.boolean().default(e.leaseRead),
-  maxInflight: z.number().int().min(1).default(e.maxInflight),
-  maxInflightBytes: z.number().int().min(1).default(e.maxInflightBytes),
-  logCacheBytes: z.number().int().min(0).default(e.logCacheBytes),
-  maxCatchUpReadBytes: z.number().int().min(1).default(e.maxCatchUpReadBytes),
-  maxMsgEntries: z.number().int().min(1).default(e.maxMsgEntries),
-  maxMsgBytes: z.number().int().min(1).default(e.maxMsgBytes),
-  maxApplyBytes: z.number().int().min(1).default(e.maxApplyBytes),
-  maxUncommittedBytes: z.number().int().min(1).default(e.maxUncommittedBytes),
-  /** Entries kept before a snapshot's index when the log is compacted. */
-  keepTrailing: z.number().int().min(0).default(e.keepTrailing),
+  electionTicks: int(2).default(e.electionTicks).describe("election timeout in ticks, drawn from [n, 2n)"),
+  heartbeatTicks: int(1).default(e.heartbeatTicks).describe("heartbeat interval in ticks (less than electionTicks)"),
+  preVote: z.boolean().default(e.preVote).describe("a pre-vote round before a real election, so a returning node cannot disrupt the cluster"),
+  checkQuorum: z.boolean().default(e.checkQuorum).describe("leaders step down without a live quorum; followers honour the leader's lease"),
+  leaseRead: z.boolean().default(e.leaseRead).describe("serve reads from the leader lease (needs checkQuorum and clocks that advance at similar rates)"),
+  maxInflight: int(1).default(e.maxInflight).describe("append messages in flight per follower"),
+  maxInflightBytes: int(1).default(e.maxInflightBytes).describe("entry bytes in flight per follower"),
+  logCacheBytes: int(0).default(e.logCacheBytes).describe("the most recent durable entries kept in memory for applying and replication"),
+  maxCatchUpReadBytes: int(1).default(e.maxCatchUpReadBytes).describe("storage bytes read per turn for lagging followers"),
+  maxMsgEntries: int(1).default(e.maxMsgEntries).describe("entries in one append message"),
+  maxMsgBytes: int(1).default(e.maxMsgBytes).describe("about the entry bytes in one append message"),
+  maxApplyBytes: int(1).default(e.maxApplyBytes).describe("about the entry bytes handed to the state machine at once"),
+  maxUncommittedBytes: int(1).default(e.maxUncommittedBytes).describe("proposals are refused beyond this backlog of uncommitted bytes"),
+  keepTrailing: int(0).default(e.keepTrailing).describe("entries kept before a snapshot's index when the log is compacted"),
 } satisfies Partial<Record<keyof EngineOptions, z.ZodType>>;
 
-/** The plain-data part of a node's configuration, validated at startup. */
+/** The plain-data part of a node's configuration, validated at startup (`RaftNodeOptions` adds the ports). */
 export const raftNodeConfigSchema = z
   .object({
-    id: nodeIdSchema,
-    /** Voters of the initial cluster, this node included (unless it joins). */
-    voters: z.array(nodeIdSchema).min(1).readonly(),
-    /** This node joins a running cluster: it is not in `voters` and waits to be added as a learner. */
-    join: z.boolean().default(false),
-    /** A learner is promoted only once it is within this many entries of the leader's log. */
-    promoteMaxLag: z.number().int().min(0).default(1000),
-    /** Milliseconds per engine tick. */
-    tickMs: z.number().int().min(1).default(50),
+    id: nodeIdSchema.describe("this node (a positive integer)"),
+    voters: z.array(nodeIdSchema).min(1).readonly().describe("the initial cluster, including id (unless the node joins)"),
+    join: z.boolean().default(false).describe("this node joins a running cluster: it is not in voters and waits to be added as a learner"),
+    promoteMaxLag: int(0).default(1000).describe("a learner is promoted only within this many entries of the leader's log"),
+    tickMs: int(1).default(50).describe("milliseconds per engine tick"),
     ...engineOptionsShape,
-    /** Group commit: the most entries, and about the most bytes, one durable write gathers from the Readies queued behind the write in flight. */
-    maxWriteEntries: z.number().int().min(1).default(16_384),
-    maxWriteBytes: z.number().int().min(1).default(16 << 20),
-    /** A proposal not applied within this many ms fails with `Timeout` (its outcome unknown); 0: wait as long as it takes. */
-    proposeTimeoutMs: z.number().int().min(0).default(10_000),
-    /** A read not answered within this many ms fails with `Timeout`; default two election timeouts. */
-    readTimeoutMs: z.number().int().min(1).optional(),
-    /** Seed of the election jitter; defaults to a random one. */
-    seed: z.number().int().optional(),
-    /** Take a snapshot after this many entries were applied since the last one; 0 turns it off. */
-    snapshotEntries: z.number().int().min(0).default(10_000),
-    /** … or after this many bytes of entries were applied since the last one; 0 turns it off. */
-    snapshotLogBytes: z.number().int().min(0).default(64 << 20),
-    /** Snapshots retained (the newest is never removed, nor one being sent). */
-    keepSnapshots: z.number().int().min(1).default(2),
-    /** Bytes per chunk of a snapshot transfer. */
-    snapshotChunkBytes: z.number().int().min(1).max(64 << 20).default(1 << 20),
-    /** Snapshots up to this size travel inside InstallSnapshot; 0 turns it off. */
-    snapshotInlineBytes: z.number().int().min(0).max(16 << 20).default(64 << 10),
-    /** Outgoing snapshot bytes per second, all transfers together; 0 is unlimited. */
-    snapshotMaxBytesPerSecond: z.number().int().min(0).default(0),
-    /** Snapshot transfers this node serves at once; more are refused with Busy and retried. */
-    snapshotMaxConcurrentSends: z.number().int().min(1).default(4),
-    /** A transfer with no bytes for this long is cut and resumed. */
-    snapshotProgressTimeoutMs: z.number().int().min(1).default(10_000),
-    /** Broken streams in a row, or checksum failures, tolerated before an install gives up. */
-    snapshotMaxAttempts: z.number().int().min(0).default(5),
-    /** A step of the node's loop that holds the event loop longer than this is logged as a warning, naming what it did. */
-    slowTurnWarnMs: z.number().int().min(1).default(200),
-    /** Re-check the latest snapshot's checksums before restoring it at startup. */
-    verifySnapshotOnStart: z.boolean().default(true),
+    maxWriteEntries: int(1).default(16_384).describe("group commit: the most entries one durable write gathers"),
+    maxWriteBytes: int(1).default(16 << 20).describe("group commit: about the most bytes one durable write gathers"),
+    proposeTimeoutMs: int(0).default(10_000).describe("a proposal not applied in time fails with Timeout, its outcome unknown (0: no limit)"),
+    readTimeoutMs: int(1).optional().describe("a read not confirmed in time fails with Timeout (default: two election timeouts)"),
+    seed: z.number().int().optional().describe("election-jitter seed (set it to replay a run; default random)"),
+    snapshotEntries: int(0).default(10_000).describe("take a snapshot after this many entries applied since the last one (0: off)"),
+    snapshotLogBytes: int(0).default(64 << 20).describe("… or after this many bytes of entries applied (0: off)"),
+    keepSnapshots: int(1).default(2).describe("snapshots retained (the newest is never removed, nor one being sent)"),
+    snapshotChunkBytes: int(1).max(64 << 20).default(1 << 20).describe("bytes per chunk of a snapshot transfer"),
+    snapshotInlineBytes: int(0).max(16 << 20).default(64 << 10).describe("snapshots up to this size travel inside InstallSnapshot (0: never)"),
+    snapshotMaxBytesPerSecond: int(0).default(0).describe("outgoing snapshot bytes per second, all transfers together (0: unlimited)"),
+    snapshotMaxConcurrentSends: int(1).default(4).describe("snapshot transfers served at once; more are refused with Busy and retried"),
+    snapshotProgressTimeoutMs: int(1).default(10_000).describe("a transfer with no bytes for this long is cut and resumed"),
+    snapshotMaxAttempts: int(0).default(5).describe("broken streams in a row, or checksum failures, before an install gives up (the leader offers again later)"),
+    slowTurnWarnMs: int(1).default(200).describe("a step of the loop that holds the event loop longer is logged as a warning naming what it did"),
+    verifySnapshotOnStart: z.boolean().default(true).describe("re-check the latest snapshot's checksums before restoring it at startup"),
   })
   .refine((c) => c.join !== c.voters.includes(c.id), { message: "voters must include id, unless the node joins (then it must not)" })
   .refine((c) => c.heartbeatTicks < c.electionTicks, { message: "heartbeatTicks must be less than electionTicks" })
@@ -113,9 +94,5 @@ export function snapshotSettings(c: ResolvedRaftNodeConfig): SnapshotSettings {
 }
 
 export function parseNodeConfig(config: RaftNodeConfig): ResolvedRaftNodeConfig {
-  const result = raftNodeConfigSchema.safeParse(config);
-  if (!result.success) {
-    throw new RaftError("InvalidConfig", `invalid node config: ${z.prettifyError(result.error).replace(/\n/g, "; ")}`);
-  }
-  return result.data;
+  return parseOptions(raftNodeConfigSchema, config, "node config");
 }
