@@ -61,33 +61,5 @@ export interface BackoffOptions {
  */
 export const RECONNECT_DEFAULTS = { minDelayMs: 100, maxDelayMs: 500 } as const;
 
-/** Bounds of every transport's `reconnect` option (integers, ms; `maxDelayMs` also at least `minDelayMs`). */
+/** Bounds of every transport's `reconnect` option (integers, ms; `maxDelayMs` also at least `minDelayMs`); see `reconnectSchema`. */
 export const RECONNECT_LIMITS = { minDelayMs: { min: 1, max: 60_000 }, maxDelayMs: { min: 1, max: 600_000 } } as const;
-
-/** A transport's `reconnect` option: `{ minDelayMs?, maxDelayMs? }`. */
-export interface ReconnectOptions {
-  readonly minDelayMs?: number;
-  readonly maxDelayMs?: number;
-}
-
-/**
- * Checks a transport's `reconnect` option and fills in the defaults (when
- * only `minDelayMs` is given, the cap is the larger of it and the default
- * cap). Errors come from `bad(field, what)`, so each transport names the
- * field its own way (`reconnect.maxDelayMs`).
- */
-export function resolveReconnect(value: unknown, bad: (field: string, what: string) => Error): { readonly minMs: number; readonly maxMs: number } {
-  if (value === undefined) return { minMs: RECONNECT_DEFAULTS.minDelayMs, maxMs: RECONNECT_DEFAULTS.maxDelayMs };
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("reconnect", "an object { minDelayMs?, maxDelayMs? }");
-  const o = value as { minDelayMs?: unknown; maxDelayMs?: unknown };
-  const int = (v: unknown, field: string, min: number, max: number): number => {
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min || v > max) throw bad(field, `an integer in [${min}, ${max}]`);
-    return v;
-  };
-  const { minDelayMs: minLimits, maxDelayMs: maxLimits } = RECONNECT_LIMITS;
-  const minMs = o.minDelayMs === undefined ? RECONNECT_DEFAULTS.minDelayMs : int(o.minDelayMs, "reconnect.minDelayMs", minLimits.min, minLimits.max);
-  if (o.maxDelayMs === undefined) return { minMs, maxMs: Math.max(minMs, RECONNECT_DEFAULTS.maxDelayMs) };
-  const maxMs = int(o.maxDelayMs, "reconnect.maxDelayMs", maxLimits.min, maxLimits.max);
-  if (maxMs < minMs) throw bad("reconnect.maxDelayMs", `at least reconnect.minDelayMs (${minMs})`);
-  return { minMs, maxMs };
-}

@@ -1,6 +1,16 @@
 import { afterEach, expect, it, vi } from "vitest";
-import { RateLimitedLog } from "../src/rate-limited-log.js";
-import { RecordingLogger } from "./support.js";
+import { RateLimitedLog, type Logger } from "../../../src/contracts/index.js";
+
+class RecordingLogger implements Logger {
+  readonly lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  debug = (message: string, fields: Record<string, unknown> = {}) => void this.lines.push({ level: "debug", message, fields });
+  info = (message: string, fields: Record<string, unknown> = {}) => void this.lines.push({ level: "info", message, fields });
+  warn = (message: string, fields: Record<string, unknown> = {}) => void this.lines.push({ level: "warn", message, fields });
+  error = (message: string, fields: Record<string, unknown> = {}) => void this.lines.push({ level: "error", message, fields });
+  withReason(reason: string) {
+    return this.lines.filter((l) => l.fields.reason === reason);
+  }
+}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -10,7 +20,7 @@ it("logs a reason at most once per interval, and reports the lines it left out",
   vi.useFakeTimers();
   let now = 0;
   const logger = new RecordingLogger();
-  const log = new RateLimitedLog<"a" | "b">(logger, () => "warn", "rejected", 1000, () => now);
+  const log = new RateLimitedLog<"a" | "b">(logger, () => ({ message: "rejected", level: "warn" }), 1000, () => now);
   for (let i = 0; i < 100; i++) log.record("a", { i });
   log.record("b");
   expect(logger.lines.map((l) => [l.fields.reason, l.fields.i, l.fields.suppressed, l.fields.total])).toEqual([
@@ -40,7 +50,7 @@ it("logs a reason at most once per interval, and reports the lines it left out",
 it("keeps counting after close, without logging or timers", () => {
   vi.useFakeTimers();
   const logger = new RecordingLogger();
-  const log = new RateLimitedLog<"a">(logger, () => "info", "x", 1000, () => 0);
+  const log = new RateLimitedLog<"a">(logger, () => ({ message: "x", level: "info" }), 1000, () => 0);
   log.record("a");
   log.record("a");
   log.close();

@@ -1,7 +1,7 @@
-import { Backoff, RECONNECT_DEFAULTS, resolveReconnect } from "@raft/core/contracts";
+import { Backoff, parseOptions, RECONNECT_DEFAULTS, reconnectSchema } from "../../../src/contracts/index.js";
 import { expect, it } from "vitest";
 
-// The backoff is @raft/core's, shared with @raft/transport-ws; these pin what this transport relies on.
+// The backoff every network transport uses, and its `reconnect` option.
 
 it("doubles the delay from min to a low cap, jittered over the upper half, never below min, and starts over after reset", () => {
   const low = new Backoff({ minMs: 100, maxMs: 1000, random: () => 0 });
@@ -35,16 +35,15 @@ it("spreads peers that fail at the same instant", () => {
   for (const d of delays) expect(d).toBeGreaterThanOrEqual(1600);
 });
 
-it("resolves the reconnect option with the transports' shared defaults and limits", () => {
-  const bad = (field: string, what: string) => new Error(`${field} must be ${what}`);
-  expect(resolveReconnect(undefined, bad)).toEqual({ minMs: 100, maxMs: 500 });
-  expect(resolveReconnect({}, bad)).toEqual({ minMs: 100, maxMs: 500 });
-  expect(resolveReconnect({ minDelayMs: 20 }, bad)).toEqual({ minMs: 20, maxMs: 500 });
-  expect(resolveReconnect({ minDelayMs: 800 }, bad)).toEqual({ minMs: 800, maxMs: 800 });
-  expect(resolveReconnect({ minDelayMs: 60_000, maxDelayMs: 600_000 }, bad)).toEqual({ minMs: 60_000, maxMs: 600_000 });
-  expect(() => resolveReconnect({ minDelayMs: 500, maxDelayMs: 100 }, bad)).toThrow("reconnect.maxDelayMs must be at least reconnect.minDelayMs (500)");
-  expect(() => resolveReconnect({ minDelayMs: 0 }, bad)).toThrow("reconnect.minDelayMs must be an integer in [1, 60000]");
-  expect(() => resolveReconnect({ maxDelayMs: 600_001 }, bad)).toThrow("reconnect.maxDelayMs must be an integer in [1, 600000]");
-  expect(() => resolveReconnect({ minDelayMs: 1.5 }, bad)).toThrow("reconnect.minDelayMs");
-  expect(() => resolveReconnect(5, bad)).toThrow("reconnect must be an object");
+it("parses the reconnect option with the transports' shared defaults and limits", () => {
+  const parse = (v: unknown) => parseOptions(reconnectSchema, v, "reconnect");
+  expect(parse({})).toEqual({ minDelayMs: 100, maxDelayMs: 500 });
+  expect(parse({ minDelayMs: 20 })).toEqual({ minDelayMs: 20, maxDelayMs: 500 });
+  expect(parse({ minDelayMs: 800 })).toEqual({ minDelayMs: 800, maxDelayMs: 800 });
+  expect(parse({ minDelayMs: 60_000, maxDelayMs: 600_000 })).toEqual({ minDelayMs: 60_000, maxDelayMs: 600_000 });
+  expect(() => parse({ minDelayMs: 500, maxDelayMs: 100 })).toThrow("maxDelayMs: must be at least minDelayMs (500)");
+  expect(() => parse({ minDelayMs: 0 })).toThrow("minDelayMs: Too small");
+  expect(() => parse({ maxDelayMs: 600_001 })).toThrow("maxDelayMs: Too big");
+  expect(() => parse({ minDelayMs: 1.5 })).toThrow("minDelayMs");
+  expect(() => parse(5)).toThrow(/InvalidConfig|invalid reconnect/);
 });
