@@ -14,10 +14,10 @@ const adapterPatterns = [
   { group: ["@raft/core/src/**", "@raft/core/dist/**", "../../core/**", "../../../core/**"], message: "Import @raft/core through its public subpaths." },
   { group: ["@raft/log-*", "@raft/transport-*", "@raft/snapshot-store-*"], message: "Adapters never depend on each other." },
 ];
-const portsOnly = "Adapters implement ports: they import @raft/core/contracts (tests also @raft/core/testing and /runtime), never the engine entry.";
+const portsOnly = "Adapters implement ports: they import @raft/core/contracts (tests also @raft/core/testing, /conformance and /runtime), never the engine entry.";
 // Source files of adapters: @raft/core/contracts only.
 const adapterImports = {
-  paths: ["@raft/core", "@raft/core/runtime", "@raft/core/testing"].map((name) => ({ name, message: portsOnly })),
+  paths: ["@raft/core", "@raft/core/runtime", "@raft/core/testing", "@raft/core/conformance"].map((name) => ({ name, message: portsOnly })),
   patterns: adapterPatterns,
 };
 // Their tests may also drive nodes and use the testing kit.

@@ -1,5 +1,5 @@
 import type { Prng } from "@raft/core/testing";
-import { runStateMachineContract } from "@raft/core/testing";
+import { runStateMachineContract } from "@raft/core/conformance";
 import { BankStateMachine, encodeBankCommand, type BankCommand, type BankResult } from "../src/index.js";
 import { bytes, fingerprint } from "./support/bank.js";
 

@@ -1,4 +1,4 @@
-import { runLogStoreContract } from "@raft/core/testing";
+import { runLogStoreContract } from "@raft/core/conformance";
 import { describe, expect, it } from "vitest";
 import { MemoryLogStore } from "../src/index.js";
 

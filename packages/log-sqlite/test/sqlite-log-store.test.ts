@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { runLogStoreContract } from "@raft/core/testing";
+import { runLogStoreContract } from "@raft/core/conformance";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
 import { checkBuilt } from "./built.js";

@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { runSnapshotStoreContract } from "@raft/core/testing";
+import { runSnapshotStoreContract } from "@raft/core/conformance";
 import { describe, expect, it } from "vitest";
 import { DiskSnapshotStore } from "../src/index.js";
 import { bytes, codeOf, entries, flipByte, manifest, readAll, recordingLogger, take, tempDir } from "./support.js";

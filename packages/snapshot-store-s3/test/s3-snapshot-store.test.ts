@@ -1,4 +1,4 @@
-import { runSnapshotStoreContract } from "@raft/core/testing";
+import { runSnapshotStoreContract } from "@raft/core/conformance";
 import { afterAll, beforeAll } from "vitest";
 import { S3SnapshotStore } from "../src/index.js";
 import { S3Server, damage, freshPrefix, getObject, objectKey, putObject } from "./support.js";

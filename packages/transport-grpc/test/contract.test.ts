@@ -1,4 +1,4 @@
-import { runTransportContract } from "@raft/core/testing";
+import { runTransportContract } from "@raft/core/conformance";
 import { makeCa, makeNodeCert } from "./certs.js";
 import { closeAll, listenAll } from "./support.js";
 

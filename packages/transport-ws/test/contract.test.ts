@@ -1,4 +1,4 @@
-import { runTransportContract } from "@raft/core/testing";
+import { runTransportContract } from "@raft/core/conformance";
 import { testPki } from "./support/pki.js";
 import { listenAll } from "./support/transports.js";
 

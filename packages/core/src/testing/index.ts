@@ -1,7 +1,8 @@
 /**
  * `@raft/core/testing`: the test kit. A simulated clock and network, the
- * deterministic cluster simulator with its safety checker, and one
- * conformance suite per port for adapters (yours included) to run.
+ * deterministic cluster simulator with its safety checker, in-memory
+ * stores, a TCP proxy and the linearizability checker. Nothing here imports a
+ * test runner; the conformance suites (vitest) are in `@raft/core/conformance`.
  */
 export { MemoryLog } from "../contracts/memory-log.js";
 export { Prng } from "../engine/prng.js";
@@ -14,11 +15,7 @@ export { SafetyChecker, type Violation } from "./safety-checker.js";
 export { faultMixes, faultMixNames, type FaultMix, type FaultMixName } from "./fault-mixes.js";
 export { runSimulation, replayCommand, type SimulationResult } from "./simulation/run.js";
 export type { SimulationOptions } from "./simulation/settings.js";
-export { runLogStoreContract, type LogStoreFactory } from "./log-store-contract.js";
-export { runStateMachineContract, type StateMachineHarness } from "./state-machine-contract.js";
 export { MemoryBucket, MemorySnapshotStore } from "./memory-snapshot-store.js";
-export { runSnapshotStoreContract, type SnapshotStoreFactory } from "./snapshot-store-contract.js";
-export { runTransportContract, type TransportFactory } from "./transport-contract.js";
 export { noStreamFaults, type StreamFaults } from "./in-memory-network.js";
 export { freePortRange } from "./free-port-range.js";
 export { TcpProxy, type TcpProxyDirection, type TcpProxyStats } from "./tcp-proxy.js";

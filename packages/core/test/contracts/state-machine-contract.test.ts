@@ -1,4 +1,5 @@
-import { runStateMachineContract, SimStateMachine } from "../../src/testing/index.js";
+import { runStateMachineContract } from "../../src/conformance/index.js";
+import { SimStateMachine } from "../../src/testing/index.js";
 
 // The simulator's own state machine passes the port's contract.
 runStateMachineContract("SimStateMachine", {

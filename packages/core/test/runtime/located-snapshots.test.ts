@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { decodeMessages, encodeMessages, manifestDigest, snapshotId, type SnapshotStore } from "../../src/contracts/index.js";
 import { Prng, type Index, type Message, type NodeId, type SnapshotMeta } from "../../src/engine/index.js";
 import { RaftNode, type FinishedTransfer, type RaftNodeConfig } from "../../src/runtime/index.js";
-import { MemoryLog, MemorySnapshotStore, runSnapshotStoreContract, SimLogStore, SimStateMachine } from "../../src/testing/index.js";
+import { runSnapshotStoreContract } from "../../src/conformance/index.js";
+import { MemoryLog, MemorySnapshotStore, SimLogStore, SimStateMachine } from "../../src/testing/index.js";
 import { bytes, NodeCluster } from "../support/node-cluster.js";
 
 // Followers that receive a snapshot from its location (the S3 path), on real

@@ -1,5 +1,6 @@
 import type { Transport } from "../../src/contracts/index.js";
-import { InMemoryNetwork, runTransportContract } from "../../src/testing/index.js";
+import { runTransportContract } from "../../src/conformance/index.js";
+import { InMemoryNetwork } from "../../src/testing/index.js";
 
 // The in-memory transport (without a clock: delivery in the next event-loop turn) passes the port's contract.
 runTransportContract("InMemoryNetwork", {

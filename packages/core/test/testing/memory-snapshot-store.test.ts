@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { manifestDigest, snapshotId } from "../../src/contracts/index.js";
-import { MemorySnapshotStore, runSnapshotStoreContract } from "../../src/testing/index.js";
+import { runSnapshotStoreContract } from "../../src/conformance/index.js";
+import { MemorySnapshotStore } from "../../src/testing/index.js";
 
 runSnapshotStoreContract("MemorySnapshotStore", {
   durable: false,
