@@ -1,5 +1,5 @@
 import { decodeMessages, type Message, type NodeId } from "@raft/core/contracts";
-import type { Decoded, Frame } from "./proto-messages.js";
+import type { Decoded } from "./service-definition.js";
 import type { RejectionReason } from "./rejections.js";
 
 export type FrameVerdict = { readonly ok: true; readonly messages: Message[] } | { readonly ok: false; readonly reason: RejectionReason; readonly detail: string };
@@ -10,11 +10,11 @@ export type FrameVerdict = { readonly ok: true; readonly messages: Message[] } |
  * checks versions, types, lengths and ranges), come from the caller, and be
  * addressed to this node.
  */
-export function checkFrame(frame: Decoded<Frame>, caller: NodeId, self: NodeId): FrameVerdict {
+export function checkFrame(frame: Decoded<Uint8Array>, caller: NodeId, self: NodeId): FrameVerdict {
   if (!frame.ok) return { ok: false, reason: "malformed frame", detail: frame.reason };
   let messages: Message[];
   try {
-    messages = decodeMessages(frame.value.messages);
+    messages = decodeMessages(frame.value);
   } catch (e) {
     return { ok: false, reason: "invalid messages", detail: e instanceof Error ? e.message.slice(0, 300) : String(e) };
   }

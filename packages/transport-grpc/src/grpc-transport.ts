@@ -1,17 +1,28 @@
 import { Server, type ChannelOptions, type Metadata } from "@grpc/grpc-js";
-import { PeerAddresses, RaftError, type AddressBook, type Message, type NodeId, type SnapshotRequest, type Transport, type TransportHandlers } from "@raft/core/contracts";
-import { formatAddress, isAddress } from "./address.js";
+import {
+  advertisedAddress,
+  formatAddress,
+  isAddress,
+  nodeToken,
+  PeerAddresses,
+  RaftError,
+  RateLimitedLog,
+  type AddressBook,
+  type Message,
+  type NodeId,
+  type SnapshotRequest,
+  type Transport,
+  type TransportHandlers,
+} from "@raft/core/contracts";
 import { channelCredentials, serverCredentials, tlsChannelOptions } from "./credentials.js";
-import { callerMetadata, digestToken, type HandshakePolicy } from "./handshake.js";
+import { callerMetadata, type HandshakePolicy } from "./handshake.js";
 import { messagesHandler } from "./messages-service.js";
-import { advertisedAddress, resolveOptions, type GrpcTransportOptions, type ResolvedOptions } from "./options.js";
+import { resolveOptions, type GrpcTransportOptions, type ResolvedOptions } from "./options.js";
 import { observeOversizedFrames } from "./oversized-observer.js";
 import { PeerLink, type LinkContext } from "./peer-link.js";
-import { snapshotChunkSize } from "./proto-messages.js";
-import { RateLimitedLog } from "./rate-limited-log.js";
 import type { DropReason, RefusalReason, RejectionReason } from "./rejections.js";
 import type { ServerContext } from "./server-context.js";
-import { raftTransportService } from "./service-definition.js";
+import { BYTES_FIELD_OVERHEAD, raftTransportService } from "./service-definition.js";
 import { fetchChunks } from "./snapshot-fetch.js";
 import { fetchSnapshotHandler } from "./snapshot-service.js";
 import { emptyStats, type GrpcTransportStats } from "./stats.js";
@@ -45,6 +56,8 @@ export class GrpcTransport implements Transport {
   private readonly drops: RateLimitedLog<DropReason>;
   private readonly linkContext: LinkContext;
   private readonly snapshotChannelOptions: ChannelOptions;
+  /** This node's token, derived from the cluster secret: it speaks for this node only. */
+  private readonly token: string | undefined;
 
   /** Checks `options`, binds the server and resolves once it accepts connections. Throws `InvalidConfig` for bad options, `Unavailable` if it cannot bind. */
   static async listen(options: GrpcTransportOptions): Promise<GrpcTransport> {
@@ -58,21 +71,23 @@ export class GrpcTransport implements Transport {
     this.id = o.id;
     this.addresses = new PeerAddresses(o.peers, o.dialVia);
     const interval = o.rejectionLogIntervalMs;
-    this.rejections = new RateLimitedLog(o.logger, () => "warn", "grpc transport rejected a call or frame", interval);
+    this.rejections = new RateLimitedLog<RejectionReason>(o.logger, () => ({ message: "grpc transport rejected a call or frame", level: "warn" }), interval);
     // A peer that is down or restarting is routine; a peer that refuses this node is a misconfiguration.
-    this.refusals = new RateLimitedLog(o.logger, (r) => (r === "peer unreachable" || r === "stream broken" ? "info" : "warn"), "grpc transport: a call to a peer failed", interval);
+    const refusalLevel = (r: RefusalReason) => (r === "peer unreachable" || r === "stream broken" ? "info" : "warn");
+    this.refusals = new RateLimitedLog<RefusalReason>(o.logger, (r) => ({ message: "grpc transport: a call to a peer failed", level: refusalLevel(r) }), interval);
     // No address is routine for a moment after a membership change; a message that fits no frame is a misconfiguration.
-    this.drops = new RateLimitedLog(o.logger, (r) => (r === "no address" ? "debug" : "warn"), "grpc transport dropped a message", interval);
+    this.drops = new RateLimitedLog<DropReason>(o.logger, (r) => ({ message: "grpc transport dropped a message", level: r === "no address" ? "debug" : "warn" }), interval);
+    this.token = o.secret === undefined ? undefined : nodeToken(o.secret, o.clusterId, o.id);
     const channelOptions: ChannelOptions = {
       "grpc.max_send_message_length": o.maxFrameBytes,
       "grpc.max_receive_message_length": o.maxFrameBytes,
-      "grpc.keepalive_time_ms": o.keepaliveTimeMs,
-      "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs,
+      "grpc.keepalive_time_ms": o.keepalive.timeMs,
+      "grpc.keepalive_timeout_ms": o.keepalive.timeoutMs,
       "grpc.keepalive_permit_without_calls": 1,
       // PeerLink opens a fresh channel per attempt after a failure, so grpc-js's reconnect backoff never delays a
       // healed link; these only bound what grpc-js does on its own (a channel's re-resolution, say) by the same cap.
-      "grpc.initial_reconnect_backoff_ms": o.reconnectMinMs,
-      "grpc.max_reconnect_backoff_ms": o.reconnectMaxMs,
+      "grpc.initial_reconnect_backoff_ms": o.reconnect.minDelayMs,
+      "grpc.max_reconnect_backoff_ms": o.reconnect.maxDelayMs,
       // No transparent retries either: a failed call is this transport's to retry.
       "grpc.enable_retries": 0,
       // Connections belong to this transport alone: closing it closes them.
@@ -87,9 +102,9 @@ export class GrpcTransport implements Transport {
       channelOptions,
       maxQueuedMessages: o.maxQueuedMessages,
       maxFrameBytes: o.maxFrameBytes,
-      reconnectMinMs: o.reconnectMinMs,
-      reconnectMaxMs: o.reconnectMaxMs,
-      connectTimeoutMs: o.connectTimeoutMs,
+      reconnectMinMs: o.reconnect.minDelayMs,
+      reconnectMaxMs: o.reconnect.maxDelayMs,
+      connectTimeoutMs: o.deadlines.connectMs,
       metadataFor: (peer) => this.metadataFor(peer),
       stats: this.counters,
       refusals: this.refusals,
@@ -98,8 +113,8 @@ export class GrpcTransport implements Transport {
     this.server = new Server({
       "grpc.max_send_message_length": o.maxFrameBytes,
       "grpc.max_receive_message_length": o.maxFrameBytes,
-      "grpc.keepalive_time_ms": o.keepaliveTimeMs,
-      "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs,
+      "grpc.keepalive_time_ms": o.keepalive.timeMs,
+      "grpc.keepalive_timeout_ms": o.keepalive.timeoutMs,
       // A peer needs one Messages stream per connection (snapshot fetches open their own); this bounds what one connection can hold open.
       "grpc.max_concurrent_streams": 64,
       interceptors: [
@@ -184,7 +199,7 @@ export class GrpcTransport implements Transport {
   // --- internals -------------------------------------------------------------
 
   private async bind(): Promise<void> {
-    const { host, port } = this.o;
+    const { host, port } = this.o.listen;
     const bound = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(formatAddress(host, port), serverCredentials(this.o.tls), (error, p) => (error === null ? resolve(p) : reject(error)));
     }).catch((e: unknown) => {
@@ -192,7 +207,7 @@ export class GrpcTransport implements Transport {
       throw new RaftError("Unavailable", `cannot listen on ${formatAddress(host, port)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     });
     this.boundAddress = formatAddress(host, bound);
-    this.advertised = advertisedAddress(this.o, bound);
+    this.advertised = advertisedAddress(this.o.advertise, host, bound);
   }
 
   private route(to: NodeId, messages: Message[]): void {
@@ -224,7 +239,7 @@ export class GrpcTransport implements Transport {
   }
 
   private metadataFor(peer: NodeId): Metadata {
-    return callerMetadata({ clusterId: this.o.clusterId, from: this.id, to: peer, address: this.advertised, token: this.o.token });
+    return callerMetadata({ clusterId: this.o.clusterId, from: this.id, to: peer, address: this.advertised, token: this.token });
   }
 
   private async *fetch(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncGenerator<Uint8Array> {
@@ -245,7 +260,7 @@ export class GrpcTransport implements Transport {
           credentials: this.linkContext.credentials,
           channelOptions: this.snapshotChannelOptions,
           metadata: this.metadataFor(peer),
-          idleMs: this.o.snapshotIdleMs,
+          idleMs: this.o.deadlines.snapshotIdleMs,
           windowChunks: this.o.snapshotWindowChunks,
           received: (bytes) => {
             this.counters.snapshotBytesReceived += bytes;
@@ -266,7 +281,7 @@ export class GrpcTransport implements Transport {
     const policy: HandshakePolicy = {
       self: this.o.id,
       clusterId: this.o.clusterId,
-      tokenDigest: this.o.token === undefined ? undefined : digestToken(this.o.token),
+      secret: this.o.secret,
       requireClientCert: this.o.tls?.requireClientCert === true,
       isKnown: (id) => this.o.acceptUnknownPeers || this.addresses.isKnown(id),
     };
@@ -276,8 +291,8 @@ export class GrpcTransport implements Transport {
       policy,
       stats: this.counters,
       // A chunk's payload plus its field's tag and length must fit in one gRPC message.
-      maxChunkBytes: 2 * this.o.maxFrameBytes - snapshotChunkSize(this.o.maxFrameBytes),
-      snapshotIdleMs: this.o.snapshotIdleMs,
+      maxChunkBytes: this.o.maxFrameBytes - BYTES_FIELD_OVERHEAD,
+      snapshotIdleMs: this.o.deadlines.snapshotIdleMs,
       handlers: () => (this.state === "started" ? this.handlers : undefined),
       deliver: (messages) => this.deliver(messages),
       reject: (reason, fields) => this.rejections.record(reason, fields),

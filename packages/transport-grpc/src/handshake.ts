@@ -1,8 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { PeerCertificate } from "node:tls";
 import { Metadata, status } from "@grpc/grpc-js";
-import type { NodeId } from "@raft/core/contracts";
-import { isAddress } from "./address.js";
+import { certificateMismatch, isAddress, isNodeToken, type NodeId } from "@raft/core/contracts";
 import type { RejectionReason } from "./rejections.js";
 
 /** Metadata keys: what each call carries, and what an accepting server answers. */
@@ -21,6 +19,7 @@ export interface CallerIdentity {
   readonly from: NodeId;
   readonly to: NodeId;
   readonly address: string | undefined;
+  /** This node's own token (`nodeToken` of the cluster secret), if the cluster has one. */
   readonly token: string | undefined;
 }
 
@@ -50,8 +49,9 @@ export interface ConnectionAuth {
 export interface HandshakePolicy {
   readonly self: NodeId;
   readonly clusterId: string;
-  /** SHA-256 of the shared token, if one is required. */
-  readonly tokenDigest: Buffer | undefined;
+  /** The cluster secret, if callers must present their node's token. */
+  readonly secret: string | undefined;
+  /** Mutual TLS: a caller's certificate must verify and name the node it claims to be. */
   readonly requireClientCert: boolean;
   /** Whether `id` may call this node (see the `acceptUnknownPeers` option). */
   isKnown(id: NodeId): boolean;
@@ -60,10 +60,6 @@ export interface HandshakePolicy {
 export type CallerVerdict =
   | { readonly ok: true; readonly caller: NodeId; readonly address: string | undefined }
   | { readonly ok: false; readonly reason: RejectionReason; readonly code: status; readonly details: string; readonly caller: string | undefined };
-
-export function digestToken(token: string): Buffer {
-  return createHash("sha256").update(token, "utf8").digest();
-}
 
 /** The one value of `key`, if it is there exactly once and is text. */
 function single(md: Metadata, key: string): string | undefined {
@@ -81,19 +77,27 @@ function nodeId(value: string | undefined): NodeId | undefined {
  * Decides whether a call may proceed. Authentication comes first (client
  * certificate, token), so an unauthenticated caller learns nothing about
  * the cluster; the details returned to the caller say no more than needed.
+ * The node id a caller claims is bound to its credentials: its token must be
+ * that node's token, and under mutual TLS its certificate must name that node.
  */
 export function checkCaller(md: Metadata, auth: ConnectionAuth | null, policy: HandshakePolicy): CallerVerdict {
   const claimed = single(md, META.from)?.slice(0, 20);
   const refuse = (reason: RejectionReason, code: status, details: string): CallerVerdict => ({ ok: false, reason, code, details, caller: claimed });
   // grpc-js reports a peer certificate only when it verified against the CA.
   if (policy.requireClientCert && auth?.sslPeerCertificate === undefined) return refuse("no client certificate", status.UNAUTHENTICATED, "a client certificate signed by the cluster's CA is required");
-  if (policy.tokenDigest !== undefined) {
+  const claimedId = nodeId(single(md, META.from));
+  if (policy.secret !== undefined) {
+    // A token of another node (stolen, or misconfigured) fails here like any wrong token.
     const token = single(md, META.token);
-    if (token === undefined || !timingSafeEqual(digestToken(token), policy.tokenDigest)) return refuse("bad token", status.UNAUTHENTICATED, "unauthenticated");
+    if (token === undefined || claimedId === undefined || !isNodeToken(token, policy.secret, policy.clusterId, claimedId)) return refuse("bad token", status.UNAUTHENTICATED, "unauthenticated");
   }
   if (single(md, META.clusterId) !== policy.clusterId) return refuse("wrong cluster id", status.PERMISSION_DENIED, `this node belongs to cluster ${policy.clusterId}`);
-  const caller = nodeId(single(md, META.from));
+  const caller = claimedId;
   if (caller === undefined || caller === policy.self) return refuse("bad caller id", status.INVALID_ARGUMENT, `${META.from} must be the caller's node id`);
+  if (policy.requireClientCert) {
+    const mismatch = certificateMismatch(auth?.sslPeerCertificate, policy.clusterId, caller);
+    if (mismatch !== undefined) return refuse("certificate mismatch", status.UNAUTHENTICATED, `the client certificate does not name node ${caller}`);
+  }
   if (nodeId(single(md, META.to)) !== policy.self) return refuse("wrong target node", status.FAILED_PRECONDITION, `this is node ${policy.self}`);
   if (!policy.isKnown(caller)) return refuse("unknown node", status.PERMISSION_DENIED, `node ${caller} is not a known member`);
   const address = single(md, META.address);

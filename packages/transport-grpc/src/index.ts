@@ -6,10 +6,9 @@
  * service is described by proto/raft_transport.proto, shipped in the package.
  */
 export { GrpcTransport } from "./grpc-transport.js";
-export type { GrpcTlsOptions, GrpcTransportOptions } from "./options.js";
+export { grpcTransportOptionsSchema, type GrpcTlsOptions, type GrpcTransportOptions } from "./options.js";
 export type { GrpcTransportStats } from "./stats.js";
 export type { RefusalReason, RejectionReason } from "./rejections.js";
-export { PROTO_FIELDS } from "./proto-messages.js";
 
 /** Where the package's .proto file is, for tools that want it (`fileURLToPath(protoFile)`). */
 export const protoFile: URL = new URL("../proto/raft_transport.proto", import.meta.url);

@@ -1,7 +1,7 @@
 import { type sendUnaryData, type ServerReadableStream } from "@grpc/grpc-js";
 import { checkCaller, serverMetadata } from "./handshake.js";
 import { checkFrame } from "./frame-check.js";
-import type { Decoded, Frame, MessagesSummary } from "./proto-messages.js";
+import type { Decoded, MessagesSummary } from "./service-definition.js";
 import type { ServerContext } from "./server-context.js";
 
 /**
@@ -11,7 +11,7 @@ import type { ServerContext } from "./server-context.js";
  * logged; the stream stays open for the good ones.
  */
 export function messagesHandler(ctx: ServerContext) {
-  return (call: ServerReadableStream<Decoded<Frame>, MessagesSummary>, callback: sendUnaryData<MessagesSummary>): void => {
+  return (call: ServerReadableStream<Decoded<Uint8Array>, MessagesSummary>, callback: sendUnaryData<MessagesSummary>): void => {
     const verdict = checkCaller(call.metadata, call.getAuthContext(), ctx.policy);
     if (!verdict.ok) {
       ctx.stats.rejectedCalls++;
@@ -24,7 +24,7 @@ export function messagesHandler(ctx: ServerContext) {
     ctx.heard(caller);
     call.sendMetadata(serverMetadata(ctx.clusterId, ctx.self));
     const summary = { acceptedFrames: 0, rejectedFrames: 0 };
-    call.on("data", (frame: Decoded<Frame>) => {
+    call.on("data", (frame: Decoded<Uint8Array>) => {
       const checked = checkFrame(frame, caller, ctx.self);
       if (!checked.ok) {
         summary.rejectedFrames++;

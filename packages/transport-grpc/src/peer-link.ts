@@ -1,10 +1,8 @@
 import { Client, status, type ChannelCredentials, type ChannelOptions, type ClientWritableStream, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import { Backoff, type Message, type NodeId } from "@raft/core/contracts";
+import { Backoff, encodeMessages, OutboundQueue, type Message, type NodeId, type RateLimitedLog } from "@raft/core/contracts";
 import { checkServer } from "./handshake.js";
-import { OutboundQueue } from "./outbound-queue.js";
-import type { RateLimitedLog } from "./rate-limited-log.js";
 import type { DropReason, RefusalReason } from "./rejections.js";
-import { messagesMethod } from "./service-definition.js";
+import { encodeFrame, messagesMethod } from "./service-definition.js";
 import type { MutableStats } from "./stats.js";
 
 export interface LinkContext {
@@ -29,10 +27,13 @@ export interface LinkContext {
  * failing: a refused handshake, a peer that is no Raft node, or a frame over
  * the peer's size limit (its `maxFrameBytes` is smaller than this node's).
  */
+const frameOf = (batch: readonly Message[]): Buffer => encodeFrame(encodeMessages(batch));
+
 const REFUSED = new Set<status>([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.UNIMPLEMENTED, status.RESOURCE_EXHAUSTED]);
 
 /**
- * This node's outgoing messages to one peer: a bounded queue, and one
+ * This node's outgoing messages to one peer: a bounded queue (the kit's
+ * `OutboundQueue`: when full, the oldest message goes), and one
  * long-lived client-streaming `Messages` call that carries them in frames, in
  * order. A call that breaks (or is refused, or not accepted within the
  * connect deadline) is reopened after a jittered exponential backoff with a
@@ -69,14 +70,14 @@ export class PeerLink {
     private address: string,
     private readonly ctx: LinkContext,
   ) {
-    this.queue = new OutboundQueue(ctx.maxQueuedMessages, ctx.maxFrameBytes);
+    this.queue = new OutboundQueue(ctx.maxQueuedMessages);
     this.backoff = new Backoff({ minMs: ctx.reconnectMinMs, maxMs: ctx.reconnectMaxMs });
   }
 
   /** Queues messages and schedules a flush on the next turn, so one turn's messages share frames. */
   enqueue(messages: readonly Message[]): void {
     if (this.closed) return;
-    for (const m of messages) if (!this.queue.push(m)) this.ctx.stats.droppedQueueFull++;
+    for (const m of messages) this.ctx.stats.droppedQueueFull += this.queue.push(m);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
@@ -128,13 +129,15 @@ export class PeerLink {
     if (this.closed || this.retryTimer !== undefined || this.queue.length === 0) return;
     const call = this.call ?? this.open();
     while (!this.blocked) {
-      const next = this.queue.nextFrame((m, bytes) => {
-        this.ctx.stats.droppedOversized++;
-        this.ctx.drops.record("message too large", { peer: this.peer, type: m.type, bytes, maxFrameBytes: this.ctx.maxFrameBytes });
-      });
+      const next = this.queue.take(this.ctx.maxFrameBytes, frameOf);
       if (next === undefined) return;
+      if ("oversized" in next) {
+        this.ctx.stats.droppedOversized++;
+        this.ctx.drops.record("message too large", { peer: this.peer, type: next.oversized.type, bytes: next.bytes, maxFrameBytes: this.ctx.maxFrameBytes });
+        continue;
+      }
       this.ctx.stats.framesSent++;
-      this.ctx.stats.messagesSent += next.messages;
+      this.ctx.stats.messagesSent += next.count;
       if (!call.write(next.frame)) this.blocked = true;
     }
   }

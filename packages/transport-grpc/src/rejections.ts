@@ -5,7 +5,10 @@
 export type RejectionReason =
   // the handshake (call metadata, TLS)
   | "no client certificate"
+  /** No token, or not the token of the node the caller claims to be. */
   | "bad token"
+  /** Under mutual TLS, a certificate that does not name the node the caller claims to be. */
+  | "certificate mismatch"
   | "wrong cluster id"
   | "bad caller id"
   | "wrong target node"
@@ -21,7 +24,6 @@ export type RejectionReason =
 
 /** Why this node's call to a peer failed (logged on the calling side). */
 export type RefusalReason = "refused by peer" | "peer identity mismatch" | "peer unreachable" | "stream broken";
-
 
 /** Why `send()` dropped a message before it left this node. */
 export type DropReason = "message too large" | "no address";

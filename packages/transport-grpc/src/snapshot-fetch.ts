@@ -1,9 +1,8 @@
 import { Client, type ChannelCredentials, type ChannelOptions, type ClientReadableStream, type Metadata, type ServiceError } from "@grpc/grpc-js";
 import { isRaftError, RaftError, type NodeId, type SnapshotRequest } from "@raft/core/contracts";
 import { checkServer } from "./handshake.js";
-import type { Decoded } from "./proto-messages.js";
 import { ReadGate } from "./read-gate.js";
-import { fetchSnapshotMethod } from "./service-definition.js";
+import { fetchSnapshotMethod, type Decoded } from "./service-definition.js";
 import { errorFromStatus } from "./status-mapping.js";
 
 export interface FetchContext {

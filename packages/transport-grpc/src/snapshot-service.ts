@@ -1,8 +1,8 @@
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import { parseSnapshotRequest, RaftError, type SnapshotRequest } from "@raft/core/contracts";
 import { checkCaller, serverMetadata } from "./handshake.js";
-import { encodeSnapshotChunk, type Decoded, type WireSnapshotRequest } from "./proto-messages.js";
 import type { ServerContext } from "./server-context.js";
+import { encodeSnapshotChunk, type Decoded, type WireSnapshotRequest } from "./service-definition.js";
 import { statusFor } from "./status-mapping.js";
 import { WriteWindow } from "./write-window.js";
 

@@ -19,8 +19,12 @@ export async function makeCa(name: string): Promise<Pem> {
   return { cert: pems.cert, key: pems.private };
 }
 
-/** A node certificate signed by `ca`, for 127.0.0.1 and localhost, usable as server and as client certificate. */
-export async function makeNodeCert(ca: Pem, name: string): Promise<Pem> {
+/**
+ * A node certificate signed by `ca`, for 127.0.0.1 and localhost, usable as
+ * server and as client certificate. It names the nodes `ids` of cluster
+ * `clusterId` (SAN URIs `raft://<clusterId>/<id>`), as mutual TLS requires.
+ */
+export async function makeNodeCert(ca: Pem, name: string, clusterId = "test", ids: readonly number[] = []): Promise<Pem> {
   const pems = await generate([{ name: "commonName", value: name }], {
     ...ec,
     ca: { key: ca.key, cert: ca.cert },
@@ -28,7 +32,7 @@ export async function makeNodeCert(ca: Pem, name: string): Promise<Pem> {
       { name: "basicConstraints", cA: false },
       { name: "keyUsage", digitalSignature: true, keyEncipherment: true },
       { name: "extKeyUsage", serverAuth: true, clientAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
+      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }, ...ids.map((id) => ({ type: 6 as const, value: `raft://${clusterId}/${id}` }))] },
     ],
   });
   return { cert: pems.cert, key: pems.private };

@@ -21,17 +21,24 @@ runTransportContract("GrpcTransport over 127.0.0.1", {
 });
 
 // Once more over TLS with mutual authentication: every node has a certificate
-// from the cluster's CA, and refuses callers without one.
+// from the cluster's CA that names it, and refuses callers without one; and
+// a cluster secret, from which each node derives its own token.
 const ca = await makeCa("raft test CA");
-const nodeCert = await makeNodeCert(ca, "raft node");
+const certs = new Map(await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(async (id) => [id, await makeNodeCert(ca, `raft node ${id}`, "test", [id])] as const)));
+const certFor = (id: number) => {
+  const cert = certs.get(id);
+  if (cert === undefined) throw new Error(`no test certificate for node ${id}`);
+  return cert;
+};
 
 runTransportContract("GrpcTransport over 127.0.0.1 with mutual TLS", {
   maxBufferedChunks: windowChunks + 1 + (windowBytes + nodeStreamBuffer) / 1024 + 4,
   async create(ids) {
-    const transports = await listenAll(ids, () => ({
+    const transports = await listenAll(ids, (id) => ({
       snapshotWindowChunks: windowChunks,
       snapshotWindowBytes: windowBytes,
-      tls: { cert: nodeCert.cert, key: nodeCert.key, ca: ca.cert, requireClientCert: true },
+      tls: { ...certFor(id), ca: ca.cert, requireClientCert: true },
+      auth: { token: "cluster-secret" },
     }));
     return { transports, dispose: () => closeAll(transports.values()) };
   },

@@ -4,7 +4,7 @@ import type { NodeId } from "@raft/core/contracts";
 import { Prng } from "@raft/core/testing";
 import { encodeMessages, type Message } from "@raft/core/contracts";
 import { expect, it, vi } from "vitest";
-import { encodeFrame, encodeSnapshotRequest } from "../src/proto-messages.js";
+import { encodeFrame, encodeSnapshotRequest } from "../src/service-definition.js";
 import { GrpcCluster } from "./grpc-cluster.js";
 import { metadata, RawClient } from "./raw-client.js";
 

@@ -1,8 +1,8 @@
 import { ChannelCredentials, status } from "@grpc/grpc-js";
-import { encodeMessages, type Message, type NodeId, type TransportHandlers } from "@raft/core/contracts";
+import { encodeMessages, nodeToken, type Message, type NodeId, type TransportHandlers } from "@raft/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
 import { GrpcTransport } from "../src/index.js";
-import { encodeFrame } from "../src/proto-messages.js";
+import { encodeFrame } from "../src/service-definition.js";
 import { makeCa, makeNodeCert } from "./certs.js";
 import { metadata, RawClient } from "./raw-client.js";
 import { closeAll, RecordingLogger, waitFor, type Extra } from "./support.js";
@@ -66,7 +66,7 @@ describe("the handshake", () => {
     await expectRefused(a, b, 2, "wrong cluster id");
   });
 
-  it("refuses a caller without the shared token or with a wrong one, never logging the token", async () => {
+  it("refuses a caller without its node's token or with a wrong one, never logging a secret or a token", async () => {
     const auth = { token: "s3cret-token" };
     const b = await node(2, { auth });
     const none = await node(1);
@@ -79,6 +79,26 @@ describe("the handshake", () => {
     const logged = JSON.stringify([b, b2, none, wrong, right].flatMap((n) => n.logger.lines));
     expect(logged).not.toContain("s3cret-token");
     expect(logged).not.toContain("guessed-token");
+    expect(logged).not.toContain(nodeToken("s3cret-token", "bank", 4));
+  });
+
+  it("refuses node 1's stolen token presented by a caller claiming to be node 3", async () => {
+    const b = await node(2, { auth: { token: "s3cret-token" } });
+    const stolen = nodeToken("s3cret-token", "bank", 1);
+    // The thief has node 1's token (what node 1 sends on the wire), not the cluster secret.
+    const raw = new RawClient(b.transport.address, ChannelCredentials.createInsecure());
+    try {
+      const asThree = await raw.messages(metadata({ "raft-from": "3", "raft-token": stolen }), [encodeFrame(encodeMessages([heartbeat(3, 2)]))]);
+      expect(asThree.error?.code).toBe(status.UNAUTHENTICATED);
+      // The same token is good for node 1 itself.
+      const asOne = await raw.messages(metadata({ "raft-from": "1", "raft-token": stolen }), [encodeFrame(encodeMessages([heartbeat(1, 2)]))]);
+      expect(asOne.error).toBeNull();
+    } finally {
+      raw.close();
+    }
+    expect(b.transport.stats().rejections["bad token"]).toBe(1);
+    expect(b.logger.withReason("bad token")[0]?.fields.caller).toBe("3");
+    expect(b.inbox.map((m) => m.from)).toEqual([1]);
   });
 
   it("refuses a node it does not know when its peers are configured", async () => {
@@ -100,19 +120,19 @@ describe("the handshake", () => {
 describe("TLS", async () => {
   const ca = await makeCa("cluster CA");
   const rogueCa = await makeCa("rogue CA");
-  const good = await makeNodeCert(ca, "node");
-  const rogue = await makeNodeCert(rogueCa, "rogue node");
-  const mtls = { tls: { cert: good.cert, key: good.key, ca: ca.cert, requireClientCert: true } };
+  const certs = await Promise.all([1, 2, 3].map((id) => makeNodeCert(ca, `node ${id}`, "bank", [id])));
+  const rogue = await makeNodeCert(rogueCa, "rogue node", "bank", [1]);
+  const mtlsAs = (id: NodeId) => ({ tls: { ...(certs[id - 1] as { cert: string; key: string }), ca: ca.cert, requireClientCert: true } });
 
   it("carries messages between nodes with certificates from the cluster's CA", async () => {
-    const a = await node(1, mtls);
-    const b = await node(2, mtls);
+    const a = await node(1, mtlsAs(1));
+    const b = await node(2, mtlsAs(2));
     await expectDelivered(a, b, 2);
     await expectDelivered(b, a, 1);
   });
 
   it("refuses a caller with no client certificate when mutual TLS is on", async () => {
-    const b = await node(2, mtls);
+    const b = await node(2, mtlsAs(2));
     // TLS that trusts the server, and the right metadata, but no certificate of its own.
     const raw = new RawClient(b.transport.address, ChannelCredentials.createSsl(Buffer.from(ca.cert)));
     try {
@@ -127,13 +147,25 @@ describe("TLS", async () => {
   });
 
   it("refuses a caller whose certificate another CA signed", async () => {
-    const b = await node(2, mtls);
+    const b = await node(2, mtlsAs(2));
     const a = await node(1, { tls: { cert: rogue.cert, key: rogue.key, ca: ca.cert } });
     await expectRefused(a, b, 2, "no client certificate");
   });
 
+  it("refuses a caller whose certificate names another node (node 1's stolen certificate used as node 3)", async () => {
+    const b = await node(2, mtlsAs(2));
+    const thief = await node(3, mtlsAs(1));
+    await expectRefused(thief, b, 2, "certificate mismatch");
+    expect(b.logger.withReason("certificate mismatch")[0]?.fields.caller).toBe("3");
+    // A certificate that names no node of the cluster is refused the same way.
+    const unnamed = await makeNodeCert(ca, "no node", "bank", []);
+    const c = await node(1, { tls: { ...unnamed, ca: ca.cert, requireClientCert: true } });
+    const b2 = await node(2, mtlsAs(2));
+    await expectRefused(c, b2, 2, "certificate mismatch");
+  });
+
   it("refuses a plaintext caller to a TLS server (it cannot even connect)", async () => {
-    const b = await node(2, mtls);
+    const b = await node(2, mtlsAs(2));
     const a = await node(1);
     a.transport.updatePeers(new Map([[2, b.transport.address]]));
     await waitFor(() => {
