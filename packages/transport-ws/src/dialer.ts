@@ -1,6 +1,5 @@
-import { RaftError, type NodeId } from "@raft/core/contracts";
+import { formatAddress, parseAddress, RaftError, type NodeId } from "@raft/core/contracts";
 import { WebSocket, type ClientOptions } from "ws";
-import { formatAddress, parseAddress } from "./address.js";
 import { checkAccepted, dialHeaders, HEADERS, SUBPROTOCOL, type LocalIdentity } from "./handshake.js";
 import type { ResolvedOptions } from "./options.js";
 
@@ -22,7 +21,7 @@ export function dial<T>(peer: NodeId, address: string, local: LocalIdentity, o: 
     headers: dialHeaders(local, peer),
     maxPayload: o.maxFrameBytes,
     perMessageDeflate: false,
-    handshakeTimeout: o.connectTimeoutMs,
+    handshakeTimeout: o.deadlines.connectMs,
     followRedirects: false,
     skipUTF8Validation: true,
     generateMask: zeroMask,

@@ -1,5 +1,4 @@
-import { BinaryReader, encodeMessages, isRaftError, type Message } from "@raft/core/contracts";
-import { FrameWriter } from "./frame-bytes.js";
+import { BinaryReader, BinaryWriter, encodeMessages, isRaftError, type Message } from "@raft/core/contracts";
 import { Rejection } from "./rejection.js";
 
 /**
@@ -55,41 +54,74 @@ const MAX_FILE_BYTES = 255;
 const MAX_CODE_BYTES = 64;
 const MAX_ERROR_MESSAGE_BYTES = 1024;
 
-const head = (kind: number) => new FrameWriter().u8(ENVELOPE_VERSION).u8(kind);
+/** A frame's head: version, kind, then what `fields` writes (varints and short strings, by the contracts' `BinaryWriter`). */
+function head(kind: number, fields: (w: BinaryWriter) => void = () => {}): Uint8Array {
+  const w = new BinaryWriter(32);
+  w.u8(ENVELOPE_VERSION);
+  w.u8(kind);
+  fields(w);
+  return w.finish();
+}
+
+/** The head alone as a frame (a view, no copy). */
+function small(kind: number, fields: (w: BinaryWriter) => void): Buffer {
+  const h = head(kind, fields);
+  return Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+}
+
+/** `h` then `tail`, copied once into `target`: the caller may reuse `tail` as soon as this returns. */
+function withTail(h: Uint8Array, tail: Uint8Array, target: Buffer = Buffer.allocUnsafe(h.length + tail.length)): Buffer {
+  target.set(h);
+  target.set(tail, h.length);
+  return target.subarray(0, h.length + tail.length);
+}
 
 /** A batch of engine messages for one peer, encoded once by the contracts' codec. */
 export function messagesFrame(messages: readonly Message[]): Buffer {
-  return head(KIND.messages).finish(encodeMessages(messages));
+  return withTail(head(KIND.messages), encodeMessages(messages));
 }
 
 export function requestFrame(stream: number, credit: number, maxChunkBytes: number, r: RequestFields): Buffer {
-  return head(KIND.snapshotRequest).varint(stream).varint(credit).varint(maxChunkBytes).string(r.id).string(r.file).varint(r.offset).varint(r.chunkSize).finish();
+  return small(KIND.snapshotRequest, (w) => {
+    for (const n of [stream, credit, maxChunkBytes]) w.varint(n);
+    w.string(r.id);
+    w.string(r.file);
+    w.varint(r.offset);
+    w.varint(r.chunkSize);
+  });
 }
 
 export function creditFrame(stream: number, credit: number): Buffer {
-  return head(KIND.snapshotCredit).varint(stream).varint(credit).finish();
+  return small(KIND.snapshotCredit, (w) => {
+    w.varint(stream);
+    w.varint(credit);
+  });
 }
 
 export function cancelFrame(stream: number): Buffer {
-  return head(KIND.snapshotCancel).varint(stream).finish();
+  return small(KIND.snapshotCancel, (w) => w.varint(stream));
 }
 
 /** Copies `data` into the frame, so a server may yield the same buffer again. */
 export function chunkFrame(stream: number, data: Uint8Array): Buffer {
-  return head(KIND.snapshotChunk).varint(stream).finish(data);
+  return withTail(head(KIND.snapshotChunk, (w) => w.varint(stream)), data);
 }
 
 /** `chunkFrame` written into `target` (at least `data.length + CHUNK_HEAD_BYTES` long): a view of it. */
 export function chunkFrameInto(target: Buffer, stream: number, data: Uint8Array): Buffer {
-  return head(KIND.snapshotChunk).varint(stream).finishInto(target, data);
+  return withTail(head(KIND.snapshotChunk, (w) => w.varint(stream)), data, target);
 }
 
 export function endFrame(stream: number): Buffer {
-  return head(KIND.snapshotEnd).varint(stream).finish();
+  return small(KIND.snapshotEnd, (w) => w.varint(stream));
 }
 
 export function errorFrame(stream: number, code: string, message: string): Buffer {
-  return head(KIND.snapshotError).varint(stream).string(code.slice(0, MAX_CODE_BYTES)).string(truncateUtf8(message, MAX_ERROR_MESSAGE_BYTES)).finish();
+  return small(KIND.snapshotError, (w) => {
+    w.varint(stream);
+    w.string(code.slice(0, MAX_CODE_BYTES));
+    w.string(truncateUtf8(message, MAX_ERROR_MESSAGE_BYTES));
+  });
 }
 
 /**

@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { NodeId } from "@raft/core/contracts";
-import { parseAddress } from "./address.js";
+import type { PeerCertificate } from "node:tls";
+import { certificateMismatch, isNodeToken, parseAddress, type NodeId } from "@raft/core/contracts";
 import type { ConnectionRejectReason } from "./rejection.js";
 
 /**
@@ -26,6 +25,7 @@ export const HEADERS = {
 export interface LocalIdentity {
   readonly id: NodeId;
   readonly clusterId: string;
+  /** This node's own token (`nodeToken` of the cluster secret), presented when dialing. */
   readonly token: string | undefined;
   /** Sent by a dialer so the listener can dial back; undefined when there is none to give. */
   readonly advertise?: string | undefined;
@@ -47,24 +47,48 @@ export type UpgradeVerdict =
   | { readonly ok: true; readonly peer: NodeId; readonly advertised: string | undefined }
   | { readonly ok: false; readonly status: number; readonly reason: ConnectionRejectReason; readonly detail: string };
 
+/** What a listener requires of dialers, beyond the headers every dialer sends. */
+export interface PeerCredentials {
+  /** The cluster secret, if dialers must present their node's token. */
+  readonly secret: string | undefined;
+  /** Mutual TLS: the dialer's certificate (verified by the TLS layer) must name the node it claims to be. */
+  readonly requireClientCert: boolean;
+}
+
 /**
- * Decides an upgrade request from its headers alone (TLS, when configured,
- * was checked before). Authentication comes first, so an unauthenticated
- * dialer learns nothing about the cluster.
+ * Decides an upgrade request from its headers and the dialer's certificate
+ * (TLS, when configured, verified it before). Authentication comes first,
+ * so an unauthenticated dialer learns nothing about the cluster. The node id
+ * a dialer claims is bound to its credentials: its token must be that
+ * node's token, and under mTLS its certificate must name that node.
  */
-export function checkUpgrade(headers: IncomingHttpHeaders, local: LocalIdentity, isKnownPeer: ((id: NodeId) => boolean) | undefined): UpgradeVerdict {
+export function checkUpgrade(
+  headers: IncomingHttpHeaders,
+  certificate: PeerCertificate | undefined,
+  local: LocalIdentity,
+  credentials: PeerCredentials,
+  isKnownPeer: ((id: NodeId) => boolean) | undefined,
+): UpgradeVerdict {
   const refuse = (status: number, reason: ConnectionRejectReason, detail: string): UpgradeVerdict => ({ ok: false, status, reason, detail });
   const protocols = (headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
   if (!protocols.includes(SUBPROTOCOL)) return refuse(400, "protocol", `the upgrade does not offer subprotocol ${SUBPROTOCOL}`);
-  if (local.token !== undefined) {
+  const claimed = nodeIdHeader(headers, HEADERS.node);
+  if (credentials.secret !== undefined) {
     const auth = headers.authorization;
     if (auth === undefined || !auth.startsWith("Bearer ")) return refuse(401, "missing-token", "no bearer token");
-    if (!tokensEqual(auth.slice("Bearer ".length), local.token)) return refuse(401, "wrong-token", "the bearer token does not match");
+    // A token of another node (stolen, or misconfigured) fails here like any wrong token.
+    if (claimed === undefined || !isNodeToken(auth.slice("Bearer ".length), credentials.secret, local.clusterId, claimed)) {
+      return refuse(401, "wrong-token", `the bearer token is not node ${claimed ?? "?"}'s`);
+    }
   }
   const cluster = header(headers, HEADERS.cluster);
   if (cluster !== local.clusterId) return refuse(403, "wrong-cluster", `the dialer is not in cluster ${local.clusterId}`);
-  const peer = nodeIdHeader(headers, HEADERS.node);
+  const peer = claimed;
   if (peer === undefined || peer === local.id) return refuse(403, "bad-node-id", `missing, malformed, or this node's own id in ${HEADERS.node}`);
+  if (credentials.requireClientCert) {
+    const mismatch = certificateMismatch(certificate, local.clusterId, peer);
+    if (mismatch !== undefined) return refuse(403, "certificate-mismatch", mismatch);
+  }
   if (isKnownPeer !== undefined && !isKnownPeer(peer)) return refuse(403, "unknown-peer", `node ${peer} is not in the address book`);
   if (nodeIdHeader(headers, HEADERS.target) !== local.id) return refuse(403, "wrong-target", `node ${peer} meant another node than ${local.id}`);
   const advertised = header(headers, HEADERS.address);
@@ -82,13 +106,6 @@ export function checkAccepted(headers: IncomingHttpHeaders, local: LocalIdentity
 /** The listener's identity, added to the 101 response. */
 export function acceptHeaders(local: LocalIdentity): string[] {
   return [`X-Raft-Cluster: ${local.clusterId}`, `X-Raft-Node: ${local.id}`];
-}
-
-/** Constant time whatever the lengths: compares digests, never the secrets themselves. */
-export function tokensEqual(presented: string, expected: string): boolean {
-  const a = createHash("sha256").update(presented).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {

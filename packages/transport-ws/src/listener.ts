@@ -1,10 +1,10 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
-import { RaftError, type NodeId } from "@raft/core/contracts";
+import { TLSSocket } from "node:tls";
+import { formatAddress, RaftError, type NodeId } from "@raft/core/contracts";
 import { WebSocketServer, type WebSocket } from "ws";
-import { formatAddress } from "./address.js";
-import { acceptHeaders, checkUpgrade, HEADERS, SUBPROTOCOL, type LocalIdentity } from "./handshake.js";
+import { acceptHeaders, checkUpgrade, HEADERS, SUBPROTOCOL, type LocalIdentity, type PeerCredentials } from "./handshake.js";
 import type { ResolvedOptions } from "./options.js";
 import type { ConnectionRejectReason } from "./rejection.js";
 
@@ -27,6 +27,9 @@ export class Listener {
     /** Every socket accepted, upgraded or not, so `close()` can drop them all. */
     private readonly sockets: Set<Socket>,
     private readonly wss: WebSocketServer,
+    /** The bound port (the real one when `listen.port` was 0). */
+    readonly port: number,
+    /** The bound `host:port`. */
     readonly address: string,
   ) {}
 
@@ -37,16 +40,17 @@ export class Listener {
         : createHttpsServer({
             cert: o.tls.cert,
             key: o.tls.key,
-            ca: o.tls.ca as string | Buffer | (string | Buffer)[] | undefined,
-            requestCert: o.tls.requireClientCert === true,
-            rejectUnauthorized: o.tls.requireClientCert === true,
-            handshakeTimeout: o.connectTimeoutMs,
+            ca: o.tls.ca,
+            requestCert: o.tls.requireClientCert,
+            rejectUnauthorized: o.tls.requireClientCert,
+            handshakeTimeout: o.deadlines.connectMs,
           });
     // Slow or oversized requests are cut before they cost anything.
-    server.headersTimeout = o.connectTimeoutMs;
-    server.requestTimeout = o.connectTimeoutMs;
+    server.headersTimeout = o.deadlines.connectMs;
+    server.requestTimeout = o.deadlines.connectMs;
     server.maxHeadersCount = 64;
-    const local: LocalIdentity = { id: o.id, clusterId: o.clusterId, token: o.token };
+    const local: LocalIdentity = { id: o.id, clusterId: o.clusterId, token: undefined };
+    const credentials: PeerCredentials = { secret: o.secret, requireClientCert: o.tls?.requireClientCert === true };
     const wss = new WebSocketServer({
       noServer: true,
       maxPayload: o.maxFrameBytes,
@@ -79,7 +83,8 @@ export class Listener {
     });
     server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const remote = remoteOf(socket);
-      const verdict = checkUpgrade(req.headers, local, o.acceptUnknownPeers ? undefined : hooks.isKnownPeer);
+      const certificate = socket instanceof TLSSocket ? socket.getPeerCertificate() : undefined;
+      const verdict = checkUpgrade(req.headers, certificate, local, credentials, o.acceptUnknownPeers ? undefined : hooks.isKnownPeer);
       if (!verdict.ok) {
         hooks.onRefused(verdict.reason, verdict.detail, remote);
         const response = `HTTP/1.1 ${verdict.status} Refused\r\nConnection: close\r\n${HEADERS.reject}: ${verdict.reason}\r\nContent-Length: 0\r\n\r\n`;
@@ -100,7 +105,7 @@ export class Listener {
     });
     const bound = server.address();
     const port = typeof bound === "object" && bound !== null ? bound.port : o.listen.port;
-    return new Listener(server, sockets, wss, formatAddress(o.listen.host, port));
+    return new Listener(server, sockets, wss, port, formatAddress(o.listen.host, port));
   }
 
   /** Stops accepting and drops every socket still open, handshakes included. */

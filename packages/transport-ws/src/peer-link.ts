@@ -1,6 +1,6 @@
-import { Backoff, RaftError, type Message, type NodeId } from "@raft/core/contracts";
+import { Backoff, OutboundQueue, RaftError, type Message, type NodeId } from "@raft/core/contracts";
 import { CLOSE, type PeerConnection } from "./connection.js";
-import { OutboundQueue } from "./outbound-queue.js";
+import { messagesFrame } from "./envelope.js";
 import type { Counters } from "./stats.js";
 
 export interface LinkDeps {
@@ -25,7 +25,8 @@ interface Waiter {
 }
 
 /**
- * Everything about one peer: its address, its queue of outgoing messages,
+ * Everything about one peer: its address, its queue of outgoing messages
+ * (the kit's `OutboundQueue`: when full, the oldest message goes),
  * and the connection that carries them — inbound or outbound, whichever
  * exists. Dials only when there is something to send or fetch, and after a
  * failure or a lost connection waits a jittered, doubling delay first, capped
@@ -245,7 +246,7 @@ export class PeerLink {
       }
       let taken;
       try {
-        taken = this.queue.take(this.d.maxFrameBytes);
+        taken = this.queue.take(this.d.maxFrameBytes, messagesFrame);
       } catch {
         // Unencodable messages (not from a correct engine): lose them rather than the node.
         this.d.stats.drop("oversized", this.queue.clear());

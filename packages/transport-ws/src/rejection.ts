@@ -40,7 +40,10 @@ export type ConnectionRejectReason =
   /** The upgrade does not offer this transport's subprotocol (version). */
   | "protocol"
   | "missing-token"
+  /** A bearer token that is not the token of the node the dialer claims to be. */
   | "wrong-token"
+  /** Under mTLS, a certificate that does not name the node the dialer claims to be. */
+  | "certificate-mismatch"
   | "wrong-cluster"
   /** The dialer's node id is missing, malformed, or this node's own. */
   | "bad-node-id"

@@ -1,7 +1,11 @@
 import {
+  advertisedAddress,
+  isAddress,
   nodeIdSchema,
+  nodeToken,
   PeerAddresses,
   RaftError,
+  RateLimitedLog,
   type AddressBook,
   type Message,
   type NodeId,
@@ -10,18 +14,40 @@ import {
   type TransportHandlers,
 } from "@raft/core/contracts";
 import type { WebSocket } from "ws";
-import { parseAddress } from "./address.js";
 import { PeerConnection, type ConnectionHooks } from "./connection.js";
 import { dial } from "./dialer.js";
 import { fetchOverConnection } from "./fetch-snapshot.js";
 import { FrameRouter } from "./frame-router.js";
 import { Listener } from "./listener.js";
 import type { LocalIdentity } from "./handshake.js";
-import { advertisedAddress, resolveOptions, type ResolvedOptions, type WsTransportOptions } from "./options.js";
+import { resolveOptions, type ResolvedOptions, type WsTransportOptions } from "./options.js";
 import { PeerLink } from "./peer-link.js";
-import type { ConnectionRejectReason, FrameRejectReason } from "./rejection.js";
-import { RejectionLog } from "./rejection-log.js";
+import type { ConnectionRejectReason, FrameRejectReason, RejectReason } from "./rejection.js";
 import { Counters, type WsTransportStats } from "./stats.js";
+
+/** What the rate-limited log is keyed by: rejections by reason, other trouble by kind (dial failures by peer). */
+type LogReason = RejectReason | "handler-error" | "oversized-outgoing" | `dial:${number}`;
+
+const CONNECTION_REASONS: ReadonlySet<string> = new Set<ConnectionRejectReason>([
+  "not-websocket",
+  "bad-http",
+  "tls",
+  "protocol",
+  "missing-token",
+  "wrong-token",
+  "certificate-mismatch",
+  "wrong-cluster",
+  "bad-node-id",
+  "unknown-peer",
+  "wrong-target",
+]);
+
+function logMessage(reason: LogReason): string {
+  if (reason.startsWith("dial:")) return "ws transport: cannot reach a peer";
+  if (reason === "handler-error") return "ws transport: a message handler threw";
+  if (reason === "oversized-outgoing") return "ws transport: dropped a message larger than maxFrameBytes";
+  return CONNECTION_REASONS.has(reason) ? "ws transport: refused a connection" : "ws transport: rejected a frame";
+}
 
 /** One open connection, for diagnostics. */
 export interface ConnectionInfo {
@@ -50,7 +76,7 @@ export class WsTransport implements Transport {
   private readonly addresses: PeerAddresses;
   /** Who this node is, as a dialer tells its peers. */
   private local: LocalIdentity;
-  private readonly rejections: RejectionLog;
+  private readonly rejections: RateLimitedLog<LogReason>;
   private readonly router: FrameRouter;
   private listener: Listener | undefined;
   private handlers: TransportHandlers | undefined;
@@ -58,16 +84,16 @@ export class WsTransport implements Transport {
 
   private constructor(private readonly o: ResolvedOptions) {
     this.addresses = new PeerAddresses(o.peers, o.dialVia);
-    this.local = { id: o.id, clusterId: o.clusterId, token: o.token };
-    this.rejections = new RejectionLog(o.logger, () => performance.now(), o.rejectionLogIntervalMs);
+    this.local = { id: o.id, clusterId: o.clusterId, token: o.secret === undefined ? undefined : nodeToken(o.secret, o.clusterId, o.id) };
+    this.rejections = new RateLimitedLog<LogReason>(o.logger, (reason) => ({ message: logMessage(reason), level: "warn" }), o.rejectionLogIntervalMs);
     this.router = new FrameRouter({
       self: o.id,
       maxFrameBytes: o.maxFrameBytes,
-      snapshotIdleMs: o.snapshotIdleMs,
+      snapshotIdleMs: o.deadlines.snapshotIdleMs,
       stats: this.counters,
       handlers: () => (this.state === "started" ? this.handlers : undefined),
       reject: (conn, reason, detail) => this.rejectFrame(conn, reason, detail),
-      onHandlerError: (e) => this.rejections.record("ws transport: a message handler threw", "handler-error", { error: e instanceof Error ? e.message : String(e) }),
+      onHandlerError: (e) => this.rejections.record("handler-error", { error: e instanceof Error ? e.message : String(e) }),
     });
   }
 
@@ -86,7 +112,7 @@ export class WsTransport implements Transport {
       onRefused: (reason, detail, remote) => t.refuseConnection(reason, detail, remote),
       isKnownPeer: (id) => t.addresses.isKnown(id),
     });
-    t.local = { ...t.local, advertise: advertisedAddress(t.o, t.listener.address) };
+    t.local = { ...t.local, advertise: advertisedAddress(t.o.advertise, t.o.listen.host, t.listener.port) };
     return t;
   }
 
@@ -129,7 +155,7 @@ export class WsTransport implements Transport {
     return fetchOverConnection(connect, request, signal, {
       windowChunks: this.o.snapshotWindowChunks,
       maxFrameBytes: this.o.maxFrameBytes,
-      idleMs: this.o.snapshotIdleMs,
+      idleMs: this.o.deadlines.snapshotIdleMs,
       onChunk: (bytes) => this.counters.add("snapshotBytesReceived", bytes),
     });
   }
@@ -139,7 +165,7 @@ export class WsTransport implements Transport {
     const valid = new Map<NodeId, string>();
     for (const [id, address] of addresses) {
       if (id === this.o.id) continue;
-      if (!nodeIdSchema.safeParse(id).success || typeof address !== "string" || parseAddress(address) === undefined) {
+      if (!nodeIdSchema.safeParse(id).success || !isAddress(address)) {
         this.o.logger.warn("ws transport: ignoring an invalid peer address", { peer: id, address: String(address).slice(0, 128) });
         continue;
       }
@@ -186,12 +212,12 @@ export class WsTransport implements Transport {
         self: this.o.id,
         maxFrameBytes: this.o.maxFrameBytes,
         queueCapacity: this.o.maxQueuedMessages,
-        reconnectMinMs: this.o.reconnectMinMs,
-        reconnectMaxMs: this.o.reconnectMaxMs,
+        reconnectMinMs: this.o.reconnect.minDelayMs,
+        reconnectMaxMs: this.o.reconnect.maxDelayMs,
         stats: this.counters,
         connect: (id, address, signal) => dial(id, address, this.local, this.o, signal, (ws) => this.register(ws, id, this.o.id, address)),
-        onDialFailed: (id, error) => this.rejections.record("ws transport: cannot reach a peer", `dial:${id}`, { peer: id, error: error instanceof Error ? error.message : String(error) }),
-        onOversized: (m) => this.rejections.record("ws transport: dropped a message larger than maxFrameBytes", "oversized-outgoing", { peer: m.to, type: m.type, maxFrameBytes: this.o.maxFrameBytes }),
+        onDialFailed: (id, error) => this.rejections.record(`dial:${id}`, { peer: id, error: error instanceof Error ? error.message : String(error) }),
+        onOversized: (m) => this.rejections.record("oversized-outgoing", { peer: m.to, type: m.type, maxFrameBytes: this.o.maxFrameBytes }),
       });
       this.links.set(peer, link);
     }
@@ -240,11 +266,11 @@ export class WsTransport implements Transport {
 
   private rejectFrame(conn: PeerConnection, reason: FrameRejectReason, detail: string): void {
     this.counters.reject("frame", reason);
-    this.rejections.record("ws transport: rejected a frame", reason, { peer: conn.peer, remote: conn.remote, detail });
+    this.rejections.record(reason, { peer: conn.peer, remote: conn.remote, detail });
   }
 
   private refuseConnection(reason: ConnectionRejectReason, detail: string, remote: string): void {
     this.counters.reject("connection", reason);
-    this.rejections.record("ws transport: refused a connection", reason, { remote, detail });
+    this.rejections.record(reason, { remote, detail });
   }
 }

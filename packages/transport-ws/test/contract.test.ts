@@ -10,14 +10,15 @@ runTransportContract("WsTransport (ws)", {
   create: (ids) => listenAll(ids, () => ({ snapshotWindowChunks: window })),
 });
 
-// The same over wss with mTLS and a token: every connection is authenticated both ways.
+// The same over wss with mTLS (each node's certificate names it) and a cluster
+// secret (each node presents its own token): every connection is authenticated both ways.
 runTransportContract("WsTransport (wss, mTLS, token)", {
   maxBufferedChunks: window,
   create: async (ids) => {
     const pki = await testPki();
-    return listenAll(ids, () => ({
+    return listenAll(ids, (id) => ({
       snapshotWindowChunks: window,
-      tls: { cert: pki.node.cert, key: pki.node.key, ca: pki.ca, requireClientCert: true },
+      tls: { ...pki.node(id), ca: pki.ca, requireClientCert: true },
       auth: { token: "contract-secret" },
     }));
   },

@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import type { Message } from "@raft/core/contracts";
+import { nodeToken, type Message } from "@raft/core/contracts";
 import { describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
 import { SUBPROTOCOL, type WsTransportOptions } from "../src/index.js";
@@ -60,6 +60,18 @@ describe("refusals on upgrade", () => {
     const everything = JSON.stringify([...a.log.lines, ...wrong.log.lines]);
     expect(everything).not.toContain("right-secret");
     expect(everything).not.toContain("wrong-secret");
+  });
+
+  it("refuses node 2's stolen token presented by a dialer claiming to be node 3", async () => {
+    const a = await node(1, { auth: { token: "right-secret" } });
+    const stolen = nodeToken("right-secret", CLUSTER, 2);
+    const headers = { "x-raft-cluster": CLUSTER, "x-raft-target": "1", authorization: `Bearer ${stolen}` };
+    expect(await rawUpgrade(a.t.address, { ...headers, "x-raft-node": "3" })).toBe(401);
+    await waitFor(() => (a.t.stats().rejectedByReason["wrong-token"] ?? 0) === 1, "the refusal");
+    expect(refusalLines(a.log.lines, "wrong-token")[0]?.fields.detail).toContain("not node 3's");
+    // The same token is good for node 2 itself.
+    expect(await rawUpgrade(a.t.address, { ...headers, "x-raft-node": "2" })).toBe(101);
+    expect(JSON.stringify(a.log.lines)).not.toContain(stolen);
   });
 
   it("accepts the right token", async () => {
@@ -136,8 +148,8 @@ describe("refusals on upgrade", () => {
 describe("refusals under mTLS", () => {
   it("refuses a dialer without a client certificate, and one signed by another CA", async () => {
     const pki = await testPki();
-    const tls = { cert: pki.node.cert, key: pki.node.key, ca: pki.ca, requireClientCert: true };
-    const a = await node(1, { tls });
+    const tls = (id: number) => ({ ...pki.node(id), ca: pki.ca, requireClientCert: true });
+    const a = await node(1, { tls: tls(1) });
     const headers = { "x-raft-cluster": CLUSTER, "x-raft-node": "2", "x-raft-target": "1" };
     const refused = await rawUpgrade(a.t.address, headers, { tls: { ca: pki.ca } });
     expect(refused).not.toBe(101);
@@ -150,9 +162,20 @@ describe("refusals under mTLS", () => {
     await waitFor(() => (a.t.stats().rejectedByReason.tls ?? 0) === 2, "the second TLS refusal");
     expect(a.messages).toEqual([]);
 
-    const member = await node(3, { tls });
+    const member = await node(3, { tls: tls(3) });
     member.t.updatePeers(new Map([[1, a.t.address]]));
     member.t.send([heartbeat(3, 1, 1)]);
     await waitFor(() => a.messages.length === 1, "a member's message");
+  });
+
+  it("refuses a dialer whose certificate names another node (node 2's stolen certificate used as node 3), or none", async () => {
+    const pki = await testPki();
+    const a = await node(1, { tls: { ...pki.node(1), ca: pki.ca, requireClientCert: true } });
+    const thief = await node(3, { tls: { ...pki.node(2), ca: pki.ca, requireClientCert: true } });
+    await expectRefused(a, thief, "certificate-mismatch");
+    expect(refusalLines(a.log.lines, "certificate-mismatch")[0]?.fields.detail).toContain("node 2's, not node 3's");
+    const anonymous = await node(4, { tls: { ...pki.anonymous, ca: pki.ca, requireClientCert: true } });
+    await expectRefused(a, anonymous, "certificate-mismatch");
+    expect(a.messages).toEqual([]);
   });
 });

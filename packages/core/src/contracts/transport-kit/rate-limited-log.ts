@@ -13,7 +13,7 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
  * Logs events by reason, at most one line per reason per interval, so a
  * flood of bad frames or refused connections costs a few log lines. Lines
  * left out are counted and reported in the reason's next line
- * (`suppressed`), or in a summary line once the interval is over; each line
+ * (`suppressed`), or in a summary line (`summary: true`) once the interval is over; each line
  * also carries the reason's running `total`. Reasons must come from a fixed
  * set (never from peer input): they key the counters, so memory stays bounded.
  */
@@ -75,7 +75,7 @@ export class RateLimitedLog<Reason extends string> {
     const s = this.reasons.get(reason);
     if (s === undefined) return;
     s.flush = undefined;
-    if (s.suppressed > 0 && !this.closed) this.write(reason, s, this.now(), {});
+    if (s.suppressed > 0 && !this.closed) this.write(reason, s, this.now(), { summary: true });
   }
 
   private write(reason: Reason, s: ReasonState, t: number, fields: Record<string, unknown>): void {

@@ -33,9 +33,9 @@ it("logs a reason at most once per interval, and reports the lines it left out",
   expect(logger.lines).toHaveLength(2);
   now = 1000;
   vi.advanceTimersByTime(1000);
-  expect(logger.withReason("a").map((l) => [l.fields.suppressed, l.fields.total])).toEqual([
-    [0, 1],
-    [100, 101],
+  expect(logger.withReason("a").map((l) => [l.fields.suppressed, l.fields.total, l.fields.summary])).toEqual([
+    [0, 1, undefined],
+    [100, 101, true],
   ]);
   // The summary used up the interval: the next event waits for the one after.
   log.record("a");
