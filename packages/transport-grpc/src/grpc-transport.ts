@@ -1,19 +1,6 @@
 import { Server, type ChannelOptions, type Metadata } from "@grpc/grpc-js";
-import {
-  advertisedAddress,
-  formatAddress,
-  isAddress,
-  nodeToken,
-  PeerAddresses,
-  RaftError,
-  RateLimitedLog,
-  type AddressBook,
-  type Message,
-  type NodeId,
-  type SnapshotRequest,
-  type Transport,
-  type TransportHandlers,
-} from "@raft/core/contracts";
+import { advertisedAddress, formatAddress, nodeToken, PeerAddresses, RaftError, RateLimitedLog, TransportLifecycle, usableAddresses } from "@raft/core/contracts";
+import type { AddressBook, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
 import { channelCredentials, serverCredentials, tlsChannelOptions } from "./credentials.js";
 import { callerMetadata, type HandshakePolicy } from "./handshake.js";
 import { messagesHandler } from "./messages-service.js";
@@ -26,8 +13,6 @@ import { BYTES_FIELD_OVERHEAD, raftTransportService } from "./service-definition
 import { fetchChunks } from "./snapshot-fetch.js";
 import { fetchSnapshotHandler } from "./snapshot-service.js";
 import { emptyStats, type GrpcTransportStats } from "./stats.js";
-
-type State = "listening" | "started" | "closed";
 
 /**
  * The `Transport` port over gRPC (@grpc/grpc-js). Each node runs one server;
@@ -45,8 +30,7 @@ export class GrpcTransport implements Transport {
   private readonly server: Server;
   private boundAddress = "";
   private advertised: string | undefined;
-  private state: State = "listening";
-  private handlers: TransportHandlers | undefined;
+  private readonly lifecycle = new TransportLifecycle();
   private readonly addresses: PeerAddresses;
   private readonly links = new Map<NodeId, PeerLink>();
   private readonly fetches = new Set<AbortController>();
@@ -134,14 +118,11 @@ export class GrpcTransport implements Transport {
   }
 
   async start(handlers: TransportHandlers): Promise<void> {
-    if (this.state === "closed") throw new RaftError("Stopped", "the transport is closed");
-    if (this.state === "started") throw new RaftError("InvalidConfig", "the transport is already started");
-    this.handlers = handlers;
-    this.state = "started";
+    this.lifecycle.start(handlers);
   }
 
   send(messages: readonly Message[]): void {
-    if (this.state === "closed" || messages.length === 0) return;
+    if (this.lifecycle.closed || messages.length === 0) return;
     try {
       let to = -1;
       let run: Message[] = [];
@@ -166,14 +147,8 @@ export class GrpcTransport implements Transport {
   }
 
   updatePeers(book: AddressBook): void {
-    if (this.state === "closed") return;
-    const valid = new Map<NodeId, string>();
-    for (const [id, address] of book) {
-      if (id === this.id) continue;
-      if (isAddress(address)) valid.set(id, address);
-      else this.o.logger.warn("grpc transport: ignoring a member's invalid address", { node: id, address: String(address).slice(0, 100) });
-    }
-    for (const id of this.addresses.update(valid)) this.readdress(id);
+    if (this.lifecycle.closed) return;
+    for (const id of this.addresses.update(usableAddresses(book, this.id, this.o.logger, "grpc transport"))) this.readdress(id);
   }
 
   /** Counters for metrics. */
@@ -182,9 +157,7 @@ export class GrpcTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    if (this.state === "closed") return;
-    this.state = "closed";
-    this.handlers = undefined;
+    if (!this.lifecycle.close()) return;
     for (const link of this.links.values()) link.close();
     this.links.clear();
     for (const f of this.fetches) f.abort(new RaftError("Stopped", "the transport is closed"));
@@ -243,7 +216,7 @@ export class GrpcTransport implements Transport {
   }
 
   private async *fetch(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-    if (this.state === "closed") throw new RaftError("Unavailable", "the transport is closed");
+    if (this.lifecycle.closed) throw new RaftError("Unavailable", "the transport is closed");
     const address = this.addresses.get(peer);
     if (address === undefined) throw new RaftError("Unavailable", `no address is known for node ${peer}`);
     const local = new AbortController();
@@ -293,11 +266,11 @@ export class GrpcTransport implements Transport {
       // A chunk's payload plus its field's tag and length must fit in one gRPC message.
       maxChunkBytes: this.o.maxFrameBytes - BYTES_FIELD_OVERHEAD,
       snapshotIdleMs: this.o.deadlines.snapshotIdleMs,
-      handlers: () => (this.state === "started" ? this.handlers : undefined),
+      handlers: () => this.lifecycle.handlers,
       deliver: (messages) => this.deliver(messages),
       reject: (reason, fields) => this.rejections.record(reason, fields),
       learn: (caller, address) => {
-        if (this.state !== "closed" && this.addresses.learn(caller, address)) this.readdress(caller);
+        if (!this.lifecycle.closed && this.addresses.learn(caller, address)) this.readdress(caller);
       },
       heard: (caller) => this.heardFrom(caller),
     };
@@ -309,7 +282,7 @@ export class GrpcTransport implements Transport {
   }
 
   private deliver(messages: readonly Message[]): void {
-    const handlers = this.state === "started" ? this.handlers : undefined;
+    const handlers = this.lifecycle.handlers;
     if (handlers === undefined) {
       this.counters.droppedNotStarted += messages.length;
       return;

@@ -1,18 +1,5 @@
-import {
-  advertisedAddress,
-  isAddress,
-  nodeIdSchema,
-  nodeToken,
-  PeerAddresses,
-  RaftError,
-  RateLimitedLog,
-  type AddressBook,
-  type Message,
-  type NodeId,
-  type SnapshotRequest,
-  type Transport,
-  type TransportHandlers,
-} from "@raft/core/contracts";
+import { advertisedAddress, nodeToken, PeerAddresses, RaftError, RateLimitedLog, TransportLifecycle, usableAddresses } from "@raft/core/contracts";
+import type { AddressBook, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
 import type { WebSocket } from "ws";
 import { PeerConnection, type ConnectionHooks } from "./connection.js";
 import { dial } from "./dialer.js";
@@ -79,8 +66,7 @@ export class WsTransport implements Transport {
   private readonly rejections: RateLimitedLog<LogReason>;
   private readonly router: FrameRouter;
   private listener: Listener | undefined;
-  private handlers: TransportHandlers | undefined;
-  private state: "listening" | "started" | "closed" = "listening";
+  private readonly lifecycle = new TransportLifecycle();
 
   private constructor(private readonly o: ResolvedOptions) {
     this.addresses = new PeerAddresses(o.peers, o.dialVia);
@@ -91,7 +77,7 @@ export class WsTransport implements Transport {
       maxFrameBytes: o.maxFrameBytes,
       snapshotIdleMs: o.deadlines.snapshotIdleMs,
       stats: this.counters,
-      handlers: () => (this.state === "started" ? this.handlers : undefined),
+      handlers: () => this.lifecycle.handlers,
       reject: (conn, reason, detail) => this.rejectFrame(conn, reason, detail),
       onHandlerError: (e) => this.rejections.record("handler-error", { error: e instanceof Error ? e.message : String(e) }),
     });
@@ -126,14 +112,11 @@ export class WsTransport implements Transport {
   }
 
   async start(handlers: TransportHandlers): Promise<void> {
-    if (this.state === "closed") throw new RaftError("Stopped", "the transport is closed");
-    if (this.state === "started") throw new RaftError("InvalidConfig", "the transport was already started");
-    this.handlers = handlers;
-    this.state = "started";
+    this.lifecycle.start(handlers);
   }
 
   send(messages: readonly Message[]): void {
-    if (this.state === "closed") return this.counters.drop("closed", messages.length);
+    if (this.lifecycle.closed) return this.counters.drop("closed", messages.length);
     const touched = new Set<PeerLink>();
     for (const m of messages) {
       if (m.to === this.o.id) {
@@ -151,7 +134,7 @@ export class WsTransport implements Transport {
   }
 
   fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array> {
-    const connect = (s: AbortSignal) => (this.state === "closed" ? Promise.reject(new RaftError("Unavailable", "the transport is closed")) : this.link(peer).connection(s));
+    const connect = (s: AbortSignal) => (this.lifecycle.closed ? Promise.reject(new RaftError("Unavailable", "the transport is closed")) : this.link(peer).connection(s));
     return fetchOverConnection(connect, request, signal, {
       windowChunks: this.o.snapshotWindowChunks,
       maxFrameBytes: this.o.maxFrameBytes,
@@ -162,23 +145,12 @@ export class WsTransport implements Transport {
 
   /** Merges `addresses` into the address book: they win over configured ones; nodes absent here keep theirs. Invalid entries are logged and skipped. */
   updatePeers(addresses: AddressBook): void {
-    const valid = new Map<NodeId, string>();
-    for (const [id, address] of addresses) {
-      if (id === this.o.id) continue;
-      if (!nodeIdSchema.safeParse(id).success || !isAddress(address)) {
-        this.o.logger.warn("ws transport: ignoring an invalid peer address", { peer: id, address: String(address).slice(0, 128) });
-        continue;
-      }
-      valid.set(id, address);
-    }
-    for (const id of this.addresses.update(valid)) this.readdress(id);
+    for (const id of this.addresses.update(usableAddresses(addresses, this.o.id, this.o.logger, "ws transport"))) this.readdress(id);
   }
 
   /** Stops accepting, drops every connection, fails fetches in progress with `Unavailable`; handlers are never called after this resolves. */
   async close(): Promise<void> {
-    if (this.state === "closed") return;
-    this.state = "closed";
-    this.handlers = undefined;
+    if (!this.lifecycle.close()) return;
     for (const link of this.links.values()) {
       link.shutdown();
       for (const conn of link.allConnections) {
@@ -227,7 +199,7 @@ export class WsTransport implements Transport {
   /** An authenticated WebSocket, either direction: wrap it and hand it to the peer's link. */
   private register(ws: WebSocket, peer: NodeId, dialedBy: NodeId, remote: string): PeerConnection {
     const conn = new PeerConnection(ws, peer, dialedBy, remote, this.o, this.hooks);
-    if (this.state === "closed") {
+    if (this.lifecycle.closed) {
       conn.terminate();
       throw new RaftError("Unavailable", "the transport is closed");
     }

@@ -36,6 +36,7 @@ export { PeerAddresses } from "./peer-addresses.js";
 export { Backoff, RECONNECT_DEFAULTS, RECONNECT_LIMITS, type BackoffOptions } from "./transport-kit/backoff.js";
 export { addressSchema, advertisedAddress, formatAddress, isAddress, isWildcardHost, parseAddress, type HostPort } from "./transport-kit/address.js";
 export { certificateIdentity, certificateMismatch, certificateNodeIds, isNodeToken, nodeToken, secretsEqual } from "./transport-kit/credentials.js";
+export { TransportLifecycle, usableAddresses } from "./transport-kit/lifecycle.js";
 export { OutboundQueue, type Taken } from "./transport-kit/outbound-queue.js";
 export { RateLimitedLog, type LogLevel } from "./transport-kit/rate-limited-log.js";
 export {
