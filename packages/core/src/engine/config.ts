@@ -20,8 +20,10 @@ export interface EngineOptions {
   maxInflightBytes?: number;
   /** Bytes of the most recent durable entries kept in memory, shared by applying and every follower. Default 16 MiB. */
   logCacheBytes?: number;
-  /** About the most bytes read from storage per turn (per Ready) to catch lagging followers up, so catch-up never holds the loop for long. Default 1 MiB. */
+  /** The most bytes read from storage per turn (per Ready) to catch lagging followers up, so catch-up never holds the loop for long. Default 1 MiB. */
   maxCatchUpReadBytes?: number;
+  /** The most entries read from storage per turn for lagging followers: each costs a row read whatever its size. Default 1024. */
+  maxCatchUpReadEntries?: number;
   /** Most entries in one append message. Default 4096. */
   maxMsgEntries?: number;
   /** About the most entry bytes in one append message. Default 1 MiB. */
@@ -65,6 +67,7 @@ export const engineDefaults: Required<EngineOptions> = {
   maxInflightBytes: 16 << 20,
   logCacheBytes: 16 << 20,
   maxCatchUpReadBytes: 1 << 20,
+  maxCatchUpReadEntries: 1024,
   maxMsgEntries: 4096,
   maxMsgBytes: 1 << 20,
   maxApplyBytes: 16 << 20,
@@ -88,7 +91,7 @@ export function resolveEngineConfig(config: EngineConfig): ResolvedEngineConfig 
   if (!isPositiveInt(c.electionTicks) || !isPositiveInt(c.heartbeatTicks)) fail("electionTicks and heartbeatTicks must be positive integers");
   if (c.heartbeatTicks >= c.electionTicks) fail("heartbeatTicks must be less than electionTicks");
   if (c.leaseRead && !c.checkQuorum) fail("leaseRead requires checkQuorum");
-  for (const k of ["maxInflight", "maxInflightBytes", "maxCatchUpReadBytes", "maxMsgEntries", "maxMsgBytes", "maxApplyBytes", "maxUncommittedBytes"] as const) {
+  for (const k of ["maxInflight", "maxInflightBytes", "maxCatchUpReadBytes", "maxCatchUpReadEntries", "maxMsgEntries", "maxMsgBytes", "maxApplyBytes", "maxUncommittedBytes"] as const) {
     if (!(c[k] > 0)) fail(`${k} must be positive`);
   }
   if (!Number.isSafeInteger(c.keepTrailing) || c.keepTrailing < 0) fail("keepTrailing must be a non-negative integer");

@@ -205,7 +205,7 @@ export class RaftEngine {
     if (this.inFlight !== undefined) throw new RaftError("InvalidConfig", "ready() called before advance() of the previous Ready");
     const r = this.r;
     // Each turn may read this much more from storage for lagging followers.
-    r.log.resetReadBudget(r.settings.maxCatchUpReadBytes);
+    r.log.resetReadBudget(r.settings.maxCatchUpReadBytes, r.settings.maxCatchUpReadEntries);
     if (r.role === "leader") {
       if (r.needsBroadcast || r.commitChanged) broadcastAppend(r);
       if (r.catchUpDeferred) continueCatchUp(r);

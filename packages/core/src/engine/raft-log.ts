@@ -14,8 +14,8 @@ export class RaftLog {
   readonly unstable: Unstable;
   /** Recent durable entries: reads of the log's tail never touch storage. */
   private readonly cache: EntryCache;
-  /** Bytes that may still be read from storage in this turn (see `resetReadBudget`). */
-  private readBudget = Infinity;
+  /** What may still be read from storage in this turn (see `resetReadBudget`). */
+  private readonly readBudget = { bytes: Infinity, entries: Infinity };
   committed: Index;
   /** Highest index handed out for applying (in a Ready not yet advanced, or already applied). */
   applying: Index;
@@ -123,9 +123,15 @@ export class RaftLog {
     this.cache.append(this.unstable.stableTo(index, term));
   }
 
-  /** Allows `bytes` of storage reads until the next reset: catch-up reads never hold the loop for long. */
-  resetReadBudget(bytes: number): void {
-    this.readBudget = bytes;
+  /** Allows `bytes` and `entries` of storage reads until the next reset: catch-up reads never hold the loop for long. */
+  resetReadBudget(bytes: number, entries: number): void {
+    this.readBudget.bytes = bytes;
+    this.readBudget.entries = entries;
+  }
+
+  /** What this turn's budget still allows a read from storage: at most this many entries and about these bytes. */
+  readAllowance(): { bytes: number; entries: number } {
+    return { bytes: Math.max(this.readBudget.bytes, 1), entries: Math.max(this.readBudget.entries, 1) };
   }
 
   /** Entries from `lo` on are held in memory (the cache or the unstable tail). */
@@ -135,7 +141,7 @@ export class RaftLog {
 
   /** Reading from `lo` would need storage, and this turn's budget is spent: try again next turn. */
   mustWaitForStorage(lo: Index): boolean {
-    return this.readBudget <= 0 && lo < this.cache.first() && lo < this.unstable.offset && lo >= this.firstIndex();
+    return (this.readBudget.bytes <= 0 || this.readBudget.entries <= 0) && lo < this.cache.first() && lo < this.unstable.offset && lo >= this.firstIndex();
   }
 
   commitTo(index: Index): void {
@@ -170,7 +176,8 @@ export class RaftLog {
     const storageHi = Math.min(stableHi, Math.max(this.cache.first(), lo));
     if (lo < storageHi) {
       const read = this.storage.entries(lo, storageHi, maxBytes);
-      for (const e of read) this.readBudget -= e.data.length;
+      this.readBudget.entries -= read.length;
+      for (const e of read) this.readBudget.bytes -= e.data.length;
       if (!take(read) || out.length < storageHi - lo) return out;
     }
     const cacheLo = lo + out.length;

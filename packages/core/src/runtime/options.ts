@@ -21,6 +21,7 @@ const engineOptionsShape = {
   maxInflightBytes: int(1).default(e.maxInflightBytes).describe("entry bytes in flight per follower"),
   logCacheBytes: int(0).default(e.logCacheBytes).describe("the most recent durable entries kept in memory for applying and replication"),
   maxCatchUpReadBytes: int(1).default(e.maxCatchUpReadBytes).describe("storage bytes read per turn for lagging followers"),
+  maxCatchUpReadEntries: int(1).default(e.maxCatchUpReadEntries).describe("storage entries read per turn for lagging followers (each is a row read, whatever its size)"),
   maxMsgEntries: int(1).default(e.maxMsgEntries).describe("entries in one append message"),
   maxMsgBytes: int(1).default(e.maxMsgBytes).describe("about the entry bytes in one append message"),
   maxApplyBytes: int(1).default(e.maxApplyBytes).describe("about the entry bytes handed to the state machine at once"),

@@ -69,16 +69,28 @@ describe("RaftLog reads through its cache", () => {
     expect(storage.read).toBe(0);
   });
 
-  it("reads older entries from storage within the turn's budget, then asks to wait", () => {
+  it("reads older entries from storage within the turn's byte budget, then asks to wait", () => {
     const { storage, log } = logWith(100, 0);
-    log.resetReadBudget(25);
+    log.resetReadBudget(25, Infinity);
     expect(log.inMemory(1)).toBe(false);
     expect(log.mustWaitForStorage(1)).toBe(false);
     expect(log.slice(1, 101, 30)?.length).toBe(3);
     expect(log.mustWaitForStorage(4)).toBe(true);
-    log.resetReadBudget(25);
+    log.resetReadBudget(25, Infinity);
     expect(log.mustWaitForStorage(4)).toBe(false);
     expect(storage.read).toBe(3);
+  });
+
+  it("counts entries against the turn's budget too, and never allows a read past what is left", () => {
+    const { storage, log } = logWith(100, 0);
+    log.resetReadBudget(Infinity, 8);
+    const first = log.readAllowance();
+    expect(first.entries).toBe(8);
+    expect(log.slice(1, 101, first.bytes, 5)?.length).toBe(5);
+    expect(log.readAllowance().entries).toBe(3);
+    expect(log.slice(6, 101, Infinity, log.readAllowance().entries)?.length).toBe(3);
+    expect(log.mustWaitForStorage(9)).toBe(true);
+    expect(storage.read).toBe(8);
   });
 
   it("reads across storage, cache and the unstable tail as one contiguous range", () => {

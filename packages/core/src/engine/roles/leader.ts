@@ -24,15 +24,20 @@ export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean):
   const prevIndex = pr.next - 1;
   const prevTerm = r.log.term(prevIndex);
   const probe = pr.state === "probe";
+  let maxBytes = probe ? Math.min(PROBE_BYTES, r.settings.maxMsgBytes) : r.settings.maxMsgBytes;
+  let maxCount = r.settings.maxMsgEntries;
   if (prevTerm !== undefined && !r.log.inMemory(pr.next)) {
     if (probe) return sendAppend(r, to, prevIndex, prevTerm, []);
     if (r.log.mustWaitForStorage(pr.next)) {
       r.catchUpDeferred = true;
       return false;
     }
+    // A storage read never goes past what is left of this turn's budget.
+    const allowance = r.log.readAllowance();
+    maxBytes = Math.min(maxBytes, allowance.bytes);
+    maxCount = Math.min(maxCount, allowance.entries);
   }
-  const maxBytes = probe ? Math.min(PROBE_BYTES, r.settings.maxMsgBytes) : r.settings.maxMsgBytes;
-  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, r.log.lastIndex() + 1, maxBytes, r.settings.maxMsgEntries);
+  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, r.log.lastIndex() + 1, maxBytes, maxCount);
   if (prevTerm === undefined || entries === undefined) {
     // The entries the follower needs were compacted: only a snapshot can help it.
     if (r.latestSnapshot !== undefined) sendSnapshot(r, to, r.latestSnapshot);

@@ -33,6 +33,8 @@ export interface RunSettings {
   readonly snapshotInlineBytes: number;
   readonly bucket: MemoryBucket | undefined;
   readonly maxFsyncMs: number;
+  readonly logCacheBytes: number;
+  readonly maxCatchUpReadEntries: number;
   readonly faultMs: number;
   readonly healMs: number;
 }
@@ -62,6 +64,10 @@ export function drawSettings(options: SimulationOptions, prng: Prng): RunSetting
     // Slow disks keep several writes in flight behind the loop, so group commit merges them
     // and the leader's own write lags its followers' (a crash loses whatever is in flight).
     maxFsyncMs: [1, 3, 6, 10][prng.int(0, 4)] as number,
+    // Small entry caches and read budgets, so lagging followers are caught up from storage
+    // in bounded slices spread over several turns.
+    logCacheBytes: [0, 256, 16 << 20][prng.int(0, 3)] as number,
+    maxCatchUpReadEntries: [1, 4, 1024][prng.int(0, 3)] as number,
     faultMs: options.faultMs ?? 2000,
     healMs: options.healMs ?? 2000,
   };

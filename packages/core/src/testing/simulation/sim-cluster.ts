@@ -91,6 +91,8 @@ export class SimCluster {
       leaseRead: s.leaseRead,
       maxMsgEntries: s.maxMsgEntries,
       maxInflight: s.maxInflight,
+      logCacheBytes: s.logCacheBytes,
+      maxCatchUpReadEntries: s.maxCatchUpReadEntries,
       snapshotEntries: s.snapshotEntries,
       keepTrailing: s.keepTrailing,
       snapshotChunkBytes: s.snapshotChunkBytes,
