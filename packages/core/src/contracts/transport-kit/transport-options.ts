@@ -109,10 +109,11 @@ export const transportOptionsSchema = z.object({
   advertise: addressSchema
     .optional()
     .describe("`\"host:port\"` peers can dial this node at, sent when calling them. Default: the bound address, none when `listen.host` is a wildcard"),
-  peers: peerMapSchema.optional().describe('node id → `"host:port"`, an object or a `Map`; `updatePeers()` adds to and overrides these'),
-  dialVia: peerMapSchema
-    .optional()
-    .describe('node id → `"host:port"` to dial instead of that peer\'s address from any source (a proxy or tunnel in front of it); identity checks unchanged'),
+  peers: peerMapSchema.optional().meta({ title: "object or Map", description: 'node id → `"host:port"`; `updatePeers()` adds to and overrides these' }),
+  dialVia: peerMapSchema.optional().meta({
+    title: "object or Map",
+    description: 'node id → `"host:port"` to dial instead of that peer\'s address from any source (a proxy or tunnel in front of it); identity checks unchanged',
+  }),
   tls: tlsOptionsSchema.optional().describe("`{ cert, key, ca?, requireClientCert?, serverName? }`: TLS on every connection, both ways. Default plaintext"),
   auth: z
     .object({ token: secretSchema })
@@ -138,6 +139,7 @@ export const transportOptionsSchema = z.object({
     .describe("`{ timeMs, timeoutMs }`: ping every `timeMs` (10 ms–1 h); a connection whose peer is silent `timeoutMs` (10 ms–10 min) past a ping is dropped"),
   reconnect: reconnectSchema
     .default(RECONNECT_DEFAULTS)
+    .meta({ defaultText: `\`${JSON.stringify(RECONNECT_DEFAULTS)}\`` })
     .describe("`{ minDelayMs, maxDelayMs }`: redial backoff, doubling from min (1–60000) to max (min–600000), jittered, reset by any sign of life from the peer; with only min set, max is the larger of it and 500"),
   deadlines: z
     .object({
