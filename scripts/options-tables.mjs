@@ -51,18 +51,23 @@ function table(schema, z) {
 }
 
 let stale = 0;
+// A package's README names modules from its own directory; docs/*.md from the repository root.
+const documents = [];
 for (const group of ["packages", "apps"]) {
-  for (const name of readdirSync(join(root, group))) {
-    const dir = join(root, group, name);
-    const readme = join(dir, "README.md");
+  for (const name of readdirSync(join(root, group))) documents.push({ dir: join(root, group, name), readme: join(root, group, name, "README.md") });
+}
+if (existsSync(join(root, "docs"))) for (const name of readdirSync(join(root, "docs"))) if (name.endsWith(".md")) documents.push({ dir: root, readme: join(root, "docs", name) });
+for (const { dir, readme } of documents) {
+  {
     if (!existsSync(readme)) continue;
     const text = readFileSync(readme, "utf8");
     const blocks = [...text.matchAll(marker)];
     if (blocks.length === 0) continue;
-    // zod as the package itself resolves it, so schemas and toJSONSchema agree.
-    const z = createRequire(join(dir, "package.json"))("zod");
     let next = text;
     for (const [whole, module, exportName] of blocks) {
+      // zod as the package itself resolves it, so schemas and toJSONSchema agree.
+      const packageDir = dir === root ? join(root, module.split("/dist/")[0]) : dir;
+      const z = createRequire(join(packageDir, "package.json"))("zod");
       const mod = await import(pathToFileURL(join(dir, module)).href);
       const schema = mod[exportName];
       if (schema === undefined) throw new Error(`${readme}: ${module} exports no ${exportName}`);

@@ -92,6 +92,7 @@ export class FileLogStore implements LogStore {
     await this.file.close();
   }
 
+  // #region commit
   /** In call order: check on a copy, append and fsync, then publish the copy. */
   private commit(record: Record): Promise<void> {
     this.checkOpen();
@@ -105,6 +106,7 @@ export class FileLogStore implements LogStore {
     this.queue = done.catch(() => undefined);
     return done;
   }
+  // #endregion
 
   private checkOpen(): void {
     if (this.closed) throw new RaftError("StorageFailure", "the file log store is closed");

@@ -1,5 +1,6 @@
 // A replicated key-value store: three nodes on 127.0.0.1, each with its own
 // SQLite log and snapshot directory, talking gRPC. Run: node dist/kv.js
+// #region imports
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,9 @@ import { RaftNode } from "@raft/core/runtime";
 import { SqliteLogStore } from "@raft/log-sqlite";
 import { DiskSnapshotStore } from "@raft/snapshot-store-disk";
 import { GrpcTransport } from "@raft/transport-grpc";
+// #endregion
 
+// #region machine
 /** The replicated state. A command is `key=value`; its result is the value it replaced. */
 class KvStore implements StateMachine<string | undefined> {
   readonly map = new Map<string, string>();
@@ -31,13 +34,17 @@ class KvStore implements StateMachine<string | undefined> {
     for (const [k, v] of JSON.parse(Buffer.concat(parts).toString()) as [string, string][]) this.map.set(k, v);
   }
 }
+// #endregion
 
+// #region listen
 const dir = await mkdtemp(join(tmpdir(), "raft-kv-"));
 const ids = [1, 2, 3];
 // Port 0: listen first, read each real address back, hand every transport the others', then start.
 const transports = await Promise.all(ids.map((id) => GrpcTransport.listen({ id, clusterId: "kv", listen: { host: "127.0.0.1", port: 0 } })));
 const addresses = new Map(transports.map((t, i) => [ids[i] as number, t.address]));
 for (const t of transports) t.updatePeers(addresses);
+// #endregion
+// #region nodes
 const nodes = await Promise.all(ids.map(async (id, i) => {
   const kv = new KvStore();
   const log = await SqliteLogStore.open({ path: join(dir, `node-${id}.sqlite`) });
@@ -46,7 +53,9 @@ const nodes = await Promise.all(ids.map(async (id, i) => {
   await node.start();
   return { node, kv };
 }));
+// #endregion
 
+// #region use
 let leader = nodes.find((n) => n.node.status().role === "leader");
 for (let waited = 0; leader === undefined && waited < 10_000; waited += 50) {
   await new Promise((r) => setTimeout(r, 50));
@@ -60,4 +69,5 @@ await follower.node.read(); // linearizable: the follower's state now holds ever
 console.log(`leader ${leader.node.id}: color was ${replaced}; follower ${follower.node.id} reads color=${follower.kv.map.get("color")}`);
 for (const { node } of nodes) await node.stop(); // closes its transport, log and snapshot store
 await rm(dir, { recursive: true, force: true });
+// #endregion
 if (follower.kv.map.get("color") !== "blue") process.exit(1);
