@@ -297,6 +297,22 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
     it("resumes a reception at its flushed offset after a second receive", () => resumes(false));
     if (factory.durable) it("resumes a reception at its flushed offset after a reopen", () => resumes(true));
 
+    it("lets writes go on while a flush is pending: the flush covers what was written before it, in call order", () =>
+      withStore(async ({ store }) => {
+        const meta = manifest(9, 2, files);
+        const first = await store.receive(meta);
+        await first.writer.write("state.bin", A.subarray(0, 700));
+        const flushed = first.writer.flush(); // not awaited: the next writes are issued meanwhile
+        const writes = [first.writer.write("state.bin", A.subarray(700, 900)), first.writer.write("state.bin", A.subarray(900, 1000))];
+        const second = first.writer.flush();
+        await Promise.all([flushed, ...writes, second]);
+        const resumed = await store.receive(meta);
+        expect(resumed.progress.get("state.bin")).toBe(1000);
+        await writeRest(resumed.writer, files, 300, resumed.progress);
+        expect(await resumed.writer.commit()).toEqual(meta);
+        expect(hex((await read(store, meta.id, "state.bin")).bytes)).toBe(hex(A));
+      }));
+
     it("reports a flushed complete file as done, and resumes the next one", () =>
       withStore(async ({ store }) => {
         const meta = manifest(9, 2, files);
