@@ -53,7 +53,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["packages/*/src/**/*.ts"],
+    files: ["packages/*/src/**/*.ts", "examples/file-log-store/src/**/*.ts"],
     ignores: ["packages/core/**"],
     rules: { "no-restricted-imports": ["error", adapterImports] },
   },
