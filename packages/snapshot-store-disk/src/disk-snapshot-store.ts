@@ -15,7 +15,8 @@ import {
   type SnapshotWriter,
 } from "@raft/core/contracts";
 import { io, storageError } from "./errors.js";
-import { fsyncDir, hashFile, readFully, removeTree } from "./fs-util.js";
+import { fsyncDir, readFully, removeTree } from "./fs-util.js";
+import { HashThread } from "./hash-thread.js";
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, Layout } from "./layout.js";
 import { LocalWriter } from "./local-writer.js";
@@ -58,6 +59,7 @@ export class DiskSnapshotStore implements SnapshotStore {
       faults: options.faults ?? {},
       logger: options.logger ?? silentLogger,
       now: options.now ?? Date.now,
+      hasher: new HashThread(options.logger ?? silentLogger),
       publish: (from, meta) => this.publish(from, meta),
       finished: (writer, dropped) => {
         this.writers.delete(writer);
@@ -71,7 +73,10 @@ export class DiskSnapshotStore implements SnapshotStore {
   static async open(options: DiskSnapshotStoreOptions): Promise<DiskSnapshotStore> {
     checkOptions(options);
     const store = new DiskSnapshotStore(options);
-    const found = await recover(store.host);
+    const found = await recover(store.host).catch(async (e: unknown) => {
+      await store.host.hasher.close();
+      throw e;
+    });
     for (const [id, meta] of found.committed) store.committed.set(id, meta);
     for (const [id, index] of found.receptions) store.partials.set(id, index);
     return store;
@@ -153,8 +158,8 @@ export class DiskSnapshotStore implements SnapshotStore {
     try {
       for (const f of meta.files) {
         const path = this.host.layout.snapshotFile(id, f.name);
-        const { hash, size } = await io("verify", path, () => hashFile(path), "Corrupt");
-        const problem = mismatch(f, size, hash.digest("hex"));
+        const { sha256, size } = await io("verify", path, () => this.host.hasher.hashFile(path), "Corrupt");
+        const problem = mismatch(f, size, sha256);
         if (problem !== undefined) throw new RaftError("Corrupt", `snapshot ${id}: file ${f.name} ${problem} (${path})`);
       }
     } finally {
@@ -198,6 +203,7 @@ export class DiskSnapshotStore implements SnapshotStore {
     await Promise.allSettled([...this.writers].map((w) => w.stop()));
     await this.receiving.run(async () => {});
     await this.lock.run(async () => {});
+    await this.host.hasher.close();
   }
 
   private async publish(from: string, meta: SnapshotMeta): Promise<{ meta: SnapshotMeta; published: boolean }> {

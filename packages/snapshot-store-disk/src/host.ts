@@ -1,4 +1,5 @@
 import type { Logger, SnapshotMeta, SnapshotWriter } from "@raft/core/contracts";
+import type { HashThread } from "./hash-thread.js";
 import type { Layout } from "./layout.js";
 import type { DiskSnapshotStoreFaults } from "./options.js";
 
@@ -14,6 +15,8 @@ export interface Host {
   readonly faults: DiskSnapshotStoreFaults;
   readonly logger: Logger;
   readonly now: () => number;
+  /** SHA-256 of files as they are written (and of whole files), off the event loop. */
+  readonly hasher: HashThread;
   /**
    * Renames the directory `from` to `snapshots/<id>` and records it. If the id
    * is already committed, nothing moves and `published` is false (the caller

@@ -1,9 +1,9 @@
-import { createHash, type Hash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import type { SnapshotDraft, SnapshotFile, SnapshotMeta } from "@raft/core/contracts";
+import { RaftError, type SnapshotDraft, type SnapshotFile, type SnapshotMeta } from "@raft/core/contracts";
 import { io } from "./errors.js";
 import { fsyncDir, removeTree, writeFully, writeJsonAtomic } from "./fs-util.js";
+import type { HashJob } from "./hash-thread.js";
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, MANIFEST } from "./layout.js";
 import { snapshotStoreRules } from "@raft/core/contracts";
@@ -15,7 +15,8 @@ interface OpenFile {
   readonly name: string;
   readonly path: string;
   readonly fh: FileHandle;
-  readonly hash: Hash;
+  /** Hashed from disk by the hashing thread as the bytes are written. */
+  readonly job: HashJob;
   size: number;
 }
 
@@ -48,15 +49,15 @@ export class LocalWriter implements StoppableWriter {
         const path = this.host.layout.draftFile(this.dir, file);
         const fh = await io("create", path, () => open(path, "wx"));
         this.names.add(file);
-        this.current = { name: file, path, fh, hash: createHash("sha256"), size: 0 };
+        this.current = { name: file, path, fh, job: this.host.hasher.start(path), size: 0 };
       }
       const f = this.current;
       await io("write", f.path, async () => {
         await this.host.faults.beforeWrite?.(f.path);
         await writeFully(f.fh, chunk, f.size);
       });
-      f.hash.update(chunk);
       f.size += chunk.length;
+      f.job.advance(f.size);
     });
   }
 
@@ -120,10 +121,13 @@ export class LocalWriter implements StoppableWriter {
     if (this.host.fsync) await io("fsync", f.path, () => f.fh.sync());
     await io("close", f.path, () => f.fh.close());
     this.current = undefined;
-    this.files.push({ name: f.name, size: f.size, sha256: f.hash.digest("hex") });
+    const { size, sha256 } = await io("read", f.path, () => f.job.finish(f.size));
+    if (size !== f.size) throw new RaftError("StorageFailure", `snapshot store: ${f.path} holds ${size} bytes after ${f.size} were written`);
+    this.files.push({ name: f.name, size: f.size, sha256 });
   }
 
   private async discard(): Promise<void> {
+    this.current?.job.cancel();
     await this.current?.fh.close().catch(() => {});
     this.current = undefined;
     await removeTree(this.dir).catch(() => {}); // what is left, the next open removes

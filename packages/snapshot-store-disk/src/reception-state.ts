@@ -1,9 +1,9 @@
-import type { Hash } from "node:crypto";
 import { copyFile, link, mkdir, open, readFile, stat, truncate, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { RaftError, parseSnapshotMeta, type SnapshotFile, type SnapshotMeta } from "@raft/core/contracts";
 import { errno, io, storageError } from "./errors.js";
 import { emptyFile, fsyncDir, writeJsonAtomic } from "./fs-util.js";
+import type { HashJob } from "./hash-thread.js";
 import type { Host } from "./host.js";
 import { FILES, PROGRESS } from "./layout.js";
 
@@ -13,9 +13,9 @@ export interface Received {
   readonly path: string;
   length: number;
   durable: number;
-  /** SHA-256 state over the first `length` bytes, once this session needed it. */
-  hash: Hash | undefined;
-  /** The final digest, once computed (a Hash can be finalised only once). */
+  /** The hashing of this file in this session (from its first byte, read back from disk), once it is written to. */
+  job: HashJob | undefined;
+  /** The checked digest, once `commit()` verified the file. */
   digest: string | undefined;
 }
 
@@ -42,7 +42,7 @@ export async function loadReception(host: Host, meta: SnapshotMeta, held: Iterab
     const wanted = changed ? 0 : Math.min(recorded?.durable.get(spec.name) ?? 0, spec.size);
     const n = await settle(path, spec, wanted);
     if (n !== wanted) changed = true;
-    files.set(spec.name, { spec, path, length: n, durable: n, hash: undefined, digest: undefined });
+    files.set(spec.name, { spec, path, length: n, durable: n, job: undefined, digest: undefined });
   }
   const sources = [...held];
   for (const f of files.values()) if (f.length < f.spec.size && (await takeLocal(host, f, sources))) changed = true;
@@ -122,7 +122,8 @@ async function takeLocal(host: Host, f: Received, held: readonly SnapshotMeta[])
     return true;
   }
   f.length = f.durable = f.spec.size;
-  f.hash = undefined;
+  f.job?.cancel();
+  f.job = undefined;
   return true;
 }
 

@@ -2,7 +2,7 @@ import { open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { SnapshotMeta } from "@raft/core/contracts";
 import { io } from "./errors.js";
-import { fsyncDir, hashFile, removeTree, tempFile, writeFully, writeJsonAtomic } from "./fs-util.js";
+import { fsyncDir, removeTree, tempFile, writeFully, writeJsonAtomic } from "./fs-util.js";
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, MANIFEST, PROGRESS } from "./layout.js";
 import { corruptReception, writeProgress, type Received } from "./reception-state.js";
@@ -23,6 +23,10 @@ export class ReceptionWriter implements StoppableWriter {
   private readonly serial = new Serial();
   /** One file handle at a time; switching files fsyncs and closes the previous one. */
   private handle: { file: Received; fh: FileHandle; dirty: boolean } | undefined;
+  /** The flushes in flight, in order; settles (never rejects) once the last one is done. */
+  private flushing: Promise<void> = Promise.resolve();
+  /** A flush that failed: the writer is unusable after it. */
+  private failure: Error | undefined;
 
   constructor(
     private readonly host: Host,
@@ -37,38 +41,55 @@ export class ReceptionWriter implements StoppableWriter {
       checkAppend(f.spec, f.length, chunk.length);
       if (chunk.length === 0) return;
       const h = await this.handleFor(f);
-      const writing = io("write", f.path, async () => {
+      await io("write", f.path, async () => {
         await this.host.faults.beforeWrite?.(f.path);
         await writeFully(h.fh, chunk, f.length);
       });
-      // Hash while the write is in flight; a failed write drops the hash (rebuilt from disk on next use).
-      f.hash?.update(chunk);
-      try {
-        await writing;
-      } catch (e) {
-        f.hash = undefined;
-        throw e;
-      }
       f.length += chunk.length;
       h.dirty = true;
+      // The hashing thread reads these bytes back from the page cache while the next ones arrive.
+      f.job?.advance(f.length);
     });
   }
 
+  /**
+   * Makes what was written before this call durable and records it in
+   * `progress.json`. Writes issued after it go on while the fsync runs (the
+   * disk's time overlaps the network's); flushes complete in call order. A
+   * failed flush ends the writer: after a failed fsync the kernel may have
+   * dropped the pages, so nothing written since can be trusted (a new
+   * `receive()` resumes from the last flush that succeeded).
+   */
   flush(): Promise<void> {
-    return this.serial.run(async () => {
-      this.check();
-      const h = this.handle;
-      if (h?.dirty === true && this.host.fsync) await io("fsync", h.file.path, () => h.fh.sync());
-      if (h !== undefined) h.dirty = false;
-      for (const f of this.files.values()) f.durable = f.length;
-      await writeProgress(this.host, this.meta, this.files);
-    });
+    return this.serial
+      .run(async () => {
+        this.check();
+        const h = this.handle;
+        const lengths = new Map([...this.files.values()].map((f) => [f, f.length]));
+        const sync = h !== undefined && h.dirty && this.host.fsync ? io("fsync", h.file.path, () => h.fh.sync()) : undefined;
+        if (h !== undefined) h.dirty = false;
+        sync?.catch(() => {}); // observed below, in order
+        const previous = this.flushing;
+        const done = (async () => {
+          await previous;
+          await sync;
+          for (const [f, n] of lengths) f.durable = Math.max(f.durable, n);
+          await writeProgress(this.host, this.meta, this.files);
+        })();
+        this.flushing = done.catch((e: unknown) => {
+          this.failure ??= e instanceof Error ? e : new Error(String(e));
+        });
+        // Wrapped, or this serial task would wait for the flush and hold back the writes after it.
+        return { done };
+      })
+      .then(({ done }) => done);
   }
 
   commit(): Promise<SnapshotMeta> {
     return this.serial.run(async () => {
       this.check();
       await this.closeHandle(true);
+      if (this.failure !== undefined) throw this.failure;
       for (const f of this.files.values()) {
         const problem = await this.verify(f);
         if (problem === undefined) continue;
@@ -102,46 +123,64 @@ export class ReceptionWriter implements StoppableWriter {
     this.stopped = true;
     return this.serial.run(async () => {
       await this.closeHandle(false).catch(() => {});
+      this.cancelHashing();
       this.host.finished(this);
     });
   }
 
+  private cancelHashing(): void {
+    for (const f of this.files.values()) {
+      f.job?.cancel();
+      f.job = undefined;
+    }
+  }
+
   private check(): void {
     checkWriter(this.state, this.stopped);
+    if (this.failure !== undefined) throw this.failure;
   }
 
   /** Size and SHA-256 of one file against the manifest; a description of the mismatch, if any. */
   private async verify(f: Received): Promise<string | undefined> {
     if (f.length !== f.spec.size) return `has ${f.length} bytes, expected ${f.spec.size}`;
     if (f.digest === undefined) {
-      // Files complete before this session (resumed, or linked from a held snapshot) are hashed from disk.
-      const hashed = f.hash === undefined ? await io("read", f.path, () => hashFile(f.path), "Corrupt") : { hash: f.hash, size: f.length };
-      const problem = mismatch(f.spec, hashed.size, hashed.hash.digest("hex"));
-      f.hash = undefined;
+      // Hashed from disk by the hashing thread: as it was written in this session, or (resumed, or linked from a held snapshot) now.
+      const job = f.job;
+      f.job = undefined;
+      const hashed = await io("read", f.path, () => (job !== undefined ? job.finish(f.length) : this.host.hasher.hashFile(f.path)), "Corrupt");
+      const problem = mismatch(f.spec, hashed.size, hashed.sha256);
       if (problem !== undefined) return problem;
       f.digest = f.spec.sha256;
     }
     return undefined;
   }
 
-  /** The handle for `f`, opening it (and re-hashing its durable prefix) on first use in this session. */
+  /** The handle for `f`, opening it (and starting to hash its durable prefix) on first use in this session. */
   private async handleFor(f: Received): Promise<{ file: Received; fh: FileHandle; dirty: boolean }> {
     if (this.handle?.file === f) return this.handle;
     await this.closeHandle(true);
-    if (f.hash === undefined) {
-      const prefix = await io("read", f.path, () => hashFile(f.path, f.length));
-      if (prefix.size !== f.length) {
-        await this.discard().catch(() => {});
-        throw corruptReception(this.meta, f.spec.name, `lost bytes on disk: ${prefix.size} of ${f.length} remain`);
-      }
-      f.hash = prefix.hash;
-    }
     const fh = await io("open", f.path, () => open(f.path, "r+"));
+    try {
+      const { size } = await io("stat", f.path, () => fh.stat());
+      if (size < f.length) {
+        await this.discard().catch(() => {});
+        throw corruptReception(this.meta, f.spec.name, `lost bytes on disk: ${size} of ${f.length} remain`);
+      }
+    } catch (e) {
+      await fh.close().catch(() => {});
+      throw e;
+    }
+    if (f.job === undefined) {
+      f.job = this.host.hasher.start(f.path);
+      f.job.advance(f.length);
+    }
     this.handle = { file: f, fh, dirty: false };
     return this.handle;
   }
 
+  /** Waits for the flushes in flight (their fsync may use the handle, and they write into the reception's directory), then closes the handle. */
   private async closeHandle(sync: boolean): Promise<void> {
+    await this.flushing;
     const h = this.handle;
     if (h === undefined) return;
     this.handle = undefined;
@@ -156,6 +195,7 @@ export class ReceptionWriter implements StoppableWriter {
   private async discard(): Promise<void> {
     this.state = "aborted";
     await this.closeHandle(false).catch(() => {});
+    this.cancelHashing();
     await removeTree(this.host.layout.reception(this.meta.id));
     this.host.finished(this, this.meta.id);
   }

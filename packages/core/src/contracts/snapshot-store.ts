@@ -14,7 +14,13 @@ export interface SnapshotDraft {
 export interface SnapshotWriter {
   /** Appends `chunk` to file `file`. */
   write(file: string, chunk: Uint8Array): Promise<void>;
-  /** Makes everything written so far durable and records it as the resume offset. */
+  /**
+   * Makes everything written so far durable and records it as the resume
+   * offset. Calls take effect in call order: a `write` issued while a flush
+   * is pending is not covered by it (a later flush covers it), so a caller
+   * may go on writing while the flush syncs — the runtime does, so that the
+   * disk's fsync overlaps the network. It keeps at most one flush pending.
+   */
   flush(): Promise<void>;
   /**
    * Durably and atomically publishes the snapshot and returns its manifest.

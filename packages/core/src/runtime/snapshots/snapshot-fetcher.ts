@@ -187,55 +187,95 @@ async function writeInline(target: SnapshotToInstall, { writer, progress }: Snap
 /**
  * Streams every file from `source` into the reception's writer, from its
  * durable progress on, flushing every `flushEveryBytes` or `flushEveryMs`.
- * A broken or stalled stream is resumed from where it stopped, up to
- * `source.maxFailures` times in a row.
+ * A flush runs while the next chunks are written (at most one at a time), so
+ * the disk's fsync overlaps the network. A broken or stalled stream is
+ * resumed from where it stopped, up to `source.maxFailures` times in a row.
  */
 async function pullFiles(meta: SnapshotMeta, { writer, progress }: SnapshotReception, source: ByteSource, o: FetchOptions, signal: AbortSignal): Promise<void> {
+  const flushes = new BackgroundFlush(writer);
   let unflushed = 0;
   let flushedAt = o.clock.now();
   let before = 0; // bytes of the files already complete
-  for (const f of meta.files) {
-    let offset = progress.get(f.name) ?? 0;
-    o.onProgress?.(before + offset, source.kind);
-    if (offset > 0 && offset < f.size) o.stats.resumes++;
-    if (f.size === 0) await writer.write(f.name, new Uint8Array(0));
-    for (let failures = 0; offset < f.size; ) {
-      const stream = new AbortController();
-      const onAbort = () => stream.abort(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      try {
-        const chunks = withProgressTimeout(readAhead(source.read(f.name, offset, stream.signal), readAheadChunks), o.progressTimeoutMs, o.clock, () => stream.abort(), signal);
-        for await (const chunk of chunks) {
-          if (signal.aborted) break;
-          if (offset + chunk.length > f.size) throw new RaftError("Corrupt", `${source.name} sent more than the ${f.size} bytes of ${f.name}`);
-          await writer.write(f.name, chunk);
-          offset += chunk.length;
-          unflushed += chunk.length;
-          o.stats.bytesReceived += chunk.length;
-          if (source.kind === "url") o.stats.urlBytesReceived += chunk.length;
-          o.onProgress?.(before + offset, source.kind);
-          failures = 0;
-          if (unflushed >= flushEveryBytes || o.clock.now() - flushedAt >= flushEveryMs) {
-            await writer.flush();
-            unflushed = 0;
-            flushedAt = o.clock.now();
+  try {
+    for (const f of meta.files) {
+      let offset = progress.get(f.name) ?? 0;
+      o.onProgress?.(before + offset, source.kind);
+      if (offset > 0 && offset < f.size) o.stats.resumes++;
+      if (f.size === 0) await writer.write(f.name, new Uint8Array(0));
+      for (let failures = 0; offset < f.size; ) {
+        const stream = new AbortController();
+        const onAbort = () => stream.abort(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          const chunks = withProgressTimeout(readAhead(source.read(f.name, offset, stream.signal), readAheadChunks), o.progressTimeoutMs, o.clock, () => stream.abort(), signal);
+          for await (const chunk of chunks) {
+            if (signal.aborted) break;
+            if (offset + chunk.length > f.size) throw new RaftError("Corrupt", `${source.name} sent more than the ${f.size} bytes of ${f.name}`);
+            await writer.write(f.name, chunk);
+            offset += chunk.length;
+            unflushed += chunk.length;
+            o.stats.bytesReceived += chunk.length;
+            if (source.kind === "url") o.stats.urlBytesReceived += chunk.length;
+            o.onProgress?.(before + offset, source.kind);
+            failures = 0;
+            if (unflushed >= flushEveryBytes || o.clock.now() - flushedAt >= flushEveryMs) {
+              await flushes.start();
+              unflushed = 0;
+              flushedAt = o.clock.now();
+            }
           }
+          if (signal.aborted) throw new RaftError("Aborted", `install of ${meta.id} was superseded or stopped`);
+          if (offset < f.size) throw new RaftError("Unavailable", `stream of ${f.name} from ${source.name} ended at ${offset} of ${f.size} bytes`);
+        } catch (e) {
+          await flushes.now();
+          unflushed = 0;
+          const code = isRaftError(e) ? e.code : "";
+          if (signal.aborted || !retryable.has(code) || ++failures > source.maxFailures) throw e;
+          o.stats.resumes++;
+          o.logger.info("snapshot stream broke; resuming", { id: meta.id, file: f.name, offset, from: source.name, error: (e as Error).message });
+          await abortableDelay(o.clock, Math.min(2000, 50 * 2 ** failures), signal).catch(() => {});
+        } finally {
+          signal.removeEventListener("abort", onAbort);
         }
-        if (signal.aborted) throw new RaftError("Aborted", `install of ${meta.id} was superseded or stopped`);
-        if (offset < f.size) throw new RaftError("Unavailable", `stream of ${f.name} from ${source.name} ended at ${offset} of ${f.size} bytes`);
-      } catch (e) {
-        await writer.flush();
-        unflushed = 0;
-        const code = isRaftError(e) ? e.code : "";
-        if (signal.aborted || !retryable.has(code) || ++failures > source.maxFailures) throw e;
-        o.stats.resumes++;
-        o.logger.info("snapshot stream broke; resuming", { id: meta.id, file: f.name, offset, from: source.name, error: (e as Error).message });
-        await abortableDelay(o.clock, Math.min(2000, 50 * 2 ** failures), signal).catch(() => {});
-      } finally {
-        signal.removeEventListener("abort", onAbort);
       }
+      before += f.size;
     }
-    before += f.size;
+    await flushes.now();
+  } finally {
+    await flushes.settled();
   }
-  await writer.flush();
+}
+
+/**
+ * The flushes of one reception: `start()` begins one without waiting for it
+ * (after the previous one is done: one at a time, and its failure is thrown
+ * here), `now()` flushes everything written and waits.
+ */
+class BackgroundFlush {
+  private pending: Promise<void> | undefined;
+
+  constructor(private readonly writer: SnapshotReception["writer"]) {}
+
+  async start(): Promise<void> {
+    await this.wait();
+    const p = this.writer.flush();
+    p.catch(() => {}); // thrown by the next start(), now() or settled() — never unobserved
+    this.pending = p;
+  }
+
+  async now(): Promise<void> {
+    await this.wait();
+    await this.writer.flush();
+  }
+
+  /** Waits for a flush in flight, ignoring its failure (the caller is already failing). */
+  async settled(): Promise<void> {
+    await this.wait().catch(() => {});
+  }
+
+  private async wait(): Promise<void> {
+    const p = this.pending;
+    this.pending = undefined;
+    await p;
+  }
 }

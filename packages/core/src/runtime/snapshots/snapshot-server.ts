@@ -1,6 +1,7 @@
 import type { Clock, Logger, SnapshotRequest, SnapshotStore } from "../../contracts/index.js";
 import { RaftError, type NodeId } from "../../engine/index.js";
 import type { SnapshotStats } from "./snapshot-stats.js";
+import { readAhead } from "./read-ahead.js";
 import { TokenBucket } from "./token-bucket.js";
 import type { TransferTracker } from "./transfer-tracker.js";
 
@@ -36,7 +37,8 @@ export class SnapshotServer {
         if (f.name === request.file) break;
         done += f.size;
       }
-      for await (const chunk of this.store.open(request.id, request.file, { offset: request.offset, chunkSize: request.chunkSize })) {
+      // The next chunk is read from the store while this one goes out.
+      for await (const chunk of readAhead(this.store.open(request.id, request.file, { offset: request.offset, chunkSize: request.chunkSize }), 1)) {
         if (signal.aborted) return;
         await this.bucket.take(chunk.length, signal);
         this.options.stats.bytesSent += chunk.length;

@@ -1,5 +1,6 @@
 import type { SnapshotDraft, SnapshotFileStream, SnapshotStore, StateMachineSnapshot } from "../../contracts/index.js";
 import { RaftError, type SnapshotMeta } from "../../engine/index.js";
+import { readAhead } from "./read-ahead.js";
 
 /** Streams a state machine's frozen view into a new snapshot; the store computes sizes and checksums. */
 export async function writeSnapshot(store: SnapshotStore, draft: SnapshotDraft, view: StateMachineSnapshot, signal: AbortSignal): Promise<SnapshotMeta> {
@@ -23,9 +24,9 @@ export async function writeSnapshot(store: SnapshotStore, draft: SnapshotDraft, 
   }
 }
 
-/** A committed snapshot's files, read from the store in manifest order. */
+/** A committed snapshot's files, read from the store in manifest order, the next chunk read while the state machine takes this one. */
 export function readSnapshot(store: SnapshotStore, meta: SnapshotMeta, chunkSize: number): SnapshotFileStream {
   return (async function* () {
-    for (const f of meta.files) yield { name: f.name, chunks: store.open(meta.id, f.name, { chunkSize }) };
+    for (const f of meta.files) yield { name: f.name, chunks: readAhead(store.open(meta.id, f.name, { chunkSize }), 1) };
   })();
 }
