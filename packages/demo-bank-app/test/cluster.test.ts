@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BankStateMachine, encodeBankCommand, type BankCommand, type BankResult } from "../src/index.js";
-import { BankCluster } from "./support/bank-cluster.js";
+import { bankCluster, type BankCluster } from "./support/bank-cluster.js";
 import { deposit, Feeder, fingerprint, open, transfer, withdraw } from "./support/bank.js";
 
 // Three in-process RaftNodes replicate the bank: proposals, a client retry,
@@ -15,7 +15,7 @@ afterEach(async () => {
 describe("the bank on a 3-node cluster", () => {
   it("replicates commands, answers retries once, snapshots, and converges on every node", async () => {
     // No automatic snapshots; compaction keeps nothing, so a lagging follower needs the snapshot; never inline it.
-    cluster = new BankCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 512 });
+    cluster = bankCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 512 });
     await cluster.startAll();
     let leader = await cluster.waitForLeader();
     const propose = (c: BankCommand) => cluster.settle(leader.propose(encodeBankCommand(c)));
@@ -31,7 +31,7 @@ describe("the bank on a 3-node cluster", () => {
     expect(await propose(withdraw("pay-2", "acct-2", 5000))).toMatchObject({ ok: false, error: "InsufficientFunds" });
 
     // A follower goes down; the rest go on, snapshot and compact their log.
-    const lagging = cluster.ids.find((id) => id !== leader.id) as number;
+    const lagging = cluster.voters.find((id) => id !== leader.id) as number;
     await cluster.crash(lagging);
     const more = Array.from({ length: 60 }, (_, i) => transfer(`more-${i}`, `acct-${i % 40}`, `acct-${(i * 7 + 3) % 40}`, 10 + i));
     await proposeAll(more);
@@ -54,12 +54,12 @@ describe("the bank on a 3-node cluster", () => {
     expect(retried).toEqual({ ...first, duplicate: true });
 
     await cluster.run(200);
-    const prints = cluster.ids.map((id) => fingerprint(cluster.machine(id)));
+    const prints = cluster.voters.map((id) => fingerprint(cluster.machine(id)));
     expect(new Set(prints).size).toBe(1);
     // The same commands without the retries, on one machine: the retries changed nothing.
     const reference = new BankStateMachine();
     new Feeder(reference).apply(...opens, transfer("pay-1", "acct-0", "acct-1", 250), withdraw("pay-2", "acct-2", 5000), ...more, deposit("after-1", "acct-5", 7), open("open-late", "late", 3));
-    for (const id of cluster.ids) {
+    for (const id of cluster.voters) {
       expect([...cluster.machine(id).accounts()]).toEqual([...reference.accounts()]);
       expect(cluster.machine(id).total()).toBe(40 * 1000 + 7 + 3);
     }

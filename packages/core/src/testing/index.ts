@@ -18,6 +18,8 @@ export type { SimulationOptions } from "./simulation/settings.js";
 export { MemoryBucket, MemorySnapshotStore } from "./memory-snapshot-store.js";
 export { noStreamFaults, type StreamFaults } from "./in-memory-network.js";
 export { freePortRange } from "./free-port-range.js";
+export { TestCluster, type ListeningTransport, type TestClusterOptions } from "./test-cluster.js";
+export type { ClusterTime } from "./test-cluster-time.js";
 export { TcpProxy, type TcpProxyDirection, type TcpProxyStats } from "./tcp-proxy.js";
 export { NodeChild, stopAllChildren } from "./node-child.js";
 export { historyFromEvents, type ClientId, type History, type HistoryEvent, type Operation } from "./linearizability/history.js";

@@ -3,62 +3,14 @@ import { decodeMessages, encodeMessages, manifestDigest, snapshotId, type Snapsh
 import { Prng, type Index, type Message, type NodeId, type SnapshotMeta } from "../../src/engine/index.js";
 import { RaftNode, type FinishedTransfer, type RaftNodeConfig } from "../../src/runtime/index.js";
 import { runSnapshotStoreContract } from "../../src/conformance/index.js";
-import { MemoryLog, MemorySnapshotStore, SimLogStore, SimStateMachine } from "../../src/testing/index.js";
-import { bytes, NodeCluster } from "../support/node-cluster.js";
+import { MemorySnapshotStore, SimStateMachine, TestCluster } from "../../src/testing/index.js";
+import { bytes } from "../support/bytes.js";
 
 // Followers that receive a snapshot from its location (the S3 path), on real
 // RaftNodes over a simulated clock and network, with in-memory stores that
 // share a bucket: a shared prefix (nothing to copy), another prefix (read
 // from the location), a location that fails (fall back to the leader) and a
 // damaged object (never installed).
-
-/** Like `incarnationOf`, but the located-snapshot methods pass through too. */
-function survivesCrash(store: MemorySnapshotStore): SnapshotStore {
-  return {
-    create: (draft) => store.create(draft),
-    receive: (meta) => store.receive(meta),
-    latest: () => store.latest(),
-    list: () => store.list(),
-    get: (id) => store.get(id),
-    open: (id, file, options) => store.open(id, file, options),
-    verify: (id) => store.verify(id),
-    pin: (id) => store.pin(id),
-    prune: (keep) => store.prune(keep),
-    locate: (id) => store.locate(id),
-    canRead: (location) => store.canRead(location),
-    openLocated: (location) => store.openLocated(location),
-    close: async () => {},
-  };
-}
-
-/** NodeCluster with a snapshot store per node chosen by the test. */
-class LocatedCluster extends NodeCluster {
-  private readonly joining = new Set<NodeId>();
-
-  constructor(
-    ids: readonly NodeId[],
-    private readonly settings: Partial<RaftNodeConfig>,
-    private readonly storeFor: (id: NodeId) => MemorySnapshotStore,
-  ) {
-    super(ids, settings);
-  }
-
-  override async start(id: NodeId, join = this.joining.has(id)): Promise<RaftNode<Index>> {
-    if (join) this.joining.add(id);
-    const durable = this.durable.get(id) ?? new MemoryLog();
-    this.durable.set(id, durable);
-    const log = new SimLogStore(durable, this.clock, new Prng(id));
-    const snapshots = this.snapshotStores.get(id) ?? this.storeFor(id);
-    this.snapshotStores.set(id, snapshots);
-    const sm = new SimStateMachine();
-    const node = new RaftNode<Index>({ id, voters: this.ids, join, tickMs: 10, seed: id, ...this.settings, log, snapshots: survivesCrash(snapshots), stateMachine: sm, transport: this.network.transport(id), clock: this.clock });
-    this.nodes.set(id, node);
-    this.stores.set(id, log);
-    this.machines.set(id, sm);
-    await node.start();
-    return node;
-  }
-}
 
 // The memory store on a bucket is still a SnapshotStore, and a locatable one.
 runSnapshotStoreContract("MemorySnapshotStore on a bucket", {
@@ -73,7 +25,7 @@ runSnapshotStoreContract("MemorySnapshotStore on a bucket", {
 const chunk = 256;
 const settings: Partial<RaftNodeConfig> = { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: chunk, snapshotMaxAttempts: 2 };
 
-let cluster: LocatedCluster;
+let cluster: TestCluster<Index, SimStateMachine>;
 afterEach(async () => {
   await cluster?.stopAll();
 });
@@ -84,7 +36,7 @@ afterEach(async () => {
  * and compacts everything, then adds node 4, which must install.
  */
 async function joinAfterSnapshot(storeFor: (id: NodeId) => MemorySnapshotStore, beforeAdd: (meta: SnapshotMeta) => void = () => {}, writes = 300) {
-  cluster = new LocatedCluster([1, 2, 3], settings, storeFor);
+  cluster = TestCluster.of([1, 2, 3], { node: settings, snapshotStore: storeFor });
   await cluster.startAll();
   const joiner = await cluster.startJoiner(4);
   const leader = await cluster.waitForLeader();
@@ -104,7 +56,7 @@ async function joinAfterSnapshot(storeFor: (id: NodeId) => MemorySnapshotStore, 
 }
 
 /** Records InstallSnapshot messages as the leader's transport sends them. */
-function watchOffers(c: NodeCluster, into: Message[]): () => void {
+function watchOffers(c: TestCluster<Index, SimStateMachine>, into: Message[]): () => void {
   const network = c.network as unknown as { send(m: Message): void };
   const send = network.send.bind(network);
   network.send = (m) => {
@@ -116,7 +68,7 @@ function watchOffers(c: NodeCluster, into: Message[]): () => void {
   };
 }
 
-function expectSameValues(c: NodeCluster, ids: readonly NodeId[]): void {
+function expectSameValues(c: TestCluster<Index, SimStateMachine>, ids: readonly NodeId[]): void {
   const values = ids.map((id) => c.machines.get(id)?.values.join(","));
   expect(new Set(values).size).toBe(1);
 }
@@ -196,7 +148,7 @@ describe("located snapshots", () => {
 
   it("a damaged object at the location is detected and never installed, from there or from the leader", async () => {
     const bucket = MemorySnapshotStore.bucket("rot");
-    cluster = new LocatedCluster([1, 2, 3], settings, (id) => new MemorySnapshotStore({ bucket, prefix: `node-${id}/`, now: () => cluster.clock.now() }));
+    cluster = TestCluster.of([1, 2, 3], { node: settings, snapshotStore: (id) => new MemorySnapshotStore({ bucket, prefix: `node-${id}/`, now: () => cluster.clock.now() }) });
     await cluster.startAll();
     const joiner = await cluster.startJoiner(4);
     const leader = await cluster.waitForLeader();
@@ -220,7 +172,7 @@ describe("located snapshots", () => {
 
   it("a damaged snapshot in a shared prefix is never installed either", async () => {
     const bucket = MemorySnapshotStore.bucket("shared-rot");
-    cluster = new LocatedCluster([1, 2, 3], settings, () => new MemorySnapshotStore({ bucket, prefix: "cluster/", now: () => cluster.clock.now() }));
+    cluster = TestCluster.of([1, 2, 3], { node: settings, snapshotStore: () => new MemorySnapshotStore({ bucket, prefix: "cluster/", now: () => cluster.clock.now() }) });
     await cluster.startAll();
     const joiner = await cluster.startJoiner(4);
     const leader = await cluster.waitForLeader();

@@ -1,21 +1,22 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isRaftError, type Index, type NodeId } from "../../src/engine/index.js";
+import { SimStateMachine, TestCluster } from "../../src/testing/index.js";
 import type { RaftNode } from "../../src/runtime/index.js";
-import { bytes, NodeCluster } from "../support/node-cluster.js";
+import { bytes } from "../support/bytes.js";
 
 // Membership change on real RaftNodes: learners, joint consensus, joining through a snapshot, removal.
 
-let cluster: NodeCluster;
+let cluster: TestCluster<Index, SimStateMachine>;
 afterEach(async () => {
   await cluster?.stopAll();
 });
 
-async function write(c: NodeCluster, leader: RaftNode<Index>, n: number, prefix: string): Promise<void> {
+async function write(c: TestCluster<Index, SimStateMachine>, leader: RaftNode<Index>, n: number, prefix: string): Promise<void> {
   await c.settle(Promise.all(Array.from({ length: n }, (_, i) => leader.propose(bytes(`${prefix}${i}`)))));
 }
 
 /** Runs a membership call on the current leader, retrying while a leader change or a previous change is settling. */
-async function onLeader<T>(c: NodeCluster, call: (leader: RaftNode<Index>) => Promise<T>): Promise<T> {
+async function onLeader<T>(c: TestCluster<Index, SimStateMachine>, call: (leader: RaftNode<Index>) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const leader = await c.waitForLeader();
     try {
@@ -27,13 +28,13 @@ async function onLeader<T>(c: NodeCluster, call: (leader: RaftNode<Index>) => Pr
   }
 }
 
-function values(c: NodeCluster, id: NodeId): string[] {
+function values(c: TestCluster<Index, SimStateMachine>, id: NodeId): string[] {
   return c.machines.get(id)?.values ?? [];
 }
 
 describe("membership", () => {
   it("1. a new node joins a compacted cluster as a learner, gets the snapshot then the log, and only then becomes a voter", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, promoteMaxLag: 5 });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, promoteMaxLag: 5 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await write(cluster, leader, 40, "a");
@@ -54,7 +55,7 @@ describe("membership", () => {
   });
 
   it("refuses to promote a learner that lags, with NotCaughtUp", async () => {
-    cluster = new NodeCluster([1, 2, 3], { promoteMaxLag: 5 });
+    cluster = TestCluster.of([1, 2, 3], { node: { promoteMaxLag: 5 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await cluster.settle(leader.addLearner(4)); // node 4 is not even running
@@ -63,7 +64,7 @@ describe("membership", () => {
   });
 
   it("2. all three members are replaced one by one while proposals continue; none is lost", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 30, keepTrailing: 5 });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 30, keepTrailing: 5 } });
     await cluster.startAll();
     await cluster.waitForLeader();
     const acked: string[] = [];
@@ -112,7 +113,7 @@ describe("membership", () => {
   });
 
   it("3. the leader removes itself; the rest elect a leader and proposals continue", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await write(cluster, leader, 5, "before");
@@ -128,13 +129,13 @@ describe("membership", () => {
   });
 
   it("keeps its membership across a restart (config entries in the log, or the snapshot's manifest)", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0 });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 0, keepTrailing: 0 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await cluster.startJoiner(4);
     await cluster.settle(leader.addLearner(4));
     await write(cluster, leader, 3, "x");
-    const follower = cluster.ids.find((id) => id !== leader.id) as NodeId;
+    const follower = cluster.voters.find((id) => id !== leader.id) as NodeId;
     await cluster.crash(follower);
     const again = await cluster.start(follower);
     await cluster.until(() => again.status().membership.learners.includes(4)); // replayed from the log
@@ -145,7 +146,7 @@ describe("membership", () => {
   });
 
   it("4. a learner never campaigns, and the leader reports it apart from the voters", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     const learner = await cluster.startJoiner(4);
@@ -158,10 +159,10 @@ describe("membership", () => {
   });
 
   it("5. leadership transfer to a lagging follower lets it catch up first; proposals meanwhile fail cleanly or commit", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
-    const target = cluster.ids.find((id) => id !== leader.id) as NodeId;
+    const target = cluster.voters.find((id) => id !== leader.id) as NodeId;
     cluster.network.cut(leader.id, target);
     await write(cluster, leader, 20, "lag");
     cluster.network.heal();

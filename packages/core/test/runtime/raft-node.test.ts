@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/runtime/index.js";
-import { InMemoryNetwork, MemoryLog, MemorySnapshotStore, SimClock, SimLogStore, SimStateMachine } from "../../src/testing/index.js";
+import { InMemoryNetwork, MemoryLog, MemorySnapshotStore, SimClock, SimLogStore, SimStateMachine, TestCluster } from "../../src/testing/index.js";
 import { Prng, type Index } from "../../src/engine/index.js";
-import { bytes, NodeCluster } from "../support/node-cluster.js";
+import { bytes } from "../support/bytes.js";
 
-let cluster: NodeCluster;
+let cluster: TestCluster<Index, SimStateMachine>;
 afterEach(async () => {
   await cluster?.stopAll();
 });
 
 describe("RaftNode", () => {
   it("elects a leader and resolves a proposal with the state machine's result once applied", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     const index = await cluster.settle(leader.propose(bytes("hello")));
@@ -22,7 +22,7 @@ describe("RaftNode", () => {
   });
 
   it("refuses a proposal on a follower with NotLeader and the leader's id", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await cluster.run(50);
@@ -31,7 +31,7 @@ describe("RaftNode", () => {
   });
 
   it("serves linearizable reads on the leader and on followers after the latest acknowledged write", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     const written = await cluster.settle(leader.propose(bytes("w")));
@@ -43,7 +43,7 @@ describe("RaftNode", () => {
   });
 
   it("times out a read that cannot be confirmed", async () => {
-    cluster = new NodeCluster([1, 2, 3], { readTimeoutMs: 300 });
+    cluster = TestCluster.of([1, 2, 3], { node: { readTimeoutMs: 300 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await cluster.run(50);
@@ -53,7 +53,7 @@ describe("RaftNode", () => {
   });
 
   it("ends a proposal's wait with Timeout, or Aborted by its signal; the outcome is then unknown", async () => {
-    cluster = new NodeCluster([1, 2, 3], { proposeTimeoutMs: 0 });
+    cluster = TestCluster.of([1, 2, 3], { node: { proposeTimeoutMs: 0 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await cluster.run(50);
@@ -70,7 +70,7 @@ describe("RaftNode", () => {
   });
 
   it("reports role, leader, commit and apply events, and per-peer progress on the leader", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     const events: string[] = [];
     const node = await cluster.start(1);
     node.on("role", (e) => events.push(`role:${e.role}`));
@@ -92,7 +92,7 @@ describe("RaftNode", () => {
   });
 
   it("restarts from its durable log and re-applies committed commands", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     for (const v of ["a", "b", "c"]) await cluster.settle(leader.propose(bytes(v)));
@@ -106,7 +106,7 @@ describe("RaftNode", () => {
   });
 
   it("transfers leadership; proposals during the transfer fail with ProposalDropped", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await cluster.settle(leader.propose(bytes("before")));
@@ -118,7 +118,7 @@ describe("RaftNode", () => {
   });
 
   it("stop() rejects waiting clients with Stopped and refuses new calls", async () => {
-    cluster = new NodeCluster([1, 2, 3]);
+    cluster = TestCluster.of([1, 2, 3]);
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     cluster.network.isolate(leader.id, [1, 2, 3]);
@@ -147,7 +147,7 @@ describe("RaftNode", () => {
     expect(errors).toEqual(["disk on fire"]);
     expect(node.status().stopped).toBe(true);
     await expect(node.propose(bytes("x"))).rejects.toMatchObject({ code: "Stopped" });
-    cluster = new NodeCluster([]);
+    cluster = TestCluster.of([]);
   });
 
   it("refuses an invalid configuration with InvalidConfig", () => {
@@ -157,6 +157,6 @@ describe("RaftNode", () => {
     expect(make({ id: -1 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
     expect(make({ heartbeatTicks: 10, electionTicks: 10 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
     expect(make({ leaseRead: true, checkQuorum: false })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
-    cluster = new NodeCluster([]);
+    cluster = TestCluster.of([]);
   });
 });

@@ -1,28 +1,29 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Index, NodeId } from "../../src/engine/index.js";
+import { SimStateMachine, TestCluster } from "../../src/testing/index.js";
 import type { RaftNode, RaftNodeConfig } from "../../src/runtime/index.js";
-import { bytes, NodeCluster } from "../support/node-cluster.js";
+import { bytes } from "../support/bytes.js";
 
 // The snapshot lifecycle end to end, on real RaftNodes over a simulated
 // clock and network with in-memory snapshot stores.
 
-let cluster: NodeCluster;
+let cluster: TestCluster<Index, SimStateMachine>;
 afterEach(async () => {
   await cluster?.stopAll();
 });
 
-async function writeMany(c: NodeCluster, leader: RaftNode<Index>, n: number, prefix = "v"): Promise<void> {
+async function writeMany(c: TestCluster<Index, SimStateMachine>, leader: RaftNode<Index>, n: number, prefix = "v"): Promise<void> {
   const all = [];
   for (let i = 0; i < n; i++) all.push(leader.propose(bytes(`${prefix}${i}-${"x".repeat(40)}`)));
   await c.settle(Promise.all(all));
 }
 
-function follower(c: NodeCluster, leader: RaftNode<Index>): NodeId {
-  return c.ids.find((id) => id !== leader.id) as NodeId;
+function follower(c: TestCluster<Index, SimStateMachine>, leader: RaftNode<Index>): NodeId {
+  return c.voters.find((id) => id !== leader.id) as NodeId;
 }
 
-function expectEqualMachines(c: NodeCluster): void {
-  const values = c.ids.map((id) => c.machines.get(id)?.values.join(","));
+function expectEqualMachines(c: TestCluster<Index, SimStateMachine>): void {
+  const values = c.voters.map((id) => c.machines.get(id)?.values.join(","));
   expect(new Set(values).size).toBe(1);
 }
 
@@ -32,7 +33,7 @@ function expectEqualMachines(c: NodeCluster): void {
  * while one follower was down: that follower will need the snapshot.
  */
 async function leaderSnapshotWhileFollowerDown(config: Partial<RaftNodeConfig>, writes: number) {
-  cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, ...config });
+  cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, ...config } });
   await cluster.startAll();
   const leader = await cluster.waitForLeader();
   const lagging = follower(cluster, leader);
@@ -44,7 +45,7 @@ async function leaderSnapshotWhileFollowerDown(config: Partial<RaftNodeConfig>, 
 
 describe("snapshots", () => {
   it("1. a follower snapshots in a quiet cluster, compacts its log, becomes leader, and new commands commit", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0 });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 0, keepTrailing: 0 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await writeMany(cluster, leader, 20);
@@ -140,10 +141,10 @@ describe("snapshots", () => {
 
   it("a new leader holding the same snapshot continues the transfer where the old one stopped", async () => {
     const chunk = 256;
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: chunk });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: chunk } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
-    const [other, lagging] = cluster.ids.filter((id) => id !== leader.id) as [NodeId, NodeId];
+    const [other, lagging] = cluster.voters.filter((id) => id !== leader.id) as [NodeId, NodeId];
     await cluster.crash(lagging);
     await writeMany(cluster, leader, 300);
     await cluster.run(100);
@@ -180,7 +181,7 @@ describe("snapshots", () => {
 
   /** A follower snapshots after 20 writes, crashes, and the snapshot's first file rots on its disk. */
   async function followerSnapshotRotsWhileDown(keepTrailing: number): Promise<NodeId> {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 0, keepTrailing } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await writeMany(cluster, leader, 20);
@@ -208,7 +209,7 @@ describe("snapshots", () => {
   });
 
   it("restarts from the latest snapshot and replays the log after it", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0 });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 0, keepTrailing: 0 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     const id = follower(cluster, leader);
@@ -248,7 +249,7 @@ describe("snapshots", () => {
   });
 
   it("takeSnapshot({ transferLeadershipFirst }) hands leadership to an up-to-date follower first", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 0 });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 0 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     await writeMany(cluster, leader, 5);
@@ -260,7 +261,7 @@ describe("snapshots", () => {
   });
 
   it("takes snapshots automatically every N applied entries and prunes old ones", async () => {
-    cluster = new NodeCluster([1, 2, 3], { snapshotEntries: 10, keepTrailing: 2, keepSnapshots: 2 });
+    cluster = TestCluster.of([1, 2, 3], { node: { snapshotEntries: 10, keepTrailing: 2, keepSnapshots: 2 } });
     await cluster.startAll();
     const leader = await cluster.waitForLeader();
     for (let round = 0; round < 5; round++) {

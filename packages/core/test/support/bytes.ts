@@ -1,0 +1,1 @@
+export const bytes = (s: string) => new TextEncoder().encode(s);
