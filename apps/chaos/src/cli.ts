@@ -29,7 +29,10 @@ const program = new Command("chaos")
     const seed: number = o.seed ?? Math.floor(Math.random() * 2 ** 31);
     const out = resolve(o.out ?? `.chaos/${new Date().toISOString().replace(/[:.]/g, "-")}-seed-${seed}`);
     mkdirSync(out, { recursive: true });
+    const interrupt = new AbortController();
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => interrupt.abort());
     const result = await runChaos({
+      signal: interrupt.signal,
       minutes: o.minutes,
       seed,
       nodes: o.nodes,

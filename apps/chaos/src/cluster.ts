@@ -87,8 +87,10 @@ export class ChaosCluster {
 
   /** Writes node `id`'s config: a founding voter, or (`join`) a node that waits to be added. */
   writeConfig(id: number, join: boolean): void {
+    // A joining node configures no peers, so it accepts whoever leads when it is added (with peers configured it
+    // would refuse callers it does not know yet, a leader added after the founding voters included).
     const peers: Record<string, string> = {};
-    for (const peer of this.founding) if (peer !== id) peers[String(peer)] = this.raftAddress(peer);
+    if (!join) for (const peer of this.founding) if (peer !== id) peers[String(peer)] = this.raftAddress(peer);
     const config = {
       id,
       clusterId: "chaos",

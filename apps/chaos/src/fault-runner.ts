@@ -190,6 +190,11 @@ export class FaultRunner {
   private end(active: Active): void {
     if (!this.active.delete(active)) return;
     clearTimeout(active.timer);
+    // A one-way partition drops bytes while the connections stay up, which TCP never does: a stream that lost
+    // some is corrupt (HTTP/2 flow-control credit spent on frames that never arrived is never returned). When it
+    // ends, its connections are reset, as a TCP connection whose peer stopped acknowledging would time out.
+    const p = active.plan;
+    if (p.kind === "one-way") for (const b of this.cluster.ids) if (b !== p.node) this.cluster.mesh.cut(p.node, b);
     active.undo();
   }
 

@@ -23,6 +23,12 @@ async function isMember(c: ChaosCluster, leaderOf: () => number | undefined, id:
   return s === undefined ? undefined : s.members.voters.includes(id) || s.members.learners.includes(id);
 }
 
+async function isVoter(c: ChaosCluster, leaderOf: () => number | undefined, id: number): Promise<boolean> {
+  const leader = leaderOf();
+  const s = leader === undefined ? undefined : await c.status(leader);
+  return s?.members.voters.includes(id) === true;
+}
+
 /**
  * Starts node `id` (a new process that waits to be added), adds it as a
  * learner through the leader, then promotes it once caught up. Returns
@@ -45,7 +51,9 @@ export async function addNode(c: ChaosCluster, id: number, leaderOf: () => numbe
     return `add-learner: ${added.last}`;
   }
   const promoted = await onLeader(c, leaderOf, { action: "promote", id }, 30_000);
-  return promoted.ok ? "ok" : `promote: ${promoted.last}`;
+  if (promoted.ok) return "ok";
+  // A promotion whose answer was lost is refused when retried (node `id` is no learner any more).
+  return (await isVoter(c, leaderOf, id)) ? `ok (answer lost: ${promoted.last})` : `promote: ${promoted.last}`;
 }
 
 /** Removes voter `id` through the leader (itself, if it leads) and stops its process once it is out. */

@@ -23,6 +23,8 @@ export interface ChaosOptions {
   keepData?: boolean;
   /** Progress lines (faults as they are injected, a summary every 10 s). */
   log?: (line: string) => void;
+  /** Ends the run early (Ctrl-C): no checks, every process stopped. */
+  signal?: AbortSignal;
 }
 
 export interface ChaosResult {
@@ -82,8 +84,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     runner.start();
     clients.start();
     const end = performance.now() + o.minutes * 60_000;
+    let lastProgress = performance.now();
     while (performance.now() < end) {
-      await new Promise((r) => setTimeout(r, Math.min(10_000, end - performance.now())));
+      await new Promise((r) => setTimeout(r, Math.min(1_000, end - performance.now())));
+      if (o.signal?.aborted === true) throw new Error("interrupted");
+      if (performance.now() - lastProgress < 10_000) continue;
+      lastProgress = performance.now();
       const acked = history.transfers.filter((t) => t.outcome === "ok").length;
       log(`${((performance.now() - history.t0) / 1000).toFixed(0)}s: ${runner.faults.length} faults, ${history.operations.length} operations (${acked} transfers acknowledged), voters ${runner.voters.join(",")}`);
     }
