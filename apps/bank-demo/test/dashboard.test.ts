@@ -3,10 +3,12 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dashboardHtml } from "../src/dashboard/page.js";
+import { dashboardPage } from "../src/dashboard/page.js";
 import { FakeCluster } from "./support/fake-cluster.js";
 import { startFakeClusterServer, type FakeClusterServer } from "./support/fake-cluster-server.js";
 
+/** The page as the build makes it: the browser code bundled by esbuild (pnpm build runs before the tests). */
+const html = dashboardPage(new URL("../dist/dashboard/dashboard.js", import.meta.url));
 const screenshotPath = fileURLToPath(new URL("../test-output/dashboard.png", import.meta.url));
 /** The page polls every 500 ms; conditions get many polls' worth of time on a loaded machine. */
 const eventually = { timeout: 15_000, interval: 100 };
@@ -23,7 +25,7 @@ describe("the dashboard page", () => {
 
   beforeAll(async () => {
     // Served by node 2, a follower, so "served by" and "leader" differ on screen.
-    server = await startFakeClusterServer(cluster, 2);
+    server = await startFakeClusterServer(cluster, 2, html);
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -49,7 +51,6 @@ describe("the dashboard page", () => {
   const nodeNumber = async (id: number, name: string) => Number(await nodeField(id, name));
 
   it("is one page whose inline script parses and which loads nothing from elsewhere", () => {
-    const html = dashboardHtml();
     const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
     expect(scripts).toHaveLength(1);
     expect(() => new Function(scripts[0] ?? "")).not.toThrow();

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { httpUrlOf } from "../config/node-config.js";
 import { isAlive, readConfigs, readPids } from "../cluster/cluster-layout.js";
+import type { ClusterView, StatusView } from "../http/views.js";
 import { ApiClient, type ApiResponse } from "./api-client.js";
 
 /** `--url` wins; otherwise every node found under `--dir`. */
@@ -16,20 +17,18 @@ function print(answer: ApiResponse<unknown>): void {
   if (answer.status >= 400) process.exitCode = 1;
 }
 
-interface ClusterView {
-  clusterId: string;
-  nodes: { id: number; url: string | null; ok: boolean; error?: string; status?: { role: string; term: number; commitIndex: number; appliedIndex: number; log: { firstIndex: number; lastIndex: number }; snapshot: { index: number; sizeBytes: number } | null } }[];
-}
-
 export async function showStatus(client: ApiClient): Promise<void> {
   const { body } = await client.request<ClusterView>("GET", "/cluster");
   console.log(`cluster ${body.clusterId}`);
   console.log(["node", "url", "role", "term", "commit", "applied", "log", "snapshot"].map((h, i) => (i === 1 ? h.padEnd(24) : h.padEnd(10))).join(" "));
   for (const n of body.nodes) {
-    const s = n.status;
-    const cells = s === undefined ? [String(n.id), n.url ?? "?", `down (${n.error})`] : [String(n.id), n.url ?? "?", s.role, String(s.term), String(s.commitIndex), String(s.appliedIndex), `${s.log.firstIndex}..${s.log.lastIndex}`, s.snapshot === null ? "-" : `${s.snapshot.index} (${s.snapshot.sizeBytes} B)`];
+    const cells = n.ok ? statusCells(n.id, n.url, n.status) : [String(n.id), n.url ?? "?", `down (${n.error})`];
     console.log(cells.map((c, i) => (i === 1 ? c.padEnd(24) : c.padEnd(10))).join(" "));
   }
+}
+
+function statusCells(id: number, url: string | null, s: StatusView): string[] {
+  return [String(id), url ?? "?", s.role, String(s.term), String(s.commitIndex), String(s.appliedIndex), `${s.log.firstIndex}..${s.log.lastIndex}`, s.snapshot === null ? "-" : `${s.snapshot.index} (${s.snapshot.sizeBytes} B)`];
 }
 
 export async function openAccount(client: ApiClient, id: string, balance: number): Promise<void> {

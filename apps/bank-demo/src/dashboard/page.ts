@@ -1,8 +1,24 @@
-import { chartScript } from "./script-chart.js";
-import { domScript } from "./script-dom.js";
-import { mainScript } from "./script-main.js";
-import { nodesScript } from "./script-nodes.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { dashboardCss } from "./styles.js";
+
+/**
+ * The dashboard's browser code (src/dashboard/client/, TypeScript checked with
+ * the DOM library), bundled by esbuild at build time (scripts/bundle-dashboard.mjs)
+ * into one script beside the compiled page module.
+ */
+export const dashboardBundle = new URL("./dashboard.js", import.meta.url);
+
+/** The page with the built script inlined, read once; a build that has not bundled the script fails here, at startup. */
+export function dashboardPage(bundle: URL = dashboardBundle): string {
+  let script: string;
+  try {
+    script = readFileSync(fileURLToPath(bundle), "utf8");
+  } catch (error) {
+    throw new Error(`the dashboard script is not built (${(error as Error).message}); run pnpm build`);
+  }
+  return dashboardHtml(script);
+}
 
 /** Horizontal grid lines of the commit chart, in its 600 x 160 viewBox. */
 const gridLines = [0, 40, 80, 120, 160].map((y) => `<line x1="0" x2="600" y1="${y}" y2="${y}"></line>`).join("");
@@ -17,7 +33,7 @@ const gridLines = [0, 40, 80, 120, 160].map((y) => `<line x1="0" x2="600" y1="${
  * `data-percent` and a `<progress>`; `[data-chart="commits"]` with
  * `data-samples`; `[data-field="commits-per-second"]`.
  */
-export function dashboardHtml(): string {
+export function dashboardHtml(script: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -73,13 +89,7 @@ export function dashboardHtml(): string {
   <footer>Polls GET /cluster every 500 ms. Every node serves this page; the figures come from each member's GET /status.</footer>
 </main>
 <script>
-"use strict";
-(() => {
-${domScript}
-${chartScript}
-${nodesScript}
-${mainScript}
-})();
+${script.replace(/<\/script/gi, "<\\/script")}
 </script>
 </body>
 </html>

@@ -1,30 +1,34 @@
-import { createServer, type Server } from "node:http";
+import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import type { Logger } from "@raft/core/contracts";
 import type { BankNode } from "../node/bank-node.js";
 import { errorResponse } from "./error-response.js";
-import { sendJson } from "./json-io.js";
+import { HttpError } from "./http-error.js";
 import { bankRoutes } from "./routes.js";
+import { maxBodyBytes, useZodValidation, type ZodTypeProvider } from "./zod-validation.js";
 
-/** Serves the node's HTTP API; a failing request is answered with a typed error and never takes the node down. */
-export async function startHttpServer(node: BankNode, host: string, port: number, logger: Logger): Promise<Server> {
-  const router = bankRoutes(node);
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const match = router.match(req.method ?? "GET", url.pathname);
-    if (match === "not-found") return sendJson(res, 404, { error: "NotFound", reason: `no route ${url.pathname}` });
-    if (match === "method-not-allowed") return sendJson(res, 405, { error: "MethodNotAllowed", reason: `${req.method} ${url.pathname}` });
-    Promise.resolve(match.handler({ req, res, params: match.params, query: url.searchParams })).catch((error: unknown) => {
-      const answer = errorResponse(error, node);
-      const fields = { method: req.method, path: url.pathname, status: answer.status, error: answer.body.error, reason: answer.body.reason };
-      if (answer.status >= 500) logger.warn("request failed", fields);
-      else if (answer.status === 400 || answer.status === 413) logger.info("bad request refused", fields);
-      if (!res.headersSent) sendJson(res, answer.status, answer.body);
-      else res.destroy();
-    });
+/** Request ids travel in paths (`GET /transfers/:requestId`); the router's default limit (100) is shorter than an id may be. */
+const maxParamLength = 1024;
+
+/** Fastify's own refusals (body too large, a malformed URL, …) as the API's typed errors. */
+function frameworkError(error: FastifyError): HttpError | undefined {
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new HttpError(413, { error: "PayloadTooLarge", reason: `bodies are limited to ${maxBodyBytes} bytes` });
+  if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 && !(error instanceof HttpError)) return new HttpError(error.statusCode, { error: "BadRequest", reason: error.message });
+  return undefined;
+}
+
+/** Serves the node's HTTP API on Fastify; a failing request is answered with a typed error and never takes the node down. */
+export async function startHttpServer(node: BankNode, host: string, port: number, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: maxBodyBytes, routerOptions: { maxParamLength } }).withTypeProvider<ZodTypeProvider>();
+  useZodValidation(app);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = frameworkError(error) ?? errorResponse(error, node);
+    const fields = { method: request.method, path: request.url, status: answer.status, error: answer.body.error, reason: answer.body.reason };
+    if (answer.status >= 500) logger.warn("request failed", fields);
+    else if (answer.status === 400 || answer.status === 413) logger.info("bad request refused", fields);
+    return reply.code(answer.status).send(answer.body);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  return server;
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: "NotFound", reason: `no route ${request.url.split("?")[0]}` }));
+  bankRoutes(app, node);
+  await app.listen({ host, port });
+  return app;
 }

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { nodeIdSchema } from "@raft/core/contracts";
 import { accountIdSchema, amountSchema, balanceSchema, requestIdSchema } from "@raft/demo-bank-app";
-import { badRequest } from "./http-error.js";
 
 export const openAccountBody = z.strictObject({ id: accountIdSchema, balance: balanceSchema, requestId: requestIdSchema.optional() });
 export const transferBody = z
@@ -13,10 +12,7 @@ export const membersBody = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("remove"), id: nodeIdSchema }),
 ]);
 export const leadershipBody = z.strictObject({ to: nodeIdSchema });
-
-/** Validates a request body; a 400 names every bad field. */
-export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw badRequest(result.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
-}
+/** `?consistency=stale` answers from local state; anything else (or nothing) is linearizable. */
+export const readQuery = z.object({ consistency: z.string().optional() });
+export const requestIdParams = z.object({ requestId: z.string() });
+export const accountParams = z.object({ id: z.string() });

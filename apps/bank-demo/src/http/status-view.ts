@@ -1,7 +1,8 @@
 import type { BankNode } from "../node/bank-node.js";
+import type { StatusView } from "./views.js";
 
 /** The body of GET /status. */
-export function statusView(node: BankNode) {
+export function statusView(node: BankNode): StatusView {
   const s = node.raft.status();
   return {
     id: s.id,
@@ -17,5 +18,3 @@ export function statusView(node: BankNode) {
     snapshotTransfers: s.transfers.map((t) => ({ peer: t.peer, direction: t.direction, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal })),
   };
 }
-
-export type StatusView = ReturnType<typeof statusView>;

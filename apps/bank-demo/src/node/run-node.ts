@@ -23,9 +23,9 @@ export async function runNode(configFile: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info("stopping");
-    server.closeAllConnections();
-    server.close();
-    await node.stop();
+    // Keep-alive connections (the dashboard's polls) would hold the close open.
+    server.server.closeAllConnections();
+    await Promise.all([server.close(), node.stop()]);
     process.exit(0);
   };
   process.on("SIGINT", () => void stop());

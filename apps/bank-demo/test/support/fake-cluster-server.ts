@@ -1,6 +1,5 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dashboardHtml } from "../../src/dashboard/page.js";
 import type { FakeCluster } from "./fake-cluster.js";
 
 export interface FakeClusterServer {
@@ -9,15 +8,15 @@ export interface FakeClusterServer {
 }
 
 /**
- * Serves the dashboard at GET / and the fake cluster's current picture at
+ * Serves the dashboard page at GET / and the fake cluster's current picture at
  * GET /cluster, as node `self` of the real app would, on a free port of
  * 127.0.0.1. Lets the page be developed and tested without a running cluster.
  */
-export async function startFakeClusterServer(cluster: FakeCluster, self: number): Promise<FakeClusterServer> {
+export async function startFakeClusterServer(cluster: FakeCluster, self: number, page: string): Promise<FakeClusterServer> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
     if (req.method === "GET" && path === "/") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(dashboardHtml());
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
     } else if (req.method === "GET" && path === "/cluster") {
       res.writeHead(200, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }).end(JSON.stringify(cluster.view(self)));
     } else {

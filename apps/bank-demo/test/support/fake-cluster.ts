@@ -1,37 +1,9 @@
-/** One in-flight snapshot stream as a node's GET /status reports it. */
-export interface SnapshotTransferJson {
-  peer: number;
-  direction: "send" | "receive";
-  bytesDone: number;
-  bytesTotal: number;
-}
-
-/** The body of a node's GET /status, as the dashboard reads it. */
-export interface StatusJson {
-  id: number;
-  role: "leader" | "follower" | "candidate" | "pre-candidate" | "learner";
-  term: number;
-  leaderId: number | null;
-  leaderUrl: string | null;
-  commitIndex: number;
-  appliedIndex: number;
-  log: { firstIndex: number; lastIndex: number };
-  snapshot: { index: number; term: number; sizeBytes: number } | null;
-  members: { voters: number[]; learners: number[] };
-  snapshotTransfers: SnapshotTransferJson[];
-}
-
-/** The body of GET /cluster. */
-export interface ClusterJson {
-  clusterId: string;
-  self: number;
-  nodes: { id: number; url: string; ok: boolean; error?: string; status?: StatusJson }[];
-}
+import type { ClusterMemberView, ClusterView, StatusView } from "../../src/http/views.js";
 
 interface FakeNode {
   readonly url: string;
   down: string | null;
-  status: StatusJson;
+  status: StatusView;
 }
 
 /** A snapshot is taken every this many entries, so the log bounds move too. */
@@ -57,7 +29,7 @@ export class FakeCluster {
   ) {
     for (const id of ids) {
       const url = `http://127.0.0.1:${8000 + id}`;
-      const status: StatusJson = {
+      const status: StatusView = {
         id,
         role: "follower",
         term,
@@ -76,8 +48,8 @@ export class FakeCluster {
     this.elect(leaderId, term);
   }
 
-  view(self: number): ClusterJson {
-    const nodes = [...this.nodes.entries()].map(([id, n]) =>
+  view(self: number): ClusterView {
+    const nodes = [...this.nodes.entries()].map(([id, n]): ClusterMemberView =>
       n.down === null ? { id, url: n.url, ok: true, status: structuredClone(n.status) } : { id, url: n.url, ok: false, error: n.down },
     );
     return { clusterId: this.clusterId, self, nodes };
@@ -145,7 +117,7 @@ export class FakeCluster {
     }
   }
 
-  private compact(status: StatusJson): void {
+  private compact(status: StatusView): void {
     const index = Math.floor(status.commitIndex / snapshotEvery) * snapshotEvery;
     if (index === 0 || status.snapshot?.index === index) return;
     status.snapshot = { index, term: status.term, sizeBytes: index * bytesPerEntry };
