@@ -1,6 +1,7 @@
 import type { Prng } from "../../engine/index.js";
 import { faultMixes, faultMixNames, type FaultMix, type FaultMixName } from "../fault-mixes.js";
-import { MemorySnapshotStore, type MemoryBucket } from "../memory-snapshot-store.js";
+import type { MemoryBucket } from "../memory-bucket.js";
+import { MemorySnapshotStore } from "../memory-snapshot-store.js";
 
 export interface SimulationOptions {
   seed: number;
