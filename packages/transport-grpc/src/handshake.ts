@@ -70,7 +70,7 @@ function single(md: Metadata, key: string): string | undefined {
 function nodeId(value: string | undefined): NodeId | undefined {
   if (value === undefined || !/^[1-9]\d{0,15}$/.test(value)) return undefined;
   const n = Number(value);
-  return Number.isSafeInteger(n) ? n : undefined;
+  return Number.isSafeInteger(n) ? (n as NodeId) : undefined;
 }
 
 /**

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import { FrameSchema, SnapshotChunkSchema } from "../src/gen/raft_transport_pb.js";
 import {
   decodeFrame,
   decodeMessagesSummary,
@@ -38,6 +40,14 @@ describe("the code generated from proto/raft_transport.proto", () => {
     // proto3 leaves zero values and empty bytes out
     expect([...encodeMessagesSummary({ acceptedFrames: 0, rejectedFrames: 0 })]).toEqual([]);
     expect([...encodeFrame(new Uint8Array(0))]).toEqual([]);
+  });
+
+  it("writes frames and chunks (encoded on the hot path without toBinary) exactly as toBinary does", () => {
+    for (const n of [0, 1, 127, 128, 16_383, 16_384, 70_000, 1 << 21]) {
+      const data = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 256);
+      expect(Buffer.from(encodeFrame(data)).equals(Buffer.from(toBinary(FrameSchema, create(FrameSchema, { messages: data }))))).toBe(true);
+      expect(Buffer.from(encodeSnapshotChunk(data)).equals(Buffer.from(toBinary(SnapshotChunkSchema, create(SnapshotChunkSchema, { data }))))).toBe(true);
+    }
   });
 });
 

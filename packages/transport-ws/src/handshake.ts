@@ -117,5 +117,5 @@ function nodeIdHeader(headers: IncomingHttpHeaders, name: string): NodeId | unde
   const v = header(headers, name);
   if (v === undefined || !/^[1-9]\d{0,15}$/.test(v)) return undefined;
   const id = Number(v);
-  return Number.isSafeInteger(id) ? id : undefined;
+  return Number.isSafeInteger(id) ? (id as NodeId) : undefined;
 }

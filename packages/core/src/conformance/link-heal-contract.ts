@@ -31,7 +31,8 @@ export interface LinkHealFactory {
 /** The promise: after a heal, messages flow again within this. */
 export const REJOIN_MS = 1000;
 
-const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round });
+const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round }) as Message;
+const [node1, node2] = [1 as NodeId, 2 as NodeId];
 const serveNone = () => {
   throw new Error("serves no snapshots");
 };
@@ -63,16 +64,16 @@ export function runLinkHealContract(name: string, factory: LinkHealFactory): voi
     });
 
     async function linkedPair(slowNode1: boolean) {
-      const a = await factory.listen(1, slowNode1 ? { minDelayMs: 10_000, maxDelayMs: 10_000 } : undefined);
+      const a = await factory.listen(node1, slowNode1 ? { minDelayMs: 10_000, maxDelayMs: 10_000 } : undefined);
       open.push(a);
-      const b = await factory.listen(2);
+      const b = await factory.listen(node2);
       open.push(b);
       const toB = await TcpProxy.listen(b.address);
       open.push(toB);
       const toA = await TcpProxy.listen(a.address);
       open.push(toA);
-      a.updatePeers(new Map([[2, toB.address]]));
-      b.updatePeers(new Map([[1, toA.address]]));
+      a.updatePeers(new Map([[node2, toB.address]]));
+      b.updatePeers(new Map([[node1, toA.address]]));
       const atA: number[] = [];
       const atB: number[] = [];
       await a.start({ onMessage: () => void atA.push(performance.now()), onSnapshotRequest: serveNone });
@@ -81,8 +82,8 @@ export function runLinkHealContract(name: string, factory: LinkHealFactory): voi
       timers.push(
         setInterval(() => {
           round++;
-          a.send([heartbeat(1, 2, round)]);
-          b.send([heartbeat(2, 1, round)]);
+          a.send([heartbeat(node1, node2, round)]);
+          b.send([heartbeat(node2, node1, round)]);
         }, 20),
       );
       await waitFor(() => atA.length > 0 && atB.length > 0, "messages both ways before the cut", 10_000);

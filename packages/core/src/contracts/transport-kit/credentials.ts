@@ -51,7 +51,7 @@ export function certificateNodeIds(cert: Pick<PeerCertificate, "subject" | "subj
   const ids: NodeId[] = [];
   for (const name of names) {
     const m = IDENTITY.exec(name);
-    if (m !== null && m[1] === clusterId && Number.isSafeInteger(Number(m[2]))) ids.push(Number(m[2]));
+    if (m !== null && m[1] === clusterId && Number.isSafeInteger(Number(m[2]))) ids.push(Number(m[2]) as NodeId);
   }
   return ids;
 }
