@@ -7,7 +7,8 @@
 //  2. Engine messages: Appends of 64 × 256 B entries, then Heartbeats, with
 //     up to BENCH_WINDOW messages (default 2048) unacknowledged; prints
 //     messages/s one way for BENCH_SECONDS s each (default 3).
-// BENCH_TLS_DIR (cert.pem, key.pem, ca.pem) runs both over wss with mTLS.
+// BENCH_TLS_DIR (cert.pem, key.pem, ca.pem) runs both over wss with mTLS; the one
+// certificate both processes use must name both nodes (SAN URIs raft://bench/1 and raft://bench/2).
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
