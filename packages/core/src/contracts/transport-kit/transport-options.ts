@@ -38,7 +38,7 @@ export const peerMapSchema = z
   });
 
 export const tlsOptionsSchema = z
-  .object({
+  .strictObject({
     cert: pemSchema.describe("this node's certificate chain (PEM): served to callers and presented when calling peers"),
     key: pemSchema.describe("the private key of `cert` (PEM)"),
     ca: z
@@ -60,7 +60,7 @@ export const tlsOptionsSchema = z
 export const secretSchema = z.string().regex(/^[\x21-\x7e]{1,1024}$/, "must be 1–1024 printable ASCII characters without spaces");
 
 export const reconnectSchema = z
-  .object({
+  .strictObject({
     minDelayMs: int(RECONNECT_LIMITS.minDelayMs.min, RECONNECT_LIMITS.minDelayMs.max).optional(),
     maxDelayMs: int(RECONNECT_LIMITS.maxDelayMs.min, RECONNECT_LIMITS.maxDelayMs.max).optional(),
   })
@@ -100,11 +100,11 @@ export const TRANSPORT_LIMITS = {
 const D = TRANSPORT_DEFAULTS;
 const L = TRANSPORT_LIMITS;
 
-export const transportOptionsSchema = z.object({
+export const transportOptionsSchema = z.strictObject({
   id: nodeIdSchema.describe("this node's id"),
   clusterId: clusterIdSchema.describe("every connection carries it; peers of another cluster are refused"),
   listen: z
-    .object({ host: z.string().min(1).max(255), port: int(0, 65535) })
+    .strictObject({ host: z.string().min(1).max(255), port: int(0, 65535) })
     .describe("`{ host, port }` to listen on; port 0 picks a free port (read it from `address`)"),
   advertise: addressSchema
     .optional()
@@ -116,7 +116,7 @@ export const transportOptionsSchema = z.object({
   }),
   tls: tlsOptionsSchema.optional().describe("`{ cert, key, ca?, requireClientCert?, serverName? }`: TLS on every connection, both ways. Default plaintext"),
   auth: z
-    .object({ token: secretSchema })
+    .strictObject({ token: secretSchema })
     .optional()
     .describe("`{ token }`: the cluster secret (1–1024 printable ASCII). Each node presents a token derived from it and its own id, so one node's token cannot speak for another. Never logged"),
   logger: loggerOption.meta({ defaultText: "silent", description: "a `Logger` from `@raft/core/contracts`" }),
@@ -131,7 +131,7 @@ export const transportOptionsSchema = z.object({
     .optional()
     .describe("accept callers with no address in `peers` or membership. Default: true when `peers` is empty (a node joining a running cluster cannot know who will call it), else false"),
   keepalive: z
-    .object({
+    .strictObject({
       timeMs: int(L.keepaliveTimeMs.min, L.keepaliveTimeMs.max).default(D.keepalive.timeMs),
       timeoutMs: int(L.keepaliveTimeoutMs.min, L.keepaliveTimeoutMs.max).default(D.keepalive.timeoutMs),
     })
@@ -142,7 +142,7 @@ export const transportOptionsSchema = z.object({
     .meta({ defaultText: `\`${JSON.stringify(RECONNECT_DEFAULTS)}\`` })
     .describe("`{ minDelayMs, maxDelayMs }`: redial backoff, doubling from min (1–60000) to max (min–600000), jittered, reset by any sign of life from the peer; with only min set, max is the larger of it and 500"),
   deadlines: z
-    .object({
+    .strictObject({
       connectMs: int(L.connectMs.min, L.connectMs.max).default(D.deadlines.connectMs),
       snapshotIdleMs: int(L.snapshotIdleMs.min, L.snapshotIdleMs.max).default(D.deadlines.snapshotIdleMs),
     })

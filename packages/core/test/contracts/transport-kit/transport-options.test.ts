@@ -51,6 +51,11 @@ describe("transport options", () => {
     expect(problem({ id: 0, maxFrameBytes: 1 })).toMatch(/id: .*; maxFrameBytes: /);
   });
 
+  it("refuses options it does not know, at any depth (a misspelt option is not silently ignored)", () => {
+    expect(problem({ maxFrameByte: 1 << 20 })).toContain("maxFrameByte: is not an option");
+    expect(problem({ keepalive: { timeoutMS: 10 } })).toContain("keepalive.timeoutMS: is not an option");
+  });
+
   it("fills in the defaults, turns peers into a Map without this node, and ca into a list", () => {
     const o = parse({ ...base, peers: { 1: "127.0.0.1:7001", 2: "127.0.0.1:7002", 3: "[::1]:7003" }, tls: { cert: "c", key: "k", ca: "a" } });
     expect([...o.peers]).toEqual([
