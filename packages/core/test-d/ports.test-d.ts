@@ -25,8 +25,8 @@ import type {
 } from "@raft/core/contracts";
 import type { LogStoreFactory, SnapshotStoreFactory, StateMachineHarness, TransportFactory } from "@raft/core/conformance";
 import { runLogStoreContract, runSnapshotStoreContract, runStateMachineContract, runTransportContract } from "@raft/core/conformance";
-import { RaftNode, type RaftNodeOptions } from "@raft/core/runtime";
-import { InMemoryNetwork, MemorySnapshotStore, SimClock } from "@raft/core/testing";
+import type { RaftNode, RaftNodeOptions } from "@raft/core/runtime";
+import type { InMemoryNetwork, MemorySnapshotStore, SimClock } from "@raft/core/testing";
 import { expectTypeOf } from "vitest";
 
 // LogStore: a synchronous reader of what is durable, asynchronous writes.
