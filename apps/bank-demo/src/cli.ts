@@ -3,8 +3,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ConfigError } from "./config/node-config.js";
 import { launchCluster } from "./cluster/launch-cluster.js";
-import { addNode } from "./client/add-node.js";
-import { balances, clientFor, openAccount, removeNode, showStatus, snapshot, transfer, transferLeadership } from "./client/commands.js";
+import { abortAddNode, addNode, addNodeTimeoutSeconds } from "./client/add-node.js";
+import { balances, clientFor, defaultTimeoutSeconds, openAccount, removeNode, showStatus, snapshot, transfer, transferLeadership } from "./client/commands.js";
 import { runNode } from "./node/run-node.js";
 
 function integer(min: number) {
@@ -16,7 +16,17 @@ function integer(min: number) {
 }
 
 const program = new Command("bank-demo").description("A bank on a @raft cluster: start it, run nodes, and talk to it.");
-const target = (c: Command) => c.option("--url <urls>", "node URL(s), comma-separated").option("--dir <dir>", "cluster directory to find nodes in", ".bank-demo");
+const seconds = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number of seconds");
+  return n;
+};
+/** Every client command: where to start looking for the cluster, and one deadline for the whole command. */
+const target = (c: Command, timeout = defaultTimeoutSeconds) =>
+  c
+    .option("--url <urls>", "node URL(s), comma-separated: where to start; requests go to the current members")
+    .option("--dir <dir>", "cluster directory to find nodes in", ".bank-demo")
+    .option("--timeout <seconds>", "one deadline for the whole command: retries (leader changes, elections) stop then", seconds, timeout);
 
 program
   .command("cluster")
@@ -50,9 +60,9 @@ program
 
 program.command("node").description("run one node").requiredOption("--config <file>", "the node's config.json").action((o) => runNode(o.config));
 
-target(program.command("status").description("every node's role, term, indexes and snapshot")).action((o) => showStatus(clientFor(o)));
+target(program.command("status").description("every current member's role, term, indexes and snapshot; removed nodes apart")).action((o) => showStatus(clientFor(o), o.url === undefined ? o.dir : undefined));
 target(program.command("open <id> <balance>").description("open an account with an initial balance (minor units)")).action((id: string, balance: string, o) => openAccount(clientFor(o), id, integer(0)(balance)));
-target(program.command("transfer <from> <to> <amount>").description("move money; retried with the same request id until definite"))
+target(program.command("transfer <from> <to> <amount>").description("move money; retried with the same request id until definite or the deadline"))
   .option("--request-id <id>", "the idempotency key (default: a new UUID)")
   .action((from: string, to: string, amount: string, o) => transfer(clientFor(o), from, to, integer(1)(amount), o.requestId));
 target(program.command("balances").description("all balances and their total (linearizable)"))
@@ -61,10 +71,11 @@ target(program.command("balances").description("all balances and their total (li
 target(program.command("snapshot").description("take a snapshot now"))
   .option("--node <url>", "the node to snapshot (default: the leader)")
   .action((o) => snapshot(clientFor(o), o.node));
-target(program.command("add-node").description("start node N beside the cluster, stream it the snapshot, make it a voter"))
+target(program.command("add-node").description("register and start node N beside the cluster, stream it the snapshot, make it a voter; run again to resume"), addNodeTimeoutSeconds)
   .requiredOption("--id <id>", "the new node's id", integer(1))
-  .action((o) => addNode(clientFor(o), o.dir, o.id));
-target(program.command("remove-node").description("remove node N from the cluster and stop its process"))
+  .option("--abort", "undo: remove node N from the membership, stop it and delete its directory")
+  .action((o) => (o.abort === true ? abortAddNode(clientFor(o), o.dir, o.id) : addNode(clientFor(o), o.dir, o.id)));
+target(program.command("remove-node").description("remove node N from the cluster, stop its process, mark its directory removed"))
   .requiredOption("--id <id>", "the node to remove", integer(1))
   .action((o) => removeNode(clientFor(o), o.id, o.dir));
 target(program.command("transfer-leadership").description("hand leadership to node N"))

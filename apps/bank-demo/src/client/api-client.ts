@@ -1,3 +1,5 @@
+import type { StatusView } from "../http/views.js";
+
 /** A JSON answer from a node. */
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -5,51 +7,120 @@ export interface ApiResponse<T = Record<string, unknown>> {
   url: string;
 }
 
-/** How long a request waits out an election (421 with no leader known) before giving up. */
-const electionWaitMs = 10_000;
+/** Answers that mean "not now, maybe elsewhere": nothing definite happened, so the same request is sent again (writes carry a requestId, the admin routes are idempotent). */
+const retryable = new Set(["NoLeader", "NotLeader", "Unavailable", "Timeout", "ProposalDropped", "Busy", "Stopped", "ConfigChangeInProgress"]);
+
+/** Each attempt's own limit: a write may wait ~10 s on the leader; a read or status answers at once or not at all. */
+const attemptMs = { read: 3_000, write: 12_000 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RequestOptions {
+  /** Ask this node only (its own status or snapshot), still retrying until the deadline. */
+  node?: string;
+  /** Also retry these error codes (e.g. `NotCaughtUp` while a learner catches up). */
+  retryOn?: readonly string[];
+  /** At most this many attempts (default: until the deadline). */
+  attempts?: number;
+}
+
+/** Raised when the deadline passes without a definite answer; says what was last heard. */
+export class DeadlineError extends Error {
+  override readonly name = "DeadlineError";
+}
 
 /**
- * Talks to a cluster through any of its nodes: a 421 (NotLeader) is followed
- * to the leader's URL, or retried while no leader is known (nothing was
- * executed, so retrying is safe); an unreachable node is skipped for the next one.
+ * Talks to a cluster through any of its current members, within one deadline
+ * for the whole command. Each request goes to the leader if one is known
+ * (a 421 names it), otherwise round the members in turn, wrapping round and
+ * waiting a little after each round, so an election is waited out rather
+ * than taken for an outage. The members are the cluster's current membership
+ * (`memberUrls` of the first status heard), not the seeds it started from,
+ * so removed nodes are not asked and nodes added later are.
  */
 export class ApiClient {
-  private preferred: string | undefined;
+  private members: string[];
+  private leader: string | undefined;
 
-  constructor(private readonly urls: readonly string[]) {
-    if (urls.length === 0) throw new Error("no node URL: pass --url or --dir");
+  constructor(
+    seeds: readonly string[],
+    readonly deadline: number,
+  ) {
+    if (seeds.length === 0) throw new Error("no node URL: pass --url or --dir");
+    this.members = [...new Set(seeds)];
   }
 
-  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, options: { node?: string } = {}): Promise<ApiResponse<T>> {
-    const candidates = options.node !== undefined ? [options.node] : [...new Set([this.preferred, ...this.urls].filter((u): u is string => u !== undefined))];
-    let lastError: unknown;
-    const deadline = Date.now() + electionWaitMs;
-    for (let hop = 0, i = 0; i < candidates.length && hop < 200; hop++) {
-      const url = candidates[i] as string;
+  /** The URLs this client asks: the current members once a status named them, the seeds before. */
+  get urls(): readonly string[] {
+    return this.members;
+  }
+
+  get remainingMs(): number {
+    return this.deadline - Date.now();
+  }
+
+  /** The current members' URLs, by id, from a member's status (the leader's when it can be had). */
+  async membership(): Promise<Map<number, string>> {
+    const status = await this.leaderStatus();
+    return new Map(Object.entries(status.memberUrls).map(([id, url]) => [Number(id), url]));
+  }
+
+  /** The leader's GET /status (or, while no leader answers, the freshest any member gives when the deadline comes). */
+  async leaderStatus(): Promise<StatusView> {
+    for (;;) {
+      const { body } = await this.request<StatusView>("GET", "/status");
+      if (body.role === "leader") return body;
+      if (body.leaderUrl !== null) {
+        try {
+          const answer = await this.request<StatusView>("GET", "/status", undefined, { node: body.leaderUrl, attempts: 1 });
+          if (answer.body.role === "leader") return answer.body;
+        } catch {
+          // the leader it names is gone: ask again
+        }
+      }
+      if (this.remainingMs <= 0) throw new DeadlineError(`no leader within the deadline (last status from node ${body.id}: ${body.role}, term ${body.term})`);
+      this.leader = undefined;
+      await sleep(150);
+    }
+  }
+
+  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    let lastHeard = "nothing";
+    let turn = 0;
+    for (let attempt = 0; options.attempts === undefined || attempt < options.attempts; attempt++) {
+      const url = options.node ?? this.leader ?? this.members[turn % this.members.length];
+      if (url === undefined) throw new Error("no member to ask");
+      const remaining = this.remainingMs;
+      if (remaining <= 0) break;
       try {
         const res = await fetch(`${url}${path}`, {
           method,
           headers: body === undefined ? {} : { "content-type": "application/json" },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(15_000),
+          signal: AbortSignal.timeout(Math.max(1, Math.min(remaining, method === "GET" ? attemptMs.read : attemptMs.write))),
         });
-        const answer = (await res.json()) as T & { leaderUrl?: string | null };
-        if (res.status === 421 && options.node === undefined && typeof answer.leaderUrl === "string" && answer.leaderUrl !== url) {
-          candidates.splice(i, 0, answer.leaderUrl);
+        const answer = (await res.json()) as T & { error?: string; reason?: string; leaderUrl?: string | null; memberUrls?: Record<string, string> };
+        // A status names the current members: ask those from now on.
+        if (answer.memberUrls !== undefined && Object.keys(answer.memberUrls).length > 0) this.members = Object.values(answer.memberUrls);
+        const code = answer.error;
+        if (code === undefined || !(retryable.has(code) || options.retryOn?.includes(code) === true)) {
+          if (res.status < 500 && options.node === undefined) this.leader = url;
+          return { status: res.status, body: answer, url };
+        }
+        lastHeard = `${url} answered ${res.status} ${code}${answer.reason !== undefined ? `: ${answer.reason}` : ""}`;
+        if (res.status === 421 && typeof answer.leaderUrl === "string" && answer.leaderUrl !== url) {
+          this.leader = answer.leaderUrl; // follow the hint at once
+          if (!this.members.includes(answer.leaderUrl)) this.members.push(answer.leaderUrl);
           continue;
         }
-        if (res.status === 421 && options.node === undefined && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 100));
-          i = (i + 1) % candidates.length; // ask around: another node may know the leader first
-          continue;
-        }
-        if (res.status !== 421) this.preferred = url;
-        return { status: res.status, body: answer, url };
       } catch (error) {
-        lastError = error;
-        i++;
+        lastHeard = `${url}: ${(error as Error).name === "TimeoutError" ? "no answer in time" : ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`;
       }
+      // Nothing definite from this node: ask the next, and pause after each full round (an election takes a moment).
+      this.leader = undefined;
+      turn++;
+      if (options.node !== undefined || turn % this.members.length === 0) await sleep(Math.min(250, Math.max(0, this.remainingMs)));
     }
-    throw new Error(`no node answered ${method} ${path}: ${(lastError as Error)?.message ?? "too many redirects"}`);
+    throw new DeadlineError(`no definite answer to ${method} ${path} within the deadline; last: ${lastHeard}`);
   }
 }

@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConfigError, httpUrlOf, parseNodeConfig, type NodeConfigInput, type S3Config } from "../config/node-config.js";
 import type { LocalS3 } from "./local-s3.js";
-import { isAlive, nodeDir, portOf, readPids } from "./cluster-layout.js";
+import { nodeDir, portOf } from "./cluster-layout.js";
+import { Supervisor } from "./supervisor.js";
 import { spawnNode } from "./spawn-node.js";
 
 export interface ClusterOptions {
@@ -38,8 +39,10 @@ const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerC
 
 /**
  * `bank-demo cluster`: N nodes as child processes on one machine. Data, configs,
- * pids and logs live under `dir/<id>/`; Ctrl-C stops every node recorded there
- * (including ones added later with `add-node`). With `--snapshots s3` and no
+ * pids and logs live under `dir/<id>/`. The supervisor adopts every node of
+ * the directory (including ones added later with `add-node`), restarts none by
+ * itself, and on Ctrl-C stops them all before it exits; it does not exit
+ * while any is left. With `--snapshots s3` and no
  * S3 endpoint or bucket given, a local S3 server runs in this process (objects
  * under `dir/s3/`) and stops with the cluster.
  */
@@ -86,23 +89,15 @@ export async function launchCluster(o: ClusterOptions): Promise<void> {
   }
 
   let stopping = false;
-  const children = configs.map((config) => {
-    const child = spawnNode(config);
-    child.on("exit", (code, signal) => {
-      if (!stopping) console.log(`node ${config.id} exited (${signal ?? `code ${code}`}); see ${nodeDir(dir, config.id)}/node.log`);
-    });
-    return child;
-  });
+  const supervisor = new Supervisor(dir, (line) => console.log(line));
+  const children = configs.map((config) => spawnNode(config));
+  supervisor.start();
 
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    console.log("stopping…");
-    const pids = new Set([...readPids(dir).values(), ...children.map((c) => c.pid).filter((p): p is number => p !== undefined)]);
-    for (const pid of pids) if (isAlive(pid)) process.kill(pid, "SIGTERM");
-    const deadline = Date.now() + 5_000;
-    while ([...pids].some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const pid of pids) if (isAlive(pid)) process.kill(pid, "SIGKILL");
+    console.log(`stopping nodes ${supervisor.liveNodes().join(", ") || "(none running)"}…`);
+    await supervisor.stopAll(children.map((c) => c.pid).filter((p): p is number => p !== undefined));
     // The nodes first: they may still be writing snapshots to it.
     await local?.stop();
     console.log("stopped.");
@@ -118,7 +113,7 @@ export async function launchCluster(o: ClusterOptions): Promise<void> {
   const leader = await waitForLeader(ids.map((id) => httpUrlOf(address(id))));
   if (stopping) return;
   console.log(leader === undefined ? "no leader yet; the nodes keep trying" : `leader: node ${leader}. Try: bank-demo status --dir ${o.dir}`);
-  console.log("Ctrl-C stops the cluster.");
+  console.log("Ctrl-C stops every node of the cluster directory, including nodes added later.");
 }
 
 /** The S3 options, checked: `undefined` without `--snapshots s3` (and then none may be given). */

@@ -5,7 +5,8 @@ import { dashboardPage } from "../dashboard/page.js";
 import type { BankNode } from "../node/bank-node.js";
 import { clusterView } from "./cluster-view.js";
 import { HttpError, notFound } from "./http-error.js";
-import { accountParams, leadershipBody, membersBody, openAccountBody, readQuery, requestIdParams, transferBody } from "./request-schemas.js";
+import { adminRoutes } from "./admin-routes.js";
+import { accountParams, openAccountBody, readQuery, requestIdParams, transferBody } from "./request-schemas.js";
 import { statusView } from "./status-view.js";
 import type { ZodTypeProvider } from "./zod-validation.js";
 
@@ -80,26 +81,6 @@ export function bankRoutes(base: FastifyInstance, node: BankNode): void {
     if (balance === undefined) throw notFound(`no account ${id}`);
     return { index: bank.appliedIndex(), id, balance };
   });
-  app.post("/admin/snapshot", async () => {
-    const meta = await node.raft.takeSnapshot();
-    return { index: meta.index, sizeBytes: meta.size };
-  });
-  app.post("/admin/members", { schema: { body: membersBody } }, async (request) => {
-    const body = request.body;
-    node.requireLeader();
-    const membership =
-      body.action === "add-learner" ? await node.raft.addLearner(body.id, body.address) : body.action === "promote" ? await node.raft.promote(body.id) : await node.raft.removeMember(body.id);
-    return { members: { voters: membership.voters, learners: membership.learners } };
-  });
-  app.post("/admin/leadership", { schema: { body: leadershipBody } }, async (request) => {
-    const { to } = request.body;
-    node.requireLeader();
-    node.raft.transferLeadership(to);
-    const deadline = Date.now() + 5_000;
-    while (node.raft.status().leader !== to && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const leaderId = node.raft.status().leader;
-    if (leaderId !== to) throw new HttpError(503, { error: "Timeout", reason: `node ${to} did not take over within 5 s`, leaderId });
-    return { leaderId, leaderUrl: node.urlOf(leaderId) };
-  });
+  adminRoutes(app, node);
   methodNotAllowed(base, routes);
 }

@@ -15,6 +15,7 @@ export function statusView(node: BankNode): StatusView {
     log: { firstIndex: s.firstIndex, lastIndex: s.lastIndex },
     snapshot: node.snapshot,
     members: { voters: [...s.membership.voters], learners: [...s.membership.learners] },
+    memberUrls: node.memberUrls(),
     snapshotTransfers: s.transfers.map((t) => ({ peer: t.peer, direction: t.direction, bytesDone: t.bytesDone, bytesTotal: t.bytesTotal })),
   };
 }

@@ -26,6 +26,8 @@ export interface StatusView {
   log: { firstIndex: number; lastIndex: number };
   snapshot: { index: number; term: number; sizeBytes: number } | null;
   members: { voters: number[]; learners: number[] };
+  /** Every current member's HTTP URL by id: what clients retry across (a removed node is not in it). */
+  memberUrls: Record<string, string>;
   snapshotTransfers: SnapshotTransferView[];
 }
 

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyTypeProvider } from "fastify";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FastifyBaseLogger, FastifyInstance, FastifyTypeProvider, RawServerDefault } from "fastify";
 import type { z } from "zod";
 import { badRequest, HttpError } from "./http-error.js";
 
@@ -10,6 +11,9 @@ export interface ZodTypeProvider extends FastifyTypeProvider {
   validator: this["schema"] extends z.ZodType ? z.output<this["schema"]> : unknown;
   serializer: this["schema"] extends z.ZodType ? z.input<this["schema"]> : unknown;
 }
+
+/** A Fastify instance whose routes take zod schemas. */
+export type ZodFastify = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
 /** The 400 answer for a value a schema refuses: every bad field named. */
 export function describeIssues(error: z.ZodError): string {

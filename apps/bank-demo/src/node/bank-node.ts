@@ -78,16 +78,31 @@ export class BankNode {
   }
 
   /** The HTTP URL of a member, from its Raft address in the membership or the config. */
-  urlOf(id: NodeId): string | null {
+  urlOf(id: number): string | null {
     if (id === this.config.id) return httpUrlOf(`${this.config.host}:${this.config.port}`);
     const address = this.raft.status().membership.addresses?.[String(id)] ?? this.config.peers[String(id)];
     return address === undefined ? null : httpUrlOf(address);
   }
 
-  /** Members' ids, founding peers included, for the cluster view. */
+  /** The current membership's ids (voters, learners, and outgoing voters while joint): removed nodes are not in it. */
   memberIds(): NodeId[] {
     const m = this.raft.status().membership;
-    return [...new Set([...m.voters, ...m.learners, ...Object.keys(this.config.peers).map(Number), this.config.id])].sort((a, b) => a - b);
+    return [...new Set([...m.voters, ...m.learners, ...(m.outgoing ?? [])])].sort((a, b) => a - b);
+  }
+
+  /** Each current member's HTTP URL, by id (what clients retry across). */
+  memberUrls(): Record<string, string> {
+    const urls: Record<string, string> = {};
+    for (const id of this.memberIds()) {
+      const url = this.urlOf(id);
+      if (url !== null) urls[String(id)] = url;
+    }
+    return urls;
+  }
+
+  /** One election timeout: how long a leadership transfer may take before the engine abandons it. */
+  get electionTimeoutMs(): number {
+    return this.config.tuning.electionTicks * this.config.tuning.tickMs;
   }
 
   /** Rejects with `NotLeader` (and the leader's id) unless this node leads: writes and linearizable reads go to the leader. */

@@ -5,6 +5,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePortRange } from "@raft/core/testing";
 import { ApiClient } from "../../src/client/api-client.js";
+import { isNodeProcess } from "../../src/cluster/cluster-layout.js";
+
+/** The node ids a test may use: dispose() looks for a pid under each. */
+const nodeIds = [1, 2, 3, 4, 5, 6, 7, 8];
 
 export const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
@@ -18,13 +22,16 @@ export class BankCluster {
   readonly spawned: ChildProcess[] = [];
   basePort = 0;
   output = "";
+  /** The `bank-demo cluster` process (the supervisor). */
+  supervisor: ChildProcess | undefined;
 
   urlOf(id: number): string {
     return `http://127.0.0.1:${this.basePort + 2 * (id - 1) + 1}`;
   }
 
-  client(ids: number[]): ApiClient {
-    return new ApiClient(ids.map((id) => this.urlOf(id)));
+  /** A client starting from nodes `ids`; its one deadline is far enough for a whole test. */
+  client(ids: number[], deadlineMs = 10 * 60_000): ApiClient {
+    return new ApiClient(ids.map((id) => this.urlOf(id)), Date.now() + deadlineMs);
   }
 
   pidOf(id: number): number {
@@ -37,6 +44,17 @@ export class BankCluster {
     child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
     this.spawned.push(child);
     return child;
+  }
+
+  /** Runs a CLI command to completion: its exit code, output and duration. */
+  async cli(args: string[]): Promise<{ code: number | null; out: string; ms: number }> {
+    const started = Date.now();
+    const child = this.run(args);
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    return { code, out, ms: Date.now() - started };
   }
 
   /** Runs a CLI command to completion; rejects with its output if it fails. */
@@ -52,7 +70,7 @@ export class BankCluster {
 
   async start(nodes: number, transport: "grpc" | "ws"): Promise<void> {
     this.basePort = await freePortRange(2 * (nodes + 2));
-    this.run(["cluster", "--nodes", String(nodes), "--dir", this.dir, "--base-port", String(this.basePort), "--transport", transport]);
+    this.supervisor = this.run(["cluster", "--nodes", String(nodes), "--dir", this.dir, "--base-port", String(this.basePort), "--transport", transport]);
     await this.waitFor("a leader", async () => (await this.leader()) !== undefined, 30_000);
   }
 
@@ -65,7 +83,7 @@ export class BankCluster {
     }
   }
 
-  async leader(ids = [1, 2, 3, 4]): Promise<number | undefined> {
+  async leader(ids = [1, 2, 3, 4, 5, 6]): Promise<number | undefined> {
     for (const id of ids) if ((await this.status(id))?.role === "leader") return id;
     return undefined;
   }
@@ -82,7 +100,7 @@ export class BankCluster {
   /** The last lines of every node's log, for a failure report. */
   logTails(lines = 40): string {
     let out = "";
-    for (const id of [1, 2, 3, 4, 5]) {
+    for (const id of nodeIds) {
       try {
         const text = readFileSync(join(this.dir, String(id), "node.log"), "utf8").trimEnd().split("\n");
         out += `--- node ${id} ---\n${text.slice(-lines).join("\n")}\n`;
@@ -95,9 +113,10 @@ export class BankCluster {
 
   async dispose(): Promise<void> {
     const pids = new Set<number>();
-    for (const id of [1, 2, 3, 4, 5]) {
+    for (const id of nodeIds) {
       try {
-        pids.add(this.pidOf(id));
+        const pid = this.pidOf(id);
+        if (isNodeProcess(this.dir, id, pid)) pids.add(pid); // never a stranger that reused a stale pid
       } catch {
         // never started
       }
@@ -105,6 +124,7 @@ export class BankCluster {
     for (const c of this.spawned) if (c.pid !== undefined && c.exitCode === null) pids.add(c.pid);
     for (const pid of pids) {
       try {
+        process.kill(pid, "SIGCONT"); // a test may have stopped it
         process.kill(pid, "SIGKILL");
       } catch {
         // already gone
