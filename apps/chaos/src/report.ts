@@ -33,6 +33,11 @@ export function summary(r: ChaosResult): string {
     r.anomalies.length === 0 ? "  anomalies: none" : `  anomalies (${r.anomalies.length}):`,
     ...r.anomalies.slice(0, 50).map((a) => `    [${a.kind}] ${a.detail}`),
   ];
+  if (lin?.verdict === "illegal") {
+    const w = lin.failure.window;
+    lines.push(`  first violation: the failing window runs from ${(w.from / 1000).toFixed(3)} s to ${(w.to / 1000).toFixed(3)} s of the run (${w.operations.length} operations); the checker's report:`);
+    lines.push(...linearizabilityReport(bankModel(), lin).split("\n").map((l) => `    ${l}`));
+  }
   if (!r.passed) lines.push(`  replay: pnpm chaos --minutes ${o.minutes} --seed ${o.seed} --nodes ${o.nodes} --transport ${o.transport} (the seed fixes the faults and the clients' requests, not the processes' timing)`);
   return lines.join("\n");
 }

@@ -58,7 +58,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const started = performance.now();
   const nodesDir = join(o.out, "nodes");
   mkdirSync(nodesDir, { recursive: true });
-  const cluster = await ChaosCluster.create({ dir: nodesDir, nodes: o.nodes, spares: Math.min(12, 2 + Math.ceil(o.minutes)), transport: o.transport, tuning });
+  const cluster = await ChaosCluster.create({ dir: nodesDir, nodes: o.nodes, spares: Math.min(48, 4 + Math.ceil(o.minutes)), transport: o.transport, tuning });
   const anomalies: Anomaly[] = [];
   const history = new History(performance.now());
   const runner = new FaultRunner(cluster, o.seed, history.t0, log);
