@@ -12,6 +12,8 @@ const retryable = new Set(["NoLeader", "NotLeader", "Unavailable", "Timeout", "P
 
 /** Each attempt's own limit: a write may wait ~10 s on the leader; a read or status answers at once or not at all. */
 const attemptMs = { read: 3_000, write: 12_000 };
+/** How long a status probe of every member waits for answers. */
+const probeMs = 1_500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,6 +22,8 @@ export interface RequestOptions {
   node?: string;
   /** Also retry these error codes (e.g. `NotCaughtUp` while a learner catches up). */
   retryOn?: readonly string[];
+  /** Any member may answer (a status, a stale read): no need to find the leader first. */
+  anyMember?: boolean;
   /** At most this many attempts (default: until the deadline). */
   attempts?: number;
 }
@@ -65,29 +69,53 @@ export class ApiClient {
     return new Map(Object.entries(status.memberUrls).map(([id, url]) => [Number(id), url]));
   }
 
-  /** The leader's GET /status (or, while no leader answers, the freshest any member gives when the deadline comes). */
+  /** The leader's GET /status, waiting out an election until the deadline. */
   async leaderStatus(): Promise<StatusView> {
     for (;;) {
-      const { body } = await this.request<StatusView>("GET", "/status");
-      if (body.role === "leader") return body;
-      if (body.leaderUrl !== null) {
-        try {
-          const answer = await this.request<StatusView>("GET", "/status", undefined, { node: body.leaderUrl, attempts: 1 });
-          if (answer.body.role === "leader") return answer.body;
-        } catch {
-          // the leader it names is gone: ask again
-        }
-      }
-      if (this.remainingMs <= 0) throw new DeadlineError(`no leader within the deadline (last status from node ${body.id}: ${body.role}, term ${body.term})`);
-      this.leader = undefined;
-      await sleep(150);
+      const status = await this.findLeader();
+      if (status !== undefined) return status;
+      if (this.remainingMs <= 0) throw new DeadlineError(`no leader answered within the deadline (asked ${this.members.join(", ")})`);
+      await sleep(Math.min(150, this.remainingMs));
     }
+  }
+
+  /**
+   * Asks every member for its status at once and takes the answer of the one
+   * that leads (the highest term if two claim it), so a member that is down
+   * or frozen costs no more than the others' answers. Learns the membership
+   * from it. `undefined` while no member leads.
+   */
+  private async findLeader(): Promise<StatusView | undefined> {
+    const timeout = Math.max(1, Math.min(probeMs, this.remainingMs));
+    const answers = await Promise.all(
+      this.members.map(async (url) => {
+        try {
+          const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(timeout) });
+          return res.ok ? { url, status: (await res.json()) as StatusView } : undefined;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    let best: { url: string; status: StatusView } | undefined;
+    for (const a of answers) if (a !== undefined && a.status.role === "leader" && (best === undefined || a.status.term > best.status.term)) best = a;
+    if (best === undefined) return undefined;
+    this.leader = best.url;
+    if (Object.keys(best.status.memberUrls).length > 0) this.members = Object.values(best.status.memberUrls);
+    return best.status;
   }
 
   async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     let lastHeard = "nothing";
     let turn = 0;
     for (let attempt = 0; options.attempts === undefined || attempt < options.attempts; attempt++) {
+      // No leader known: ask every member at once rather than one by one (a frozen one would hold the request).
+      if (options.node === undefined && options.anyMember !== true && this.leader === undefined && (await this.findLeader()) === undefined) {
+        lastHeard = `no member says it leads (an election may be under way; asked ${this.members.join(", ")})`;
+        await sleep(Math.min(200, Math.max(0, this.remainingMs)));
+        if (this.remainingMs <= 0) break;
+        continue;
+      }
       const url = options.node ?? this.leader ?? this.members[turn % this.members.length];
       if (url === undefined) throw new Error("no member to ask");
       const remaining = this.remainingMs;

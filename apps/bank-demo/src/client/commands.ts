@@ -25,10 +25,10 @@ function print(answer: ApiResponse<unknown>): void {
 /** The current members as the leader (or any member) sees them; directory nodes that are no longer members are listed apart, as removed. */
 export async function showStatus(client: ApiClient, dir?: string): Promise<void> {
   // Any member says who leads; the leader's view of the membership is the newest.
-  const first = await client.request<StatusView>("GET", "/status");
+  const first = await client.request<StatusView>("GET", "/status", undefined, { anyMember: true });
   const leaderUrl = first.body.leaderUrl;
   const fromLeader = leaderUrl === null ? undefined : await client.request<ClusterView>("GET", "/cluster", undefined, { node: leaderUrl, attempts: 1 }).catch(() => undefined);
-  const { body } = fromLeader ?? (await client.request<ClusterView>("GET", "/cluster"));
+  const { body } = fromLeader ?? (await client.request<ClusterView>("GET", "/cluster", undefined, { anyMember: true }));
   console.log(`cluster ${body.clusterId}${fromLeader === undefined ? ` (no leader answered: the membership as node ${body.self} knows it)` : ""}`);
   console.log(["node", "url", "role", "term", "commit", "applied", "log", "snapshot"].map((h, i) => (i === 1 ? h.padEnd(24) : h.padEnd(10))).join(" "));
   for (const n of body.nodes) {
@@ -57,7 +57,7 @@ export async function transfer(client: ApiClient, from: string, to: string, amou
 }
 
 export async function balances(client: ApiClient, stale: boolean): Promise<void> {
-  print(await client.request("GET", `/accounts${stale ? "?consistency=stale" : ""}`));
+  print(await client.request("GET", `/accounts${stale ? "?consistency=stale" : ""}`, undefined, { anyMember: stale }));
 }
 
 /** Snapshots `node`, or by default the leader. */
