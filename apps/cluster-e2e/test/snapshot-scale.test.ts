@@ -13,7 +13,7 @@ const CHUNK = MiB;
 /**
  * RSS growth over idle allowed on every side of a transfer: less than the
  * snapshot, so it is not held in memory. The target is 64 MiB whatever the
- * size; measured here at 128 MiB it is 2–68 MiB, of which 40–60 MB is chunk
+ * size; measured here at 128 MiB it is 2–76 MiB, of which 40–60 MB is chunk
  * buffers already dead that V8 frees only once ~64 MB of external memory has
  * piled up since its last full collection (`memory.peak` in the node status
  * shows them as `arrayBuffers`). `pnpm bench` reports the growth at 256 MiB
