@@ -1,12 +1,13 @@
 import { connect as http2Connect, constants as h2 } from "node:http2";
 import { connect as netConnect } from "node:net";
 import type { NodeId } from "@raft/core/contracts";
-import { Prng } from "@raft/core/testing";
+import { Prng, TestCluster } from "@raft/core/testing";
 import { encodeMessages, type Message } from "@raft/core/contracts";
 import { expect, it, vi } from "vitest";
+import { GrpcTransport } from "../src/index.js";
 import { encodeFrame, encodeSnapshotRequest } from "../src/service-definition.js";
-import { GrpcCluster } from "./grpc-cluster.js";
 import { metadata, RawClient } from "./raw-client.js";
+import { RecordingLogger } from "./support.js";
 
 // Real sockets and processes: on a busy 2-core machine this takes minutes, not seconds.
 vi.setConfig({ testTimeout: 240_000 });
@@ -108,14 +109,24 @@ async function http2Junk(address: string, from: NodeId, victim: NodeId, count: n
 }
 
 it("10,000 junk, truncated, oversized and misaddressed frames: the node stays up, keeps committing, and logs each reason rate-limited", async () => {
-  const cluster = new GrpcCluster([1, 2, 3], { maxMsgBytes: 32 * 1024 }, () => ({ maxFrameBytes: MAX_FRAME, rejectionLogIntervalMs: 600_000 }));
+  const loggers = new Map<NodeId, RecordingLogger>();
+  const cluster = TestCluster.of([1, 2, 3], {
+    node: { electionTicks: 10, maxMsgBytes: 32 * 1024 },
+    transport: (id) => {
+      const logger = new RecordingLogger();
+      loggers.set(id, logger);
+      return GrpcTransport.listen({ id, clusterId: "bank", listen: { host: "127.0.0.1", port: 0 }, logger, maxFrameBytes: MAX_FRAME, rejectionLogIntervalMs: 600_000 });
+    },
+  });
+  const text = (s: string) => new TextEncoder().encode(s);
+  const transport = (id: NodeId) => cluster.transports.get(id) as GrpcTransport;
   const clients: RawClient[] = [];
   try {
     await cluster.startAll();
-    await cluster.propose("before");
+    await cluster.propose(text("before"));
     const victim = (await cluster.waitForLeader()).id;
     const [from, other] = cluster.voters.filter((id) => id !== victim) as [NodeId, NodeId];
-    const address = cluster.transports.get(victim)?.address as string;
+    const address = transport(victim).address;
     const port = Number(address.split(":")[1]);
     const good = metadata({ "raft-from": String(from), "raft-to": String(victim) });
     for (let i = 0; i < 8; i++) clients.push(new RawClient(address));
@@ -164,12 +175,12 @@ it("10,000 junk, truncated, oversized and misaddressed frames: the node stays up
     await http2Junk(address, from, victim, 2000);
 
     // The node is up and the cluster still commits.
-    for (let i = 0; i < 20; i++) await cluster.propose(`after-${i}`);
+    for (let i = 0; i < 20; i++) await cluster.propose(text(`after-${i}`));
     for (const id of cluster.voters) expect(cluster.nodes.get(id)?.status().stopped).toBe(false);
     expect(cluster.errors).toEqual([]);
 
     // Every refusal was counted under its reason...
-    const stats = cluster.transports.get(victim)?.stats();
+    const stats = transport(victim).stats();
     const r = stats?.rejections ?? {};
     const frameReasons = ["malformed frame", "invalid messages", "wrong sender", "wrong recipient"];
     expect(frameReasons.reduce((n, reason) => n + (r[reason] ?? 0), 0)).toBe(6000);
@@ -183,7 +194,7 @@ it("10,000 junk, truncated, oversized and misaddressed frames: the node stays up
     expect(r["wrong target node"]).toBeGreaterThan(0);
     expect(r["invalid snapshot request"]).toBe(400);
     // ...and logged once per reason (the interval here is 10 minutes), with the count so far.
-    const logger = cluster.loggers.get(victim);
+    const logger = loggers.get(victim);
     for (const reason of Object.keys(r)) {
       const lines = logger?.withReason(reason) ?? [];
       expect(lines, reason).toHaveLength(1);
@@ -194,6 +205,6 @@ it("10,000 junk, truncated, oversized and misaddressed frames: the node stays up
     expect(stats?.messagesReceived).toBeGreaterThan(0);
   } finally {
     for (const c of clients) c.close();
-    await cluster.stop();
+    await cluster.stopAll();
   }
 });

@@ -1,11 +1,11 @@
 import { encodeMessages, nodeToken, snapshotId, type Message, type NodeId } from "@raft/core/contracts";
-import { Prng } from "@raft/core/testing";
+import { Prng, TestCluster } from "@raft/core/testing";
 import { describe, expect, it, vi } from "vitest";
 import type { WebSocket } from "ws";
-import type { WsTransport } from "../src/index.js";
+import { WsTransport } from "../src/index.js";
 import { authenticated, closed, envelope, messagesFrame, sendAndFlush, rawTcp, requestFrame, upgrade, varint } from "./support/attacker.js";
-import { WsCluster } from "./support/raft-cluster.js";
-import { captureLogger, CLUSTER, waitFor } from "./support/transports.js";
+import { observed } from "./support/observed.js";
+import { baseOptions, captureLogger, CLUSTER, waitFor } from "./support/transports.js";
 
 // Real sockets and processes: on a busy 2-core machine this takes minutes, not seconds.
 vi.setConfig({ testTimeout: 240_000 });
@@ -27,22 +27,26 @@ describe("fuzz", () => {
   it("a live node rejects 10,000 hostile inputs, keeps committing, and logs at a bounded rate", async () => {
     const logs = new Map<NodeId, ReturnType<typeof captureLogger>>();
     const fromAttacker: unknown[] = [];
-    const cluster = new WsCluster([1, 2, 3], {
-      transport: (id) => {
+    const transports = new Map<NodeId, WsTransport>();
+    const cluster = TestCluster.of([1, 2, 3], {
+      node: { electionTicks: 10 },
+      transport: async (id) => {
         const log = captureLogger();
         logs.set(id, log);
-        return { auth: { token: TOKEN }, maxFrameBytes: MAX_FRAME, logger: log.logger };
-      },
-      onDelivered: (_to, from, what) => {
-        if (from === ATTACKER) fromAttacker.push(what);
+        const t = await WsTransport.listen(baseOptions(id, { auth: { token: TOKEN }, maxFrameBytes: MAX_FRAME, logger: log.logger }));
+        transports.set(id, t);
+        return observed(id, t, (_to, from, what) => {
+          if (from === ATTACKER) fromAttacker.push(what);
+        });
       },
     });
+    const text = (s: string) => new TextEncoder().encode(s);
     try {
-      await cluster.start();
+      await cluster.startAll();
       const leader = await cluster.waitForLeader();
-      const target = cluster.transports.get(leader.id) as WsTransport;
+      const target = transports.get(leader.id) as WsTransport;
       const address = target.address;
-      const before = await cluster.propose("before-fuzz");
+      const before = await cluster.propose(text("before-fuzz"));
       await cluster.waitApplied(before);
 
       // Proposals keep flowing during the attack.
@@ -50,7 +54,7 @@ describe("fuzz", () => {
       let committedDuring = 0;
       const writer = (async () => {
         while (!stopWriting) {
-          await cluster.propose(`during-${committedDuring}`);
+          await cluster.propose(text(`during-${committedDuring}`));
           committedDuring++;
         }
       })().then(
@@ -75,8 +79,8 @@ describe("fuzz", () => {
 
       // Still up, still committing, on every node.
       const after: number[] = [];
-      for (let i = 0; i < 10; i++) after.push(await cluster.propose(`after-${i}`));
-      await cluster.waitApplied(after.at(-1) as number);
+      for (let i = 0; i < 10; i++) after.push(await cluster.propose(text(`after-${i}`)));
+      await cluster.waitApplied(after.at(-1) as (typeof after)[number]);
       for (const n of cluster.nodes.values()) expect(n.status().stopped).toBe(false);
       expect(committedDuring).toBeGreaterThan(0);
       const values = cluster.machines.get(1)?.values;
@@ -86,7 +90,7 @@ describe("fuzz", () => {
       expect(fromAttacker).toEqual([]);
       const stats = target.stats();
       expect(stats.messagesReceived).toBeGreaterThan(0);
-      for (const id of [1, 2, 3].filter((i) => i !== leader.id)) expect(cluster.transports.get(id)?.stats().rejectedFrames).toBe(0);
+      for (const id of [1, 2, 3].filter((i) => i !== leader.id)) expect(transports.get(id)?.stats().rejectedFrames).toBe(0);
       for (const reason of ["envelope-version", "frame-kind", "malformed-frame", "invalid-message", "wrong-sender", "wrong-recipient", "oversized-frame", "text-frame", "bad-snapshot-request", "duplicate-stream", "unknown-stream", "bad-http", "not-websocket", "missing-token", "wrong-token", "wrong-cluster"]) {
         expect(stats.rejectedByReason[reason as never], reason).toBeGreaterThan(0);
       }
@@ -102,7 +106,7 @@ describe("fuzz", () => {
       expect(logged).toBeLessThanOrEqual(junkFrames + refusedConnections);
       expect(JSON.stringify(lines)).not.toContain(TOKEN);
     } finally {
-      await cluster.stop();
+      await cluster.stopAll();
     }
   });
 });

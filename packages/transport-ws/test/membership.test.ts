@@ -1,24 +1,31 @@
+import { TestCluster } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
-import { WsCluster } from "./support/raft-cluster.js";
-import { waitFor } from "./support/transports.js";
+import { WsTransport } from "../src/index.js";
+import { baseOptions, waitFor } from "./support/transports.js";
+
+const text = (s: string) => new TextEncoder().encode(s);
 
 describe("peer addresses from membership", () => {
   it("a learner added with its address catches up from a streamed snapshot, is promoted, and votes", async () => {
     // Frequent snapshots, no trailing entries and no inline snapshots: node 4 must pull its snapshot over the socket.
-    const cluster = new WsCluster([1, 2, 3], { node: { snapshotEntries: 10, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 256 } });
+    const cluster = TestCluster.of([1, 2, 3], {
+      node: { electionTicks: 10, snapshotEntries: 10, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 256 },
+      transport: (id) => WsTransport.listen(baseOptions(id)),
+    });
     try {
-      await cluster.start();
+      await cluster.startAll();
       await cluster.waitForLeader();
-      for (let i = 0; i < 40; i++) await cluster.propose(`before-${i}`);
+      for (let i = 0; i < 40; i++) await cluster.propose(text(`before-${i}`));
 
       // Node 4 listens with no peers configured: every connection it uses is dialed by the others.
-      const { node: four, transport } = await cluster.startJoiner(4);
+      const four = await cluster.startJoiner(4);
+      const transport = cluster.transports.get(4) as WsTransport;
       const leader = await cluster.waitForLeader();
       const membership = await leader.addLearner(4, transport.address);
       expect(membership.learners).toContain(4);
       expect(membership.addresses?.["4"]).toBe(transport.address);
 
-      const last = await cluster.propose("after-learner");
+      const last = await cluster.propose(text("after-learner"));
       await cluster.waitApplied(last, [1, 2, 3, 4]);
       const machine = cluster.machines.get(4);
       expect(machine?.restoredValues).toBeGreaterThan(0);
@@ -28,7 +35,7 @@ describe("peer addresses from membership", () => {
 
       const promoted = await (cluster.leader() ?? leader).promote(4);
       expect(promoted.voters).toContain(4);
-      const afterPromotion = await cluster.propose("after-promotion");
+      const afterPromotion = await cluster.propose(text("after-promotion"));
       await cluster.waitApplied(afterPromotion, [1, 2, 3, 4]);
       expect(four.status().role).toBe("follower");
 
@@ -36,12 +43,12 @@ describe("peer addresses from membership", () => {
       const old = cluster.leader();
       await old?.stop();
       await waitFor(() => cluster.leader() !== undefined && cluster.leader() !== old, "a new leader among the three left", 20_000);
-      const index = await cluster.propose("without-the-old-leader");
+      const index = await cluster.propose(text("without-the-old-leader"));
       const rest = [1, 2, 3, 4].filter((id) => cluster.node(id) !== old);
       await cluster.waitApplied(index, rest);
       for (const id of rest) expect(cluster.machines.get(id)?.values.at(-1)).toBe("without-the-old-leader");
     } finally {
-      await cluster.stop();
+      await cluster.stopAll();
     }
   });
 });
