@@ -1,8 +1,9 @@
 import { connect } from "node:net";
 import { nodeToken, type Message } from "@raft/core/contracts";
 import { describe, expect, it } from "vitest";
-import { WebSocket, WebSocketServer } from "ws";
+import { WebSocketServer } from "ws";
 import { SUBPROTOCOL, type WsTransportOptions } from "../src/index.js";
+import { upgrade } from "./support/attacker.js";
 import { testPki } from "./support/pki.js";
 import { captureLogger, closedAfterEach, CLUSTER, heartbeat, type LogLine, startedNode, waitFor } from "./support/transports.js";
 
@@ -28,22 +29,6 @@ async function expectRefused(to: Awaited<ReturnType<typeof node>>, from: Awaited
   expect(from.log.lines.some((l) => l.message.includes("cannot reach a peer") && String(l.fields.error).includes(reason))).toBe(true);
 }
 
-/** Opens a raw WebSocket with chosen headers; resolves with the HTTP status it was refused with (or 101). */
-function rawUpgrade(address: string, headers: Record<string, string>, options: { tls?: { ca: string }; protocol?: string } = {}): Promise<number | string> {
-  const ws = new WebSocket(`${options.tls ? "wss" : "ws"}://${address}/`, [options.protocol ?? SUBPROTOCOL], { headers, ...options.tls });
-  return new Promise((resolve) => {
-    ws.on("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on("open", () => {
-      resolve(101);
-      ws.terminate();
-    });
-    ws.on("error", (e: Error & { code?: string }) => resolve(e.code ?? e.message));
-  });
-}
-
 describe("refusals on upgrade", () => {
   it("refuses a peer of another cluster, and logs the reason", async () => {
     const a = await node(1);
@@ -66,11 +51,11 @@ describe("refusals on upgrade", () => {
     const a = await node(1, { auth: { token: "right-secret" } });
     const stolen = nodeToken("right-secret", CLUSTER, 2);
     const headers = { "x-raft-cluster": CLUSTER, "x-raft-target": "1", authorization: `Bearer ${stolen}` };
-    expect(await rawUpgrade(a.t.address, { ...headers, "x-raft-node": "3" })).toBe(401);
+    expect(await upgrade(a.t.address, { ...headers, "x-raft-node": "3" })).toBe(401);
     await waitFor(() => (a.t.stats().rejectedByReason["wrong-token"] ?? 0) === 1, "the refusal");
     expect(refusalLines(a.log.lines, "wrong-token")[0]?.fields.detail).toContain("not node 3's");
     // The same token is good for node 2 itself.
-    expect(await rawUpgrade(a.t.address, { ...headers, "x-raft-node": "2" })).toBe(101);
+    expect(await upgrade(a.t.address, { ...headers, "x-raft-node": "2" })).toBe(101);
     expect(JSON.stringify(a.log.lines)).not.toContain(stolen);
   });
 
@@ -109,10 +94,10 @@ describe("refusals on upgrade", () => {
   it("refuses malformed node ids, missing subprotocols, plain HTTP and non-HTTP bytes", async () => {
     const a = await node(1);
     const good = { "x-raft-cluster": CLUSTER, "x-raft-node": "2", "x-raft-target": "1" };
-    expect(await rawUpgrade(a.t.address, { ...good, "x-raft-node": "0" })).toBe(403);
-    expect(await rawUpgrade(a.t.address, { ...good, "x-raft-node": "1" })).toBe(403); // this node's own id
-    expect(await rawUpgrade(a.t.address, { ...good, "x-raft-node": "99999999999999999999" })).toBe(403);
-    expect(await rawUpgrade(a.t.address, good, { protocol: "chat" })).toBe(400);
+    expect(await upgrade(a.t.address, { ...good, "x-raft-node": "0" })).toBe(403);
+    expect(await upgrade(a.t.address, { ...good, "x-raft-node": "1" })).toBe(403); // this node's own id
+    expect(await upgrade(a.t.address, { ...good, "x-raft-node": "99999999999999999999" })).toBe(403);
+    expect(await upgrade(a.t.address, good, { protocol: "chat" })).toBe(400);
     const res = await fetch(`http://${a.t.address}/`);
     expect(res.status).toBe(426);
     await new Promise<void>((resolve) => {
@@ -123,7 +108,7 @@ describe("refusals on upgrade", () => {
     });
     await waitFor(() => (a.t.stats().rejectedByReason["bad-http"] ?? 0) === 1, "the garbage to be refused");
     expect(a.t.stats().rejectedByReason).toEqual({ "bad-node-id": 3, protocol: 1, "not-websocket": 1, "bad-http": 1 });
-    expect(await rawUpgrade(a.t.address, good)).toBe(101);
+    expect(await upgrade(a.t.address, good)).toBe(101);
   });
 
   it("does not send to a listener that is not the node it dialed", async () => {
@@ -151,7 +136,7 @@ describe("refusals under mTLS", () => {
     const tls = (id: number) => ({ ...pki.node(id), ca: pki.ca, requireClientCert: true });
     const a = await node(1, { tls: tls(1) });
     const headers = { "x-raft-cluster": CLUSTER, "x-raft-node": "2", "x-raft-target": "1" };
-    const refused = await rawUpgrade(a.t.address, headers, { tls: { ca: pki.ca } });
+    const refused = await upgrade(a.t.address, headers, { tls: { ca: pki.ca } });
     expect(refused).not.toBe(101);
     await waitFor(() => (a.t.stats().rejectedByReason.tls ?? 0) === 1, "the TLS refusal");
     expect(refusalLines(a.log.lines, "tls")[0]?.fields.detail).toBe("ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE");

@@ -14,9 +14,13 @@ export function rawTcp(address: string, bytes: Uint8Array): Promise<void> {
   });
 }
 
-/** An upgrade with chosen headers; resolves with the HTTP status it was refused with, or 101. */
-export function upgrade(address: string, headers: Record<string, string>): Promise<number> {
-  const ws = new WebSocket(`ws://${address}/`, [SUBPROTOCOL], { headers });
+/**
+ * An upgrade with chosen headers (over TLS trusting `tls.ca`, offering
+ * `protocol`); resolves with the HTTP status it was refused with, 101, or
+ * the error code of a connection that never got that far.
+ */
+export function upgrade(address: string, headers: Record<string, string>, options: { tls?: { ca: string }; protocol?: string } = {}): Promise<number | string> {
+  const ws = new WebSocket(`${options.tls ? "wss" : "ws"}://${address}/`, [options.protocol ?? SUBPROTOCOL], { headers, ...options.tls });
   return new Promise((resolve) => {
     ws.on("unexpected-response", (_req, res) => {
       resolve(res.statusCode ?? 0);
@@ -26,7 +30,7 @@ export function upgrade(address: string, headers: Record<string, string>): Promi
       resolve(101);
       ws.terminate();
     });
-    ws.on("error", () => resolve(0));
+    ws.on("error", (e: Error & { code?: string }) => resolve(e.code ?? e.message));
   });
 }
 
