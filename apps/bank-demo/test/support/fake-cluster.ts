@@ -40,6 +40,7 @@ export class FakeCluster {
         log: { firstIndex: 1, lastIndex: commitIndex },
         snapshot: null,
         members: { voters: [...ids], learners: [] },
+        memberUrls: Object.fromEntries(ids.map((peer) => [String(peer), `http://127.0.0.1:${8000 + peer}`])),
         snapshotTransfers: [],
       };
       this.nodes.set(id, { url, down: null, status });
