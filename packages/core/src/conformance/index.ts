@@ -9,4 +9,4 @@ export { runLogStoreContract, type LogStoreFactory } from "./log-store-contract.
 export { runStateMachineContract, type StateMachineHarness } from "./state-machine-contract.js";
 export { runSnapshotStoreContract, type SnapshotStoreFactory } from "./snapshot-store-contract.js";
 export { runTransportContract, type TransportFactory } from "./transport-contract.js";
-export { REJOIN_MS, runLinkHealContract, type LinkHealFactory, type ListeningTransport } from "./link-heal-contract.js";
+export { REJOIN_MS, runLinkHealContract, type LinkHealFactory } from "./link-heal-contract.js";

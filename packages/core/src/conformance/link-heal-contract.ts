@@ -1,31 +1,28 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { AddressBook, Transport } from "../contracts/index.js";
+import type { AddressBook } from "../contracts/index.js";
 import type { Message, NodeId } from "../engine/index.js";
 import { TcpProxy } from "../testing/tcp-proxy.js";
+import type { ListeningTransport } from "../testing/test-cluster.js";
 
-/** A network transport listening on 127.0.0.1, as `runLinkHealContract` needs it. */
-export interface ListeningTransport extends Transport {
-  /** Where it listens, `"host:port"`. */
-  readonly address: string;
-  updatePeers(book: AddressBook): void;
-}
+/** A network transport listening on 127.0.0.1 (the testing kit's `ListeningTransport`) that takes peer addresses. */
+export type LinkedTransport = ListeningTransport & { updatePeers(book: AddressBook): void };
 
 export interface LinkHealFactory {
   /**
    * Node `id` of one cluster, listening on 127.0.0.1 on a free port, with the
    * transport's default reconnect options unless `reconnect` is given.
    */
-  listen(id: NodeId, reconnect?: { readonly minDelayMs: number; readonly maxDelayMs: number }): Promise<ListeningTransport>;
+  listen(id: NodeId, reconnect?: { readonly minDelayMs: number; readonly maxDelayMs: number }): Promise<LinkedTransport>;
   /**
    * Checks, on node 1, that after the heal it used node 2's sign of life
    * rather than waiting out its own 10 s backoff (each transport says what
    * that looks like: a redial at once, or node 2's connection used both ways).
    */
-  checkWokenBy?(node1: ListeningTransport, before: unknown): void;
+  checkWokenBy?(node1: LinkedTransport, before: unknown): void;
   /** Checks on both nodes while the links are cut (after the cut has had its effect). */
-  checkCut?(node1: ListeningTransport, node2: ListeningTransport): void;
+  checkCut?(node1: LinkedTransport, node2: LinkedTransport): void;
   /** What `checkWokenBy` gets as `before`, taken from node 1 once both links are up. */
-  snapshot?(node1: ListeningTransport): unknown;
+  snapshot?(node1: LinkedTransport): unknown;
 }
 
 /** The promise: after a heal, messages flow again within this. */
