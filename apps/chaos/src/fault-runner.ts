@@ -156,13 +156,14 @@ export class FaultRunner {
       }
       case "add-node":
       case "remove-node": {
+        const wasLeader = plan.kind === "remove-node" && plan.node === this.leader;
         const record = this.record(plan);
         if (plan.kind === "add-node") this.spares.splice(this.spares.indexOf(plan.node), 1);
         this.busy.add(plan.node);
         const change = plan.kind === "add-node" ? addNode(c, plan.node, () => this.leader) : removeNode(c, plan.node, () => this.leader);
         this.membership = change
           .then((outcome) => {
-            record.outcome = outcome;
+            record.outcome = wasLeader ? `${outcome} (it led)` : outcome;
             if (plan.kind === "remove-node" && outcome.startsWith("ok")) this.removed.add(plan.node);
             this.log(`${((performance.now() - this.t0) / 1000).toFixed(1)}s ${plan.kind} ${plan.node}: ${outcome}`);
           })

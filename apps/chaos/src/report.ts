@@ -20,12 +20,13 @@ export function summary(r: ChaosResult): string {
     .join(", ");
   const changes = r.faults.filter((f) => f.plan.kind === "add-node" || f.plan.kind === "remove-node" || f.plan.kind === "transfer-leader" || f.plan.kind === "snapshot");
   const okChanges = (kind: string) => `${changes.filter((f) => f.plan.kind === kind && f.outcome?.startsWith("ok") === true).length}/${changes.filter((f) => f.plan.kind === kind).length}`;
+  const leadersRemoved = changes.filter((f) => f.plan.kind === "remove-node" && f.outcome?.startsWith("ok") === true && f.outcome.endsWith("(it led)")).length;
   const lin = r.linearizability;
   const lines = [
     `chaos ${r.passed ? "PASSED" : "FAILED"}: seed ${o.seed}, ${o.nodes} nodes over ${o.transport}, ${o.minutes} min of faults, ${(r.elapsedMs / 1000).toFixed(0)} s in all`,
     `  folder: ${o.out}`,
     `  faults: ${r.faults.length} (${byKind || "none"})`,
-    `  operations that went through (ok): transfer-leader ${okChanges("transfer-leader")}, snapshot ${okChanges("snapshot")}, add-node ${okChanges("add-node")}, remove-node ${okChanges("remove-node")}; members at the end: ${r.members.join(", ")}`,
+    `  operations that went through (ok): transfer-leader ${okChanges("transfer-leader")}, snapshot ${okChanges("snapshot")}, add-node ${okChanges("add-node")}, remove-node ${okChanges("remove-node")} (the leader ${leadersRemoved} times); members at the end: ${r.members.join(", ")}`,
     `  operations: ${n(ops.length)} in the history — ${n(kinds("transfer").length)} transfers (${n(acked)} acknowledged, ${n(refused)} refused, ${n(open)} outcome unknown), ${n(kinds("balances").length)} balance reads, ${n(kinds("balance").length)} single-account reads`,
     `  total checked in ${n(r.history.totals.length)} balance reads`,
     `  linearizability: ${lin === undefined ? "not checked (the run stopped first)" : linearizabilityReport(bankModel(), lin).split("\n")[0]}`,
