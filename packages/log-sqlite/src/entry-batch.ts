@@ -19,7 +19,7 @@ export const ENTRY_HEADER_BYTES = 24;
 export const KIND_CODE_COUNT = 3;
 
 /** What `encodeEntries` reads of an entry (an `Entry` of @raft/core). */
-export interface EncodableEntry<K extends string = string> {
+export interface EncodableEntry<K extends string | number = string> {
   readonly index: number;
   readonly term: number;
   readonly kind: K;
@@ -27,7 +27,7 @@ export interface EncodableEntry<K extends string = string> {
 }
 
 /** The bytes `encodeEntries` writes for these entries. */
-export function batchBytes(entries: readonly EncodableEntry[]): number {
+export function batchBytes(entries: readonly EncodableEntry<string | number>[]): number {
   let bytes = entries.length * ENTRY_HEADER_BYTES;
   for (const e of entries) bytes += e.data.byteLength;
   return bytes;
@@ -39,7 +39,7 @@ export function batchBytes(entries: readonly EncodableEntry[]): number {
  * shares or reuses (an HTTP body, a pool), so they are never transferred
  * themselves: only the batch buffer, which belongs to the store, is.
  */
-export function encodeEntries<K extends string>(entries: readonly EncodableEntry<K>[], codeOf: (kind: K) => number, buffer: ArrayBuffer): void {
+export function encodeEntries<K extends string | number>(entries: readonly EncodableEntry<K>[], codeOf: (kind: K) => number, buffer: ArrayBuffer): void {
   const count = entries.length;
   const numbers = new Float64Array(buffer, 0, 2 * count);
   const words = new Uint32Array(buffer, 16 * count, 2 * count);

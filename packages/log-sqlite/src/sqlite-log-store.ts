@@ -10,6 +10,7 @@ import { resolveOptions, type SqliteLogStoreOptions, type SqliteSynchronous } fr
 import { ReadStatements, type StoredState } from "./read-statements.js";
 import { storageError } from "./storage-errors.js";
 import type { WriterSettings } from "./writer-protocol.js";
+import { ReaderThread } from "./reader-thread.js";
 import { WriterThread, type WriteRequest } from "./writer-thread.js";
 
 /** What the store runs with: the write connection's settings, read back from SQLite in the writer thread when it opened. */
@@ -57,6 +58,8 @@ export class SqliteLogStore implements LogStore {
   private readonly waiting: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly buffers = new BatchBuffers();
+  /** Reads for `readAhead`, on a thread started by the first of them. */
+  private readonly reader: ReaderThread;
 
   private constructor(
     /** The absolute path of the file. */
@@ -68,7 +71,9 @@ export class SqliteLogStore implements LogStore {
     private readonly settings: WriterSettings,
     state: { position: LogPosition; hardState: HardState },
     private readonly logger: Logger,
+    busyTimeoutMs: number,
   ) {
+    this.reader = new ReaderThread(path, busyTimeoutMs, logger);
     this.position = state.position;
     this.hardState = state.hardState;
     writer.onDeath = (error) => this.fail(error);
@@ -95,7 +100,7 @@ export class SqliteLogStore implements LogStore {
       const sql = new ReadStatements(db);
       const state = loadState(sql, path);
       const settings = await writer.open({ synchronous: o.synchronous, busyTimeoutMs: o.busyTimeoutMs });
-      store = new SqliteLogStore(path, lock, db, sql, writer, settings, state, o.logger);
+      store = new SqliteLogStore(path, lock, db, sql, writer, settings, state, o.logger, o.busyTimeoutMs);
     } catch (error) {
       await writer?.terminate();
       db?.close();
@@ -145,6 +150,22 @@ export class SqliteLogStore implements LogStore {
       if (out.length === 0 && lo < hi) throw new RaftError("Corrupt", `${this.path}: entry ${lo} is missing inside the log`);
       return out;
     });
+  }
+
+  /**
+   * Reads entries in [lo, hi) as `entries()` does, on a reader thread with a
+   * connection of its own, so catch-up reads never hold the event loop. It
+   * sees what was committed when it runs: the runtime asks only below its
+   * writes in flight (see `LogStore.readAhead`).
+   */
+  readAhead(lo: Index, hi: Index, maxBytes: number): Promise<Entry[]> {
+    try {
+      this.checkOpen();
+      this.checkRange(lo, hi);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.reader.read(lo, hi, maxBytes);
   }
 
   async loadHardState(): Promise<HardState> {
@@ -198,7 +219,8 @@ export class SqliteLogStore implements LogStore {
         first ??= error;
       }
     };
-    // The read connection first, so that the writer's is the last one and checkpoints the WAL off this thread.
+    // The read connections first, so that the writer's is the last one and checkpoints the WAL off this thread.
+    await attempt(() => this.reader.close());
     await attempt(() => {
       this.sql.unpin();
       this.db.close();

@@ -10,12 +10,13 @@
  * writer-thread.ts): a stale build is refused with a clear error instead of
  * misreading messages.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export type Synchronous = "FULL" | "NORMAL";
 
 export type WriterRequest =
-  | { readonly type: "open"; readonly protocol: number; readonly path: string; readonly synchronous: Synchronous; readonly busyTimeoutMs: number }
+  /** `readOnly`: the thread only reads (a second thread, for reads off the main thread); else it is the one writer. */
+  | { readonly type: "open"; readonly protocol: number; readonly path: string; readonly synchronous: Synchronous; readonly busyTimeoutMs: number; readonly readOnly: boolean }
   | {
       readonly type: "save";
       readonly id: number;
@@ -30,6 +31,8 @@ export type WriterRequest =
       readonly hardState: readonly [term: number, vote: number, commit: number] | null;
     }
   | { readonly type: "compact"; readonly id: number; readonly index: number; readonly term: number }
+  /** Entries in [lo, hi), at least one, stopping once their data exceeds `maxBytes` (a read-only thread's request). */
+  | { readonly type: "read"; readonly id: number; readonly lo: number; readonly hi: number; readonly maxBytes: number }
   | { readonly type: "close" };
 
 /** What the writer connection runs with, read back from SQLite once it is open. */
@@ -50,6 +53,8 @@ export type WriterReply =
   | { readonly type: "opened"; readonly protocol: number; readonly settings: WriterSettings }
   /** `batch`: the request's entry buffer, sent back for the next batch to reuse. */
   | { readonly type: "done"; readonly id: number; readonly batch: ArrayBuffer | null }
+  /** The entries a read found, packed by `encodeEntries` into the first `bytes` bytes of `batch` (transferred). */
+  | { readonly type: "entries"; readonly id: number; readonly batch: ArrayBuffer; readonly bytes: number; readonly count: number }
   /** `id` is null for a failure that belongs to no write: opening, closing, or a request it could not read. */
   | { readonly type: "failed"; readonly id: number | null; readonly error: WriterError }
   | { readonly type: "closed" };
@@ -72,7 +77,9 @@ export function parseRequest(value: unknown): WriterRequest {
   const m = value;
   switch (m.type) {
     case "open":
-      if (isIndex(m.protocol) && typeof m.path === "string" && (m.synchronous === "FULL" || m.synchronous === "NORMAL") && isIndex(m.busyTimeoutMs)) return m as WriterRequest;
+      if (isIndex(m.protocol) && typeof m.path === "string" && (m.synchronous === "FULL" || m.synchronous === "NORMAL") && isIndex(m.busyTimeoutMs) && typeof m.readOnly === "boolean") {
+        return m as WriterRequest;
+      }
       break;
     case "save": {
       const entriesOk = m.entries === null ? m.count === 0 && m.bytes === 0 : m.entries instanceof ArrayBuffer && isIndex(m.count) && (m.count as number) > 0 && isIndex(m.bytes);
@@ -83,6 +90,9 @@ export function parseRequest(value: unknown): WriterRequest {
     }
     case "compact":
       if (isIndex(m.id) && isIndex(m.index) && isIndex(m.term)) return m as WriterRequest;
+      break;
+    case "read":
+      if (isIndex(m.id) && isIndex(m.lo) && isIndex(m.hi) && typeof m.maxBytes === "number" && m.maxBytes >= 0) return m as WriterRequest;
       break;
     case "close":
       return m as WriterRequest;
@@ -102,6 +112,9 @@ export function parseReply(value: unknown): WriterReply {
     }
     case "done":
       if (isIndex(m.id) && (m.batch === null || m.batch instanceof ArrayBuffer)) return m as WriterReply;
+      break;
+    case "entries":
+      if (isIndex(m.id) && m.batch instanceof ArrayBuffer && isIndex(m.bytes) && isIndex(m.count)) return m as WriterReply;
       break;
     case "failed": {
       const e = m.error;

@@ -8,7 +8,7 @@ export type WriteRequest = DistributiveOmit<Extract<WriterRequest, { type: "save
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface Waiter {
-  readonly expects: "opened" | "done" | "closed";
+  readonly expects: "opened" | "done" | "entries" | "closed";
   readonly id: number | null;
   resolve(reply: WriterReply): void;
   reject(error: unknown): void;
@@ -35,6 +35,7 @@ function writerScript(path: string): string {
  * exits, or sends anything unexpected, it is dead: the request in flight and
  * every later one reject with `StorageFailure`, and `onDeath` hears of it once.
  * The thread keeps the process alive only while a request is in flight.
+ * Opened read-only, the same thread reads instead (the store's reader thread).
  */
 export class WriterThread {
   /** What the write connection runs with, once `open` resolved. */
@@ -68,9 +69,13 @@ export class WriterThread {
     }
   }
 
-  /** Opens the write connection; rejects with the thread's error (SQLite's code kept) or `StorageFailure`. */
-  async open(options: { synchronous: Synchronous; busyTimeoutMs: number }): Promise<WriterSettings> {
-    const reply = await this.request({ type: "open", protocol: PROTOCOL_VERSION, path: this.path, ...options }, "opened", null);
+  /**
+   * Opens the write connection (or, with `readOnly`, a connection that only
+   * reads: the store's reader thread); rejects with the thread's error
+   * (SQLite's code kept) or `StorageFailure`.
+   */
+  async open(options: { synchronous: Synchronous; busyTimeoutMs: number; readOnly?: boolean }): Promise<WriterSettings> {
+    const reply = await this.request({ type: "open", protocol: PROTOCOL_VERSION, path: this.path, readOnly: false, ...options }, "opened", null);
     if (reply.type !== "opened" || reply.protocol !== PROTOCOL_VERSION) {
       throw this.die(`speaks protocol ${reply.type === "opened" ? reply.protocol : "?"}, the store ${PROTOCOL_VERSION}: the build of @raft/log-sqlite is out of date or mixed`, undefined);
     }
@@ -90,6 +95,14 @@ export class WriterThread {
     const id = this.nextId++;
     const reply = await this.request({ ...request, id } as WriterRequest, "done", id, transfer);
     return reply.type === "done" ? reply.batch : null;
+  }
+
+  /** Reads entries in [lo, hi) on a read-only thread's connection: at least one, stopping once past `maxBytes`, packed by `encodeEntries`. */
+  async read(lo: number, hi: number, maxBytes: number): Promise<{ batch: ArrayBuffer; bytes: number; count: number }> {
+    const id = this.nextId++;
+    const reply = await this.request({ type: "read", id, lo, hi, maxBytes }, "entries", id);
+    if (reply.type !== "entries") throw this.die(`answered a read with ${reply.type}`, undefined);
+    return reply;
   }
 
   /** Closes the write connection, then ends the thread. Resolves at once if it is already dead. */
@@ -135,7 +148,7 @@ export class WriterThread {
       return;
     }
     const w = this.waiter;
-    const id = reply.type === "done" || reply.type === "failed" ? reply.id : null;
+    const id = reply.type === "done" || reply.type === "entries" || reply.type === "failed" ? reply.id : null;
     const matches = w !== undefined && (reply.type === "failed" ? id === w.id : reply.type === w.expects && id === w.id);
     if (!matches || w === undefined) {
       this.die(`sent a reply nobody waits for (${reply.type}${id === null ? "" : ` ${id}`})`, undefined);

@@ -4,10 +4,15 @@
  * compaction it is sent as one transaction, committed (and, with
  * `synchronous=FULL`, fsynced) before it replies, so the main thread's event
  * loop runs on while the disk syncs. One request at a time, in the order sent.
+ *
+ * Opened read-only, the same script is the store's reader thread: it reads
+ * ranges of entries (`readAhead`) on a connection of its own, off the main
+ * thread, and sends them back packed in one transferred buffer.
  */
 import { isMainThread, parentPort, type MessagePort } from "node:worker_threads";
 import Database from "better-sqlite3";
-import { decodeEntries } from "./entry-batch.js";
+import { batchBytes, decodeEntries, encodeEntries } from "./entry-batch.js";
+import type { EntryRow } from "./entry-codec.js";
 import { WriteStatements } from "./write-statements.js";
 import { parseRequest, PROTOCOL_VERSION, toWriterError, type WriterReply, type WriterRequest } from "./writer-protocol.js";
 
@@ -22,6 +27,14 @@ interface Connection {
   /** BEGIN, the callback, COMMIT (ROLLBACK if it throws). */
   readonly inTransaction: (fn: () => void) => void;
 }
+
+/** The read-only thread's connection. */
+interface ReadConnection {
+  readonly db: Database.Database;
+  readonly range: Database.Statement<[number, number], EntryRow>;
+}
+
+let reader: ReadConnection | undefined;
 
 let connection: Connection | undefined;
 
@@ -44,6 +57,9 @@ port.on("message", (value: unknown) => {
     case "compact":
       handleWrite(request);
       return;
+    case "read":
+      handleRead(request);
+      return;
     case "close":
       handleClose();
       return;
@@ -55,8 +71,12 @@ function handleOpen(request: Extract<WriterRequest, { type: "open" }>): void {
     reply({ type: "failed", id: null, error: { message: `the writer thread speaks protocol ${PROTOCOL_VERSION}, the store ${request.protocol}: the build of @raft/log-sqlite is out of date or mixed`, code: "" } });
     return;
   }
-  if (connection !== undefined) {
-    reply({ type: "failed", id: null, error: { message: "the writer connection is already open", code: "" } });
+  if (connection !== undefined || reader !== undefined) {
+    reply({ type: "failed", id: null, error: { message: "the connection is already open", code: "" } });
+    return;
+  }
+  if (request.readOnly) {
+    openReader(request);
     return;
   }
   let db: Database.Database | undefined;
@@ -120,10 +140,52 @@ function handleWrite(request: Extract<WriterRequest, { type: "save" | "compact" 
   }
 }
 
+function openReader(request: Extract<WriterRequest, { type: "open" }>): void {
+  try {
+    const db = new Database(request.path, { readonly: true, fileMustExist: true, timeout: request.busyTimeoutMs });
+    db.pragma("cell_size_check = ON");
+    const range = db.prepare<[number, number], EntryRow>("SELECT idx, term, kind, data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx").raw();
+    reader = { db, range };
+    const pragma = (name: string): unknown => db.pragma(name, { simple: true });
+    reply({
+      type: "opened",
+      protocol: PROTOCOL_VERSION,
+      settings: { journalMode: String(pragma("journal_mode")), synchronous: Number(pragma("synchronous")), lockingMode: String(pragma("locking_mode")), pageSize: Number(pragma("page_size")) },
+    });
+  } catch (error) {
+    reply({ type: "failed", id: null, error: toWriterError(error) });
+  }
+}
+
+/** Reads the rows (stopping once past maxBytes: the rest is never read) and sends them packed in one transferred buffer. */
+function handleRead(request: Extract<WriterRequest, { type: "read" }>): void {
+  const r = reader;
+  if (r === undefined) {
+    reply({ type: "failed", id: request.id, error: { message: "the reader connection is not open", code: "" } });
+    return;
+  }
+  try {
+    const rows: { index: number; term: number; kind: number; data: Uint8Array }[] = [];
+    let bytes = 0;
+    for (const [index, term, kind, data] of r.range.iterate(request.lo, request.hi)) {
+      if (rows.length > 0 && bytes + data.length > request.maxBytes) break;
+      rows.push({ index, term, kind, data });
+      bytes += data.length;
+    }
+    const used = batchBytes(rows);
+    const batch = Buffer.allocUnsafeSlow(Math.max(used, 1)).buffer as ArrayBuffer;
+    encodeEntries(rows, (code) => code, batch);
+    port.postMessage({ type: "entries", id: request.id, batch, bytes: used, count: rows.length } satisfies WriterReply, [batch]);
+  } catch (error) {
+    reply({ type: "failed", id: request.id, error: toWriterError(error) });
+  }
+}
+
 /** Closes the connection (the last one to close checkpoints the WAL into the file), replies, and lets the thread end. */
 function handleClose(): void {
-  const c = connection;
+  const c = connection ?? reader;
   connection = undefined;
+  reader = undefined;
   try {
     c?.db.close();
     reply({ type: "closed" });

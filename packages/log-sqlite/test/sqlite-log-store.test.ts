@@ -11,6 +11,7 @@ beforeAll(() => checkBuilt("sqlite-log-store.test.ts"));
 
 runLogStoreContract("SqliteLogStore", {
   durable: true,
+  readsAhead: true,
   async create() {
     const path = join(await tempDir(), "log.db");
     const opened: SqliteLogStore[] = [await SqliteLogStore.open({ path })];

@@ -144,7 +144,7 @@ async function run(transport: TransportKind): Promise<CatchUpResult> {
 }
 
 function readsText(s: ReadStats): string {
-  return `${fmt(s.entries)} entries in ${fmt(s.calls)} calls, ${fmt(s.ms)} ms on the main thread (${fmt(s.entries / Math.max(1, s.ms / 1000))} entries/s); per turn max ${fmt(s.maxBurstMs, 1)} ms / ${fmt(s.maxBurstEntries)} entries, ${fmt(s.burstsOver20Ms)} turns over 20 ms, ${fmt(s.burstsOver50Ms)} over 50 ms`;
+  return `${fmt(s.aheadEntries)} entries read ahead off the main thread; ${fmt(s.entries)} entries in ${fmt(s.calls)} calls, ${fmt(s.ms)} ms on the main thread (${fmt(s.entries / Math.max(1, s.ms / 1000))} entries/s); per turn max ${fmt(s.maxBurstMs, 1)} ms / ${fmt(s.maxBurstEntries)} entries, ${fmt(s.burstsOver20Ms)} turns over 20 ms, ${fmt(s.burstsOver50Ms)} over 50 ms`;
 }
 
 function report(r: CatchUpResult): string {

@@ -50,6 +50,8 @@ export interface ProposerReport {
 export interface ReadStats {
   calls: number;
   entries: number;
+  /** Entries the store read ahead off the main thread (`readAhead`), not counted above. */
+  aheadEntries: number;
   ms: number;
   bursts: number;
   maxBurstMs: number;

@@ -1,6 +1,7 @@
 // Times a LogStore's reads on the main thread (`entries`), grouped in bursts:
 // the calls made before the event loop reaches its next check phase, which is
-// where the runtime starts its next Ready. Every call still goes to the store.
+// where the runtime starts its next Ready, and counts the entries it read
+// ahead off the main thread. Every call still goes to the store.
 import { performance } from "node:perf_hooks";
 import type { LogStore } from "@raft/core/contracts";
 import type { ReadStats } from "./protocol.js";
@@ -10,11 +11,22 @@ export class ReadMeter {
   private burst: { ms: number; entries: number } | undefined;
 
   static empty(): ReadStats {
-    return { calls: 0, entries: 0, ms: 0, bursts: 0, maxBurstMs: 0, maxBurstEntries: 0, burstsOver20Ms: 0, burstsOver50Ms: 0 };
+    return { calls: 0, entries: 0, aheadEntries: 0, ms: 0, bursts: 0, maxBurstMs: 0, maxBurstEntries: 0, burstsOver20Ms: 0, burstsOver50Ms: 0 };
   }
 
-  wrap(log: LogStore): LogStore {
+  /** `log` with its reads timed; with `readAhead` false, the store's reads off the main thread are hidden from the runtime. */
+  wrap(log: LogStore, readAhead = true): LogStore {
+    const ahead = readAhead ? log.readAhead?.bind(log) : undefined;
     return {
+      ...(ahead === undefined
+        ? {}
+        : {
+            readAhead: async (lo, hi, maxBytes) => {
+              const out = await ahead(lo, hi, maxBytes);
+              this.stats.aheadEntries += out.length;
+              return out;
+            },
+          }),
       firstIndex: () => log.firstIndex(),
       lastIndex: () => log.lastIndex(),
       term: (index) => log.term(index),

@@ -5,6 +5,8 @@ import { isRaftError, type Entry } from "../engine/index.js";
 export interface LogStoreFactory {
   /** Durable stores also prove that a reopened store holds what was saved. */
   readonly durable: boolean;
+  /** The store implements `readAhead`: the suite checks it reads what `entries` does. */
+  readonly readsAhead?: boolean;
   /**
    * A fresh, empty store. `reopen` (for durable stores) closes nothing itself:
    * the suite closes `store` first, then asks for a new instance over the same data.
@@ -116,6 +118,25 @@ export function runLogStoreContract(name: string, factory: LogStoreFactory): voi
         expect(some.length).toBeLessThan(10);
         expect(some.map((e) => e.index)).toEqual(Array.from({ length: some.length }, (_, i) => i + 1));
       }));
+
+    if (factory.readsAhead === true) {
+      it("reads ahead exactly what a read returns, limited by bytes, and refuses ranges it does not hold", () =>
+        withStore(async (s) => {
+          const readAhead = s.readAhead?.bind(s);
+          expect(readAhead, "readsAhead is declared, so readAhead must exist").toBeTypeOf("function");
+          if (readAhead === undefined) return;
+          await s.save({ entries: range(1, 40, 1) });
+          await s.save({ entries: range(30, 45, 2) });
+          expect(await readAhead(5, 41, Infinity)).toEqual(s.entries(5, 41, Infinity));
+          expect(await readAhead(28, 46, Infinity)).toEqual(s.entries(28, 46, Infinity));
+          expect(await readAhead(1, 11, 6)).toEqual(s.entries(1, 11, 6));
+          expect((await readAhead(3, 46, 0)).map((e) => e.index)).toEqual([3]);
+          await s.compact(10);
+          await expectRejectCode(readAhead(5, 20, Infinity), "Compacted");
+          await expectRejectCode(readAhead(40, 47, Infinity), "Unavailable");
+          expect(await readAhead(11, 13, Infinity)).toEqual(s.entries(11, 13, Infinity));
+        }));
+    }
 
     it("reports out-of-range reads with typed errors", () =>
       withStore(async (s) => {

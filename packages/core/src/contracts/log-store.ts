@@ -50,4 +50,14 @@ export interface LogStore extends LogReader {
   compact(index: Index): Promise<void>;
   /** Releases resources. No other method is called afterwards. */
   close(): Promise<void>;
+  /**
+   * Optional: reads entries in [lo, hi) as `entries()` does, but off the
+   * caller's thread, so catching up a lagging follower never holds the event
+   * loop (a store whose reads cost little, such as one in memory, leaves it
+   * out). Resolves with a prefix of the range: at least one entry, stopping
+   * once their data exceeds `maxBytes`. The runtime asks only below every
+   * write it has in flight, and drops what it got if a later write reaches into
+   * it. Rejects as `entries()` throws (for example, compacted meanwhile).
+   */
+  readAhead?(lo: Index, hi: Index, maxBytes: number): Promise<Entry[]>;
 }

@@ -91,6 +91,14 @@ export class RaftEngine {
     else tickElection(this.r);
   }
 
+  /** The storage has read ahead entries the engine waited for (`LogReader.readable`): catch-up goes on at the next Ready. */
+  logReadable(): void {
+    const r = this.r;
+    if (!r.catchUpWaiting) return;
+    r.catchUpWaiting = false;
+    r.catchUpDeferred = true;
+  }
+
   /** Handles a message from a peer. Messages for another node or from an unknown term ordering are dealt with by Raft's rules. */
   step(message: Message): void {
     step(this.r, message);

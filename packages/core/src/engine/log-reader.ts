@@ -23,4 +23,10 @@ export interface LogReader {
    * lo < firstIndex() and `Unavailable` if hi > lastIndex() + 1.
    */
   entries(lo: Index, hi: Index, maxBytes: number): Entry[];
+  /**
+   * Optional: false while the entries from `lo` on are being read off the
+   * event loop for a later `entries()` call. The engine then puts off sending
+   * them until the driver calls `RaftEngine.logReadable()`. Absent: always true.
+   */
+  readable?(lo: Index): boolean;
 }

@@ -139,9 +139,16 @@ export class RaftLog {
     return lo >= this.cache.first() || lo >= this.unstable.offset;
   }
 
-  /** Reading from `lo` would need storage, and this turn's budget is spent: try again next turn. */
-  mustWaitForStorage(lo: Index): boolean {
-    return (this.readBudget.bytes <= 0 || this.readBudget.entries <= 0) && lo < this.cache.first() && lo < this.unstable.offset && lo >= this.firstIndex();
+  /**
+   * Whether reading from `lo` must wait: "turn" when it needs storage and this
+   * turn's budget is spent (try again next turn), "storage" while the storage
+   * is still reading those entries off the event loop (try again once it says
+   * they are readable), undefined when it may go ahead.
+   */
+  storageWait(lo: Index): "turn" | "storage" | undefined {
+    if (!(lo < this.cache.first() && lo < this.unstable.offset && lo >= this.firstIndex())) return undefined;
+    if (this.readBudget.bytes <= 0 || this.readBudget.entries <= 0) return "turn";
+    return this.storage.readable?.(lo) === false ? "storage" : undefined;
   }
 
   commitTo(index: Index): void {

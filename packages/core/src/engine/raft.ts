@@ -51,6 +51,8 @@ export class RaftState {
   commitChanged = false;
   /** Leader only: a follower's catch-up waits for the next turn's storage read budget. */
   catchUpDeferred = false;
+  /** A catch-up read waits for the storage to read ahead (see `LogReader.readable`). */
+  catchUpWaiting = false;
 
   /** Ticks since this node started; the leader's lease is measured in them. */
   ticks = 0;
@@ -156,6 +158,7 @@ export class RaftState {
     this.needsBroadcast = false;
     this.commitChanged = false;
     this.catchUpDeferred = false;
+    this.catchUpWaiting = false;
     this.needsHeartbeat = false;
     this.readOnly.reset();
   }

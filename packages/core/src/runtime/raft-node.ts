@@ -10,6 +10,7 @@ import { PendingProposals, PendingReads } from "./pending.js";
 import { ReadyLoop } from "./ready-loop.js";
 import { SnapshotManager } from "./snapshots/snapshot-manager.js";
 import { LogWriter } from "./storage/log-writer.js";
+import { ReadAheadLog } from "./storage/read-ahead-log.js";
 import { SlowTurns } from "./slow-turns.js";
 import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
 import type { SnapshotTransfer } from "./snapshots/transfer-tracker.js";
@@ -74,7 +75,11 @@ export class RaftNode<Result = unknown> {
   constructor(options: RaftNodeOptions<Result>) {
     this.cfg = parseNodeConfig(options);
     this.id = this.cfg.id;
-    this.log = options.log;
+    // Catch-up reads of older entries come from what the store read ahead off the event loop, when it can.
+    this.log = ReadAheadLog.over(options.log, { entries: this.cfg.maxCatchUpReadEntries, bytes: this.cfg.maxCatchUpReadBytes }, () => {
+      this.engine?.logReadable();
+      this.kick();
+    });
     this.snapshotStore = options.snapshots;
     this.stateMachine = options.stateMachine;
     this.transport = options.transport;

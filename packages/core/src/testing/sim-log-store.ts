@@ -17,12 +17,22 @@ export class SimLogStore implements LogStore {
   /** Called with each write as it becomes durable (the simulator checks log matching there). */
   onDurable: (write: LogWrite) => void = () => {};
 
+  /** Present when the store reads ahead (`readAheadMaxMs` given): the range is read as it is when the read completes. */
+  readonly readAhead?: (lo: Index, hi: Index, maxBytes: number) => Promise<Entry[]>;
+
+  /**
+   * @param maxFsyncMs writes become durable after 0 to this many ms.
+   * @param readAheadMaxMs when given, `readAhead` reads entries after 0 to this many ms, as the log then is (or rejects if they were compacted meanwhile).
+   */
   constructor(
     readonly durable: MemoryLog,
     private readonly clock: Clock,
     private readonly prng: Prng,
     private readonly maxFsyncMs = 3,
-  ) {}
+    readAheadMaxMs?: number,
+  ) {
+    if (readAheadMaxMs !== undefined) this.readAhead = (lo, hi, maxBytes) => this.readLater(lo, hi, maxBytes, readAheadMaxMs);
+  }
 
   firstIndex(): Index {
     return this.durable.firstIndex();
@@ -35,6 +45,21 @@ export class SimLogStore implements LogStore {
   }
   entries(lo: Index, hi: Index, maxBytes: number): Entry[] {
     return this.durable.entries(lo, hi, maxBytes);
+  }
+
+  private readLater(lo: Index, hi: Index, maxBytes: number, maxMs: number): Promise<Entry[]> {
+    return new Promise((resolve, reject) => {
+      this.clock.setTimeout(() => {
+        if (this.crashed) reject(new RaftError("Stopped", "the store crashed"));
+        else {
+          try {
+            resolve(this.durable.entries(lo, Math.min(hi, this.durable.lastIndex() + 1), maxBytes));
+          } catch (error) {
+            reject(error);
+          }
+        }
+      }, this.prng.int(0, maxMs + 1));
+    });
   }
 
   async loadHardState(): Promise<HardState> {

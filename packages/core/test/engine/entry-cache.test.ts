@@ -73,11 +73,11 @@ describe("RaftLog reads through its cache", () => {
     const { storage, log } = logWith(100, 0);
     log.resetReadBudget(25, Infinity);
     expect(log.inMemory(1)).toBe(false);
-    expect(log.mustWaitForStorage(1)).toBe(false);
+    expect(log.storageWait(1)).toBeUndefined();
     expect(log.slice(1, 101, 30)?.length).toBe(3);
-    expect(log.mustWaitForStorage(4)).toBe(true);
+    expect(log.storageWait(4)).toBe("turn");
     log.resetReadBudget(25, Infinity);
-    expect(log.mustWaitForStorage(4)).toBe(false);
+    expect(log.storageWait(4)).toBeUndefined();
     expect(storage.read).toBe(3);
   });
 
@@ -89,8 +89,21 @@ describe("RaftLog reads through its cache", () => {
     expect(log.slice(1, 101, first.bytes, 5)?.length).toBe(5);
     expect(log.readAllowance().entries).toBe(3);
     expect(log.slice(6, 101, Infinity, log.readAllowance().entries)?.length).toBe(3);
-    expect(log.mustWaitForStorage(9)).toBe(true);
+    expect(log.storageWait(9)).toBe("turn");
     expect(storage.read).toBe(8);
+  });
+
+  it("waits for a storage that is reading entries ahead off the event loop, and only below the cache", () => {
+    const { storage, log } = logWith(100, 0);
+    let readAhead = false;
+    Object.assign(storage, { readable: (lo: number) => readAhead || lo > 50 });
+    log.resetReadBudget(Infinity, Infinity);
+    expect(log.storageWait(1)).toBe("storage");
+    expect(log.storageWait(60)).toBeUndefined();
+    readAhead = true;
+    expect(log.storageWait(1)).toBeUndefined();
+    log.resetReadBudget(0, Infinity);
+    expect(log.storageWait(1), "the turn's budget comes first").toBe("turn");
   });
 
   it("reads across storage, cache and the unstable tail as one contiguous range", () => {

@@ -28,8 +28,10 @@ export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean):
   let maxCount = r.settings.maxMsgEntries;
   if (prevTerm !== undefined && !r.log.inMemory(pr.next)) {
     if (probe) return sendAppend(r, to, prevIndex, prevTerm, []);
-    if (r.log.mustWaitForStorage(pr.next)) {
-      r.catchUpDeferred = true;
+    const wait = r.log.storageWait(pr.next);
+    if (wait !== undefined) {
+      if (wait === "turn") r.catchUpDeferred = true;
+      else r.catchUpWaiting = true;
       return false;
     }
     // A storage read never goes past what is left of this turn's budget.

@@ -36,6 +36,8 @@ export interface RunSettings {
   readonly maxFsyncMs: number;
   readonly logCacheBytes: number;
   readonly maxCatchUpReadEntries: number;
+  /** When set, logs read catch-up entries ahead, taking 0 to this many ms. */
+  readonly readAheadMaxMs: number | undefined;
   readonly faultMs: number;
   readonly healMs: number;
 }
@@ -69,6 +71,9 @@ export function drawSettings(options: SimulationOptions, prng: Prng): RunSetting
     // in bounded slices spread over several turns.
     logCacheBytes: [0, 256, 16 << 20][prng.int(0, 3)] as number,
     maxCatchUpReadEntries: [1, 4, 1024][prng.int(0, 3)] as number,
+    // Half the runs read catch-up entries ahead, off the loop: reads that complete out of turn,
+    // after writes and compactions that void them.
+    readAheadMaxMs: prng.chance(0.5) ? prng.int(0, 6) : undefined,
     faultMs: options.faultMs ?? 2000,
     healMs: options.healMs ?? 2000,
   };

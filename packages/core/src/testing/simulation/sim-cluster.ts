@@ -79,7 +79,7 @@ export class SimCluster {
     const s = this.settings;
     const checker = this.checker;
     n.incarnation++;
-    const store = new SimLogStore(n.durable, this.clock, new Prng(s.seed * 1000 + n.id * 10 + n.incarnation), s.maxFsyncMs);
+    const store = new SimLogStore(n.durable, this.clock, new Prng(s.seed * 1000 + n.id * 10 + n.incarnation), s.maxFsyncMs, s.readAheadMaxMs);
     store.onDurable = (w) => checker.entriesWritten(n.id, w.entries, (i) => (i >= n.durable.firstIndex() - 1 && i <= n.durable.lastIndex() ? n.durable.term(i) : undefined));
     const sm = new SimStateMachine((c, value) => checker.applied(n.id, c.index, c.term, value));
     const node = new RaftNode<Index>({
