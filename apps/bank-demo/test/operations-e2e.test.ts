@@ -33,7 +33,7 @@ describe("operator commands under faults", () => {
   };
 
   beforeAll(async () => {
-    await cluster.start(3, "grpc");
+    await cluster.start(3, "grpc", 6);
     for (const [id, balance] of [["alice", 100_000], ["bob", 0]] as const) expect((await cluster.cli(["open", id, String(balance), "--dir", dir])).code).toBe(0);
   });
   afterAll(() => cluster.dispose());
@@ -85,8 +85,12 @@ describe("operator commands under faults", () => {
     } finally {
       kill(target, "SIGCONT");
     }
-    const l = (await leaderStatus()) as StatusView;
-    await cluster.waitFor(`node ${target} to catch up`, async () => (((await cluster.status(target)) as unknown as StatusView | undefined)?.appliedIndex ?? -1) >= l.commitIndex);
+    // Released, it may campaign on the TimeoutNow it had queued: wait for a leader and for it to have caught up.
+    await cluster.waitFor(`a leader and node ${target} caught up`, async () => {
+      const l = await leaderStatus();
+      const t = (await cluster.status(target)) as unknown as StatusView | undefined;
+      return l !== undefined && t !== undefined && t.appliedIndex >= l.commitIndex;
+    });
     const moved = await cluster.cli(["transfer-leadership", "--to", String(target), "--dir", dir]);
     expect(moved.code, moved.out).toBe(0);
     expect(await cluster.leader()).toBe(target);

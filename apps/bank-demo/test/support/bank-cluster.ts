@@ -68,8 +68,9 @@ export class BankCluster {
     return out;
   }
 
-  async start(nodes: number, transport: "grpc" | "ws"): Promise<void> {
-    this.basePort = await freePortRange(2 * (nodes + 2));
+  /** Starts `nodes` nodes; the free port range also covers the nodes a test adds later, up to id `maxId`. */
+  async start(nodes: number, transport: "grpc" | "ws", maxId = nodes + 2): Promise<void> {
+    this.basePort = await freePortRange(2 * maxId);
     this.supervisor = this.run(["cluster", "--nodes", String(nodes), "--dir", this.dir, "--base-port", String(this.basePort), "--transport", transport]);
     await this.waitFor("a leader", async () => (await this.leader()) !== undefined, 30_000);
   }
