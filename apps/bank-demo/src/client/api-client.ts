@@ -98,10 +98,17 @@ export class ApiClient {
       }),
     );
     let best: { url: string; status: StatusView } | undefined;
-    for (const a of answers) if (a !== undefined && a.status.role === "leader" && (best === undefined || a.status.term > best.status.term)) best = a;
+    let freshest: StatusView | undefined;
+    for (const a of answers) {
+      if (a === undefined) continue;
+      if (a.status.role === "leader" && (best === undefined || a.status.term > best.status.term)) best = a;
+      if (freshest === undefined || a.status.term > freshest.term) freshest = a.status;
+    }
+    // The membership as the leader knows it, or else as the member of the highest term does (during an election).
+    const known = best?.status.memberUrls ?? freshest?.memberUrls ?? {};
+    if (Object.keys(known).length > 0) this.members = Object.values(known);
     if (best === undefined) return undefined;
     this.leader = best.url;
-    if (Object.keys(best.status.memberUrls).length > 0) this.members = Object.values(best.status.memberUrls);
     return best.status;
   }
 
