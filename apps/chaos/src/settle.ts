@@ -5,7 +5,7 @@ import type { ChaosCluster, NodeStatus } from "./cluster.js";
 export async function waitForLeader(c: ChaosCluster, candidates: () => readonly number[], ms: number): Promise<NodeStatus | undefined> {
   const deadline = performance.now() + ms;
   while (performance.now() < deadline) {
-    const statuses = await Promise.all(candidates().map((id) => c.status(id)));
+    const statuses = await Promise.all(candidates().map((id) => c.status(id, 3_000)));
     const leader = statuses.filter((s) => s?.role === "leader").sort((a, b) => (b?.term ?? 0) - (a?.term ?? 0))[0];
     if (leader !== undefined) return leader;
     await new Promise((r) => setTimeout(r, 100));
