@@ -2,7 +2,6 @@ import {
   RaftError,
   isRaftError,
   isSnapshotFileName,
-  isSnapshotId,
   parseSnapshotMeta,
   silentLogger,
   snapshotStoreRules,
@@ -18,13 +17,14 @@ import type { Host, StoppableWriter } from "./host.js";
 import { Layout, newToken } from "./layout.js";
 import { LocalWriter } from "./local-writer.js";
 import { formatLocation, parseLocation, sameService, type S3Location } from "./location.js";
-import { decodeManifest, encodeManifest, type ObjectRef, type StoredManifest } from "./manifest-object.js";
+import { ManifestCatalog } from "./manifest-catalog.js";
+import { encodeManifest, type ObjectRef, type StoredManifest } from "./manifest-object.js";
 import { hashObject, readRange } from "./reader.js";
 import { decodeRecord, emptyFile, length, resume, type ReceptionRecord, type Received } from "./reception-state.js";
 import { ReceptionWriter } from "./reception-writer.js";
 import { S3Access } from "./s3.js";
 import { Serial } from "./serial.js";
-const { alreadyHeld, checkDraft, checkKeep, mismatch, newestFirst, openOptions, PinCounts } = snapshotStoreRules;
+const { alreadyHeld, checkDraft, checkKeep, mismatch, openOptions, PinCounts } = snapshotStoreRules;
 
 /**
  * A snapshot reached through a `locate()` URL: its manifest, and ranged reads
@@ -41,9 +41,6 @@ export interface LocatedSnapshot {
   verify(): Promise<void>;
 }
 
-/** Keys of a stored manifest that failed validation: its data is kept (as a quarantine) until it is removed by hand. */
-const tokenInText = /data\/[A-Za-z0-9_-]{1,64}\/([0-9a-f]{24})\//g;
-
 /**
  * A `SnapshotStore` in an S3 bucket (or an S3-compatible service), under a
  * prefix per cluster. Files stream up as multipart uploads; the manifest,
@@ -56,10 +53,8 @@ export class S3SnapshotStore implements SnapshotStore {
   private readonly host: Host;
   private readonly s3: S3Access;
   private readonly layout: Layout;
-  /** Valid manifests seen, by id (manifests never change; a pruned one leaves at the next listing). */
-  private readonly manifests = new Map<string, StoredManifest>();
-  /** Manifest keys that failed validation, with the tokens they mention (kept) and the ETag seen (warned once). */
-  private readonly invalid = new Map<string, { etag: string; tokens: Set<string> }>();
+  /** The committed snapshots' manifests. */
+  private readonly catalog: ManifestCatalog;
   /** Receptions with a record (id → index), whether or not a writer is attached. */
   private readonly partials = new Map<string, number>();
   private readonly receptions = new Map<string, ReceptionWriter>();
@@ -76,6 +71,7 @@ export class S3SnapshotStore implements SnapshotStore {
     this.config = config;
     this.layout = new Layout(config.prefix, config.owner);
     this.s3 = new S3Access(config, logger, credentials);
+    this.catalog = new ManifestCatalog(this.s3, this.layout, logger);
     this.host = {
       s3: this.s3,
       layout: this.layout,
@@ -140,7 +136,7 @@ export class S3SnapshotStore implements SnapshotStore {
       this.checkOpen();
       // A newer receive() takes over; what the old writer did not flush is lost.
       await this.receptions.get(meta.id)?.stop();
-      const held = await this.find(meta.id);
+      const held = await this.catalog.find(meta.id);
       if (held !== undefined) return alreadyHeld(held.meta);
       const recordKey = this.layout.reception(meta.id);
       const bytes = await this.s3.getBytes(recordKey);
@@ -157,7 +153,7 @@ export class S3SnapshotStore implements SnapshotStore {
         token = newToken();
         files = new Map(meta.files.map((spec) => [spec.name, emptyFile(spec, this.layout.file(token, spec.name))]));
       }
-      if (await this.takeHeld(files)) changed = true;
+      if (await this.catalog.takeHeld(files)) changed = true;
       this.partials.set(meta.id, meta.index);
       const writer = new ReceptionWriter(this.host, meta, token, files);
       this.receptions.set(meta.id, writer);
@@ -173,18 +169,18 @@ export class S3SnapshotStore implements SnapshotStore {
 
   async list(): Promise<SnapshotMeta[]> {
     this.checkOpen();
-    return (await this.listStored()).map((s) => s.meta);
+    return (await this.catalog.list()).map((s) => s.meta);
   }
 
   async get(id: string): Promise<SnapshotMeta> {
     this.checkOpen();
-    return (await this.stored(id)).meta;
+    return (await this.catalog.stored(id)).meta;
   }
 
   async *open(id: string, file: string, options: OpenOptions = {}): AsyncGenerator<Uint8Array> {
     const { offset, chunkSize } = openOptions(options);
     this.checkOpen();
-    const stored = await this.stored(id);
+    const stored = await this.catalog.stored(id);
     const unpin = this.pin(id);
     try {
       yield* this.readFile(stored, this.layout.prefix, file, offset, chunkSize);
@@ -195,7 +191,7 @@ export class S3SnapshotStore implements SnapshotStore {
 
   async verify(id: string): Promise<void> {
     this.checkOpen();
-    const stored = await this.stored(id);
+    const stored = await this.catalog.stored(id);
     const unpin = this.pin(id);
     try {
       await this.verifyStored(stored, this.layout.prefix);
@@ -221,7 +217,7 @@ export class S3SnapshotStore implements SnapshotStore {
           if (this.pins.has(meta.id)) continue;
           // The manifest goes first: the snapshot is invisible at once, and its data is then unreferenced.
           await this.s3.delete([this.layout.manifest(meta.id)]);
-          this.manifests.delete(meta.id);
+          this.catalog.forget(meta.id);
           removed.push(meta.id);
         }
         for (const id of stale) {
@@ -243,7 +239,7 @@ export class S3SnapshotStore implements SnapshotStore {
   async locate(id: string): Promise<string | undefined> {
     this.checkOpen();
     try {
-      await this.stored(id);
+      await this.catalog.stored(id);
     } catch (e) {
       if (isRaftError(e, "NotFound")) return undefined;
       throw e;
@@ -263,7 +259,7 @@ export class S3SnapshotStore implements SnapshotStore {
     this.checkOpen();
     const l = parseLocation(location);
     if (!this.canRead(location)) throw new RaftError("InvalidConfig", `this store (bucket ${this.config.bucket}) cannot read ${location}`);
-    const stored = await this.fetchManifest(l.key, l.id);
+    const stored = await this.catalog.fetch(l.key, l.id);
     if (stored === undefined) throw new RaftError("NotFound", `no snapshot at ${location}`);
     return {
       location: l,
@@ -311,97 +307,19 @@ export class S3SnapshotStore implements SnapshotStore {
   private async publish(meta: SnapshotMeta, objects: ReadonlyMap<string, ObjectRef>): Promise<{ meta: SnapshotMeta; published: boolean }> {
     return this.lock.run(async () => {
       this.checkOpen();
-      const held = await this.find(meta.id);
+      const held = await this.catalog.find(meta.id);
       if (held !== undefined) return { meta: held.meta, published: false };
       const stored: StoredManifest = { meta, objects };
       const { created } = await this.s3.put(this.layout.manifest(meta.id), encodeManifest(stored), { ifNoneMatch: true, contentType: "application/json" });
       if (!created) {
         // Another store committed the same id in between: equal content by construction.
-        const theirs = await this.find(meta.id);
+        const theirs = await this.catalog.find(meta.id);
         if (theirs !== undefined) return { meta: theirs.meta, published: false };
         throw new RaftError("StorageFailure", `the manifest of ${meta.id} exists but cannot be read`);
       }
-      this.manifests.set(meta.id, stored);
+      this.catalog.remember(stored);
       return { meta, published: true };
     });
-  }
-
-  /** The committed snapshot `id`, from the cache or S3; `undefined` if there is none. */
-  private async find(id: string): Promise<StoredManifest | undefined> {
-    if (!isSnapshotId(id)) return undefined;
-    const cached = this.manifests.get(id);
-    if (cached !== undefined) return cached;
-    const stored = await this.fetchManifest(this.layout.manifest(id), id);
-    if (stored !== undefined) this.manifests.set(id, stored);
-    return stored;
-  }
-
-  private async stored(id: string): Promise<StoredManifest> {
-    const stored = await this.find(id);
-    if (stored === undefined) throw new RaftError("NotFound", `no snapshot ${JSON.stringify(id)}`);
-    return stored;
-  }
-
-  /** Reads and validates a manifest; one that fails is logged (once), left out, and its data kept. */
-  private async fetchManifest(key: string, id: string, etag = ""): Promise<StoredManifest | undefined> {
-    const bytes = await this.s3.getBytes(key);
-    if (bytes === undefined) return undefined;
-    try {
-      const stored = decodeManifest(bytes, id, this.s3.url(key));
-      this.invalid.delete(key);
-      return stored;
-    } catch (e) {
-      if (!isRaftError(e, "Corrupt")) throw e;
-      const text = new TextDecoder().decode(bytes);
-      const tokens = new Set([...text.matchAll(tokenInText)].map((m) => m[1] as string));
-      if (this.invalid.get(key)?.etag !== etag || etag === "") {
-        this.host.logger.warn("snapshot store: a manifest failed validation; the snapshot is not served and its objects are kept", { key: this.s3.url(key), error: e.message });
-      }
-      this.invalid.set(key, { etag, tokens });
-      return undefined;
-    }
-  }
-
-  /** Every committed snapshot under the prefix (any owner's), newest first. */
-  private async listStored(): Promise<StoredManifest[]> {
-    const seen = new Set<string>();
-    const out: StoredManifest[] = [];
-    for await (const o of this.s3.list(this.layout.snapshots)) {
-      const id = this.layout.idOfManifest(o.key);
-      if (id === undefined) continue;
-      seen.add(id);
-      let stored = this.manifests.get(id);
-      if (stored === undefined) {
-        const bad = this.invalid.get(o.key);
-        if (bad !== undefined && bad.etag === o.etag) continue;
-        stored = await this.fetchManifest(o.key, id, o.etag);
-        if (stored === undefined) continue;
-        this.manifests.set(id, stored);
-      }
-      out.push(stored);
-    }
-    for (const id of this.manifests.keys()) if (!seen.has(id)) this.manifests.delete(id);
-    for (const key of this.invalid.keys()) if (!seen.has(this.layout.idOfManifest(key) ?? "")) this.invalid.delete(key);
-    return out.sort((a, b) => newestFirst(a.meta, b.meta));
-  }
-
-  /** Files a reception needs that a committed snapshot holds (same name, size, SHA-256) are taken from it: no bytes move. */
-  private async takeHeld(files: Map<string, Received>): Promise<boolean> {
-    const wanted = [...files.values()].filter((f) => f.kind === "parts" && f.spec.size > 0 && length(f) === 0 && f.uploadId === undefined);
-    if (wanted.length === 0) return false;
-    let took = false;
-    const committed = await this.listStored();
-    for (const f of wanted) {
-      for (const s of committed) {
-        const spec = s.meta.files.find((g) => g.name === f.spec.name && g.size === f.spec.size && g.sha256 === f.spec.sha256);
-        const ref = spec === undefined ? undefined : s.objects.get(spec.name);
-        if (ref === undefined) continue;
-        Object.assign(f, { kind: "object", objectKey: this.layout.prefix + ref.key, etag: ref.etag, sha256: f.spec.sha256 });
-        took = true;
-        break;
-      }
-    }
-    return took;
   }
 
   private async restartAfter(e: unknown, record: ReceptionRecord): Promise<undefined> {
@@ -412,25 +330,12 @@ export class S3SnapshotStore implements SnapshotStore {
 
   /** Deletes a writer's objects (all of them, or just its tails if a manifest names the token) and aborts its uploads. Under `lock`. */
   private async discardToken(token: string): Promise<void> {
-    const referenced = await this.referencedTokens();
+    const referenced = await this.catalog.referencedTokens();
     const dir = this.layout.tokenDir(token);
     const keys: string[] = [];
     for await (const o of this.s3.list(dir)) if (!referenced.has(token) || o.key.startsWith(`${dir}.tail/`)) keys.push(o.key);
     await this.s3.delete(keys);
     for (const u of (await this.s3.uploads(dir)) ?? []) await this.s3.abortUpload(u.key, u.uploadId);
-  }
-
-  /** Tokens of this owner that a committed (or invalid, kept) manifest names. */
-  private async referencedTokens(): Promise<Set<string>> {
-    const tokens = new Set<string>();
-    for (const s of await this.listStored()) {
-      for (const ref of s.objects.values()) {
-        const token = this.layout.tokenOf(this.layout.prefix + ref.key);
-        if (token !== undefined) tokens.add(token);
-      }
-    }
-    for (const bad of this.invalid.values()) for (const t of bad.tokens) tokens.add(t);
-    return tokens;
   }
 
   /**
@@ -451,11 +356,11 @@ export class S3SnapshotStore implements SnapshotStore {
       const bytes = liveReceptions.has(id) ? undefined : await this.s3.getBytes(o.key);
       records.push({ id, key: o.key, record: bytes === undefined ? undefined : decodeRecord(this.host, bytes, id, this.s3.url(o.key)) });
     }
-    const referenced = await this.referencedTokens();
+    const referenced = await this.catalog.referencedTokens();
     const removed: string[] = [];
     for (const { id, key, record } of records) {
       if (liveReceptions.has(id)) continue;
-      if (record === undefined || this.manifests.has(id)) {
+      if (record === undefined || this.catalog.has(id)) {
         // Unreadable, or its snapshot was committed (a crash came between the manifest and the record's removal).
         removed.push(key);
         this.partials.delete(id);
