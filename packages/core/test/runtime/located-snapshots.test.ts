@@ -3,7 +3,7 @@ import { decodeMessages, encodeMessages, manifestDigest, snapshotId, type Snapsh
 import { Prng, type Index, type Message, type NodeId, type SnapshotMeta } from "../../src/engine/index.js";
 import { RaftNode, type FinishedTransfer, type RaftNodeConfig } from "../../src/runtime/index.js";
 import { runSnapshotStoreContract } from "../../src/conformance/index.js";
-import { MemorySnapshotStore, SimStateMachine, TestCluster } from "../../src/testing/index.js";
+import { MemorySnapshotStore, TestCluster, type SimStateMachine } from "../../src/testing/index.js";
 import { bytes } from "../support/bytes.js";
 
 // Followers that receive a snapshot from its location (the S3 path), on real

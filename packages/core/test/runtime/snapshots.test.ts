@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Index, NodeId } from "../../src/engine/index.js";
-import { SimStateMachine, TestCluster } from "../../src/testing/index.js";
+import { TestCluster, type SimStateMachine } from "../../src/testing/index.js";
 import type { RaftNode, RaftNodeConfig } from "../../src/runtime/index.js";
 import { bytes } from "../support/bytes.js";
 
