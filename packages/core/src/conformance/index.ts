@@ -10,3 +10,4 @@ export { runStateMachineContract, type StateMachineHarness } from "./state-machi
 export { runSnapshotStoreContract, type SnapshotStoreFactory } from "./snapshot-store-contract.js";
 export { runTransportContract, type TransportFactory } from "./transport-contract.js";
 export { REJOIN_MS, runLinkHealContract, type LinkHealFactory } from "./link-heal-contract.js";
+export { runDialViaContract, type DialViaFactory } from "./dial-via-contract.js";
