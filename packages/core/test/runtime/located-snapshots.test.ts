@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeMessages, encodeMessages, manifestDigest, snapshotId, type SnapshotStore } from "../../src/contracts/index.js";
-import { Prng, type Index, type Message, type NodeId, type SnapshotMeta } from "../../src/engine/index.js";
-import { RaftNode, type FinishedTransfer, type RaftNodeConfig } from "../../src/runtime/index.js";
+import { decodeMessages, encodeMessages, manifestDigest, snapshotId } from "../../src/contracts/index.js";
+import type { Index, Message, NodeId, SnapshotMeta } from "../../src/engine/index.js";
+import type { FinishedTransfer, RaftNodeConfig } from "../../src/runtime/index.js";
 import { runSnapshotStoreContract } from "../../src/conformance/index.js";
 import { MemorySnapshotStore, TestCluster, type SimStateMachine } from "../../src/testing/index.js";
 import { bytes } from "../support/bytes.js";
