@@ -6,7 +6,6 @@ import {
   isSnapshotFileName,
   isSnapshotId,
   parseSnapshotMeta,
-  silentLogger,
   type OpenOptions,
   type SnapshotDraft,
   type SnapshotMeta,
@@ -20,7 +19,7 @@ import { HashThread } from "./hash-thread.js";
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, Layout } from "./layout.js";
 import { LocalWriter } from "./local-writer.js";
-import { checkOptions, type DiskSnapshotStoreOptions } from "./options.js";
+import { resolveOptions, type DiskSnapshotStoreOptions } from "./options.js";
 import { loadReception } from "./reception-state.js";
 import { ReceptionWriter } from "./reception-writer.js";
 import { recover } from "./recovery.js";
@@ -50,16 +49,17 @@ export class DiskSnapshotStore implements SnapshotStore {
   private readonly receiving = new Serial();
   private closed = false;
 
-  private constructor(options: DiskSnapshotStoreOptions) {
+  private constructor(input: DiskSnapshotStoreOptions) {
+    const options = resolveOptions(input);
     const layout = new Layout(options.dir);
     this.dir = layout.root;
     this.host = {
       layout,
-      fsync: options.fsync ?? true,
+      fsync: options.fsync,
       faults: options.faults ?? {},
-      logger: options.logger ?? silentLogger,
+      logger: options.logger,
       now: options.now ?? Date.now,
-      hasher: new HashThread(options.logger ?? silentLogger),
+      hasher: new HashThread(options.logger),
       publish: (from, meta) => this.publish(from, meta),
       finished: (writer, dropped) => {
         this.writers.delete(writer);
@@ -71,7 +71,6 @@ export class DiskSnapshotStore implements SnapshotStore {
 
   /** Opens (creating if needed) the store in `options.dir`, cleaning up after any crash. */
   static async open(options: DiskSnapshotStoreOptions): Promise<DiskSnapshotStore> {
-    checkOptions(options);
     const store = new DiskSnapshotStore(options);
     const found = await recover(store.host).catch(async (e: unknown) => {
       await store.host.hasher.close();

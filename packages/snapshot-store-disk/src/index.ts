@@ -4,4 +4,4 @@
  * their last flush after a crash, and manifests are validated when read back.
  */
 export { DiskSnapshotStore } from "./disk-snapshot-store.js";
-export type { DiskSnapshotStoreFaults, DiskSnapshotStoreOptions } from "./options.js";
+export { diskSnapshotStoreOptionsSchema, type DiskSnapshotStoreFaults, type DiskSnapshotStoreOptions } from "./options.js";

@@ -1,4 +1,5 @@
-import { RaftError, type Logger } from "@raft/core/contracts";
+import { loggerOption, parseOptions } from "@raft/core/contracts";
+import { z } from "zod";
 
 /**
  * For tests only: each hook runs at one point of the write path, and throwing
@@ -15,23 +16,33 @@ export interface DiskSnapshotStoreFaults {
   afterRename?(from: string, to: string): void | Promise<void>;
 }
 
-export interface DiskSnapshotStoreOptions {
-  /** The store's directory; created if missing. One store (one process) per directory. */
-  dir: string;
-  /** fsync files and directories where durability needs it. Default true; turn off only for throwaway data. */
-  fsync?: boolean;
-  /** Where warnings go (a quarantined manifest, discarded resume state). Default: silent. */
-  logger?: Logger;
-  /** Clock for `createdAt`. Default `Date.now`. */
-  now?: () => number;
-  /** Failure injection for tests; see `DiskSnapshotStoreFaults`. */
-  faults?: DiskSnapshotStoreFaults;
-}
+const isFunction = (v: unknown) => typeof v === "function";
 
-export function checkOptions(options: DiskSnapshotStoreOptions): void {
-  const bad = (field: string, what: string) => new RaftError("InvalidConfig", `DiskSnapshotStore option ${field} must be ${what}`);
-  if (typeof options !== "object" || options === null) throw bad("object", "an object");
-  if (typeof options.dir !== "string" || options.dir.length === 0) throw bad("dir", "a non-empty path");
-  if (options.fsync !== undefined && typeof options.fsync !== "boolean") throw bad("fsync", "a boolean");
-  if (options.now !== undefined && typeof options.now !== "function") throw bad("now", "a function");
+/**
+ * The options of `DiskSnapshotStore.open`, checked with zod: a bad or unknown
+ * field throws `RaftError("InvalidConfig")` naming it.
+ */
+export const diskSnapshotStoreOptionsSchema = z.strictObject({
+  dir: z.string().min(1, "must be a non-empty path").describe("the store's directory, created if missing. One store, in one process, per directory"),
+  fsync: z.boolean().default(true).describe("fsync files and directories where durability needs it; turn it off only for throwaway data"),
+  logger: loggerOption.describe("a Logger for warnings: quarantined manifests, discarded resume state"),
+  now: z
+    .custom<() => number>(isFunction, { message: "must be a function returning milliseconds" })
+    .optional()
+    .meta({ title: "() => number", defaultText: "Date.now" })
+    .describe("the clock used for createdAt"),
+  faults: z
+    .custom<DiskSnapshotStoreFaults>((v) => typeof v === "object" && v !== null, { message: "must be an object of hooks" })
+    .optional()
+    .meta({ title: "DiskSnapshotStoreFaults", defaultText: "none" })
+    .describe(
+      "for tests only: hooks beforeWrite(path), beforeRename(from, to) and afterRename(from, to) on the write path. A hook that throws fails the operation at that point, as an I/O error would (an error with code ENOSPC acts as a full disk); one that copies dir captures what a crash at that instant leaves",
+    ),
+});
+
+export type DiskSnapshotStoreOptions = z.input<typeof diskSnapshotStoreOptionsSchema>;
+
+/** The options with their defaults, or `InvalidConfig` naming each bad field. */
+export function resolveOptions(options: DiskSnapshotStoreOptions): z.output<typeof diskSnapshotStoreOptionsSchema> {
+  return parseOptions(diskSnapshotStoreOptionsSchema, options, "DiskSnapshotStore options");
 }

@@ -165,8 +165,16 @@ describe("DiskSnapshotStore", () => {
     }));
 
   it("refuses bad options", async () => {
-    for (const options of [{ dir: "" }, { dir: 5 }, { dir: "/tmp/x", fsync: "yes" }]) {
-      expect(await codeOf(DiskSnapshotStore.open(options as never))).toBe("InvalidConfig");
+    const cases: [object, string][] = [
+      [{ dir: "" }, "dir"],
+      [{ dir: 5 }, "dir"],
+      [{ dir: "/tmp/x", fsync: "yes" }, "fsync"],
+      [{ dir: "/tmp/x", now: 5 }, "now"],
+      [{ dir: "/tmp/x", logger: { info() {} } }, "logger"],
+      [{ dir: "/tmp/x", fsinc: false }, "fsinc"],
+    ];
+    for (const [options, field] of cases) {
+      await expect(DiskSnapshotStore.open(options as never), field).rejects.toMatchObject({ code: "InvalidConfig", message: expect.stringContaining(`options: ${field}:`) });
     }
   });
 });
