@@ -18,6 +18,7 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Entry } from "@raft/core/contracts";
 import { SqliteLogStore, type SqliteSynchronous } from "@raft/log-sqlite";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const warmupSeconds = 0.5;
@@ -52,7 +53,7 @@ async function run(synchronous: SqliteSynchronous, batchSize: number, hooks: { s
     const warmupEnd = performance.now() + warmupSeconds * 1000;
     const end = warmupEnd + seconds * 1000;
     for (;;) {
-      const entries: Entry[] = payloads.map((data, k) => ({ index: next + k, term: 1, kind: "normal", data }));
+      const entries: Entry[] = payloads.map((data, k) => ({ index: Index.of(next + k), term: Term.of(1), kind: "normal", data }));
       const t0 = performance.now();
       if (t0 >= end) break;
       if (t0 >= warmupEnd && elu === undefined) {
@@ -60,7 +61,7 @@ async function run(synchronous: SqliteSynchronous, batchSize: number, hooks: { s
         cpu = process.cpuUsage();
         hooks.start?.();
       }
-      await store.save({ hardState: { term: 1, vote: 1, commit: next - 1 }, entries });
+      await store.save({ hardState: { term: Term.of(1), vote: NodeId.of(1), commit: Index.of(next - 1) }, entries });
       const t1 = performance.now();
       next += batchSize;
       if (t0 >= warmupEnd) {

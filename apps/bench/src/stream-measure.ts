@@ -1,4 +1,4 @@
-import { snapshotId, type Transport } from "@raft/core/contracts";
+import { NodeId, snapshotId, type Transport } from "@raft/core/contracts";
 
 export const MiB = 1 << 20;
 export const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
@@ -27,7 +27,7 @@ export async function measureSnapshotFetch(transport: Transport, size: number, c
   const request = { id: snapshotId(1, 1, "00".repeat(32)), file: "blob", offset: 0, chunkSize };
   let received = 0;
   const t0 = performance.now();
-  for await (const chunk of transport.fetchSnapshot(2, request, new AbortController().signal)) received += chunk.length;
+  for await (const chunk of transport.fetchSnapshot(NodeId.of(2), request, new AbortController().signal)) received += chunk.length;
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());

@@ -5,6 +5,7 @@
 // its peak RSS over IPC.
 import type { Message } from "@raft/core/contracts";
 import { GrpcTransport } from "@raft/transport-grpc";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 export type ToPeer = { kind: "peer"; address: string } | { kind: "reset-peak" } | { kind: "report" } | { kind: "exit" };
 export type FromPeer = { kind: "ready"; address: string } | { kind: "report"; peakRss: number; idleRss: number; rejected: number; served: number };
@@ -18,9 +19,9 @@ let served = 0;
 await transport.start({
   onMessage(m: Message) {
     if (m.type === "Append") {
-      transport.send([{ type: "AppendResp", from: 2, to: 1, term: m.term, reject: false, index: m.prevIndex + m.entries.length, hintIndex: 0, hintTerm: 0 }]);
+      transport.send([{ type: "AppendResp", from: NodeId.of(2), to: NodeId.of(1), term: m.term, reject: false, index: Index.of(m.prevIndex + m.entries.length), hintIndex: Index.zero, hintTerm: Term.zero }]);
     } else if (m.type === "Heartbeat") {
-      transport.send([{ type: "HeartbeatResp", from: 2, to: 1, term: m.term, round: m.round }]);
+      transport.send([{ type: "HeartbeatResp", from: NodeId.of(2), to: NodeId.of(1), term: m.term, round: m.round }]);
     }
   },
   async *onSnapshotRequest(_from, request, signal) {

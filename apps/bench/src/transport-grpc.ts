@@ -12,6 +12,7 @@ import type { Entry, Message } from "@raft/core/contracts";
 import { GrpcTransport } from "@raft/transport-grpc";
 import type { FromPeer, ToPeer } from "./transport-grpc-peer.js";
 import { measureSnapshotFetch, MiB, mib } from "./stream-measure.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 const size = Number(process.env.BENCH_SNAPSHOT_MIB ?? 1024) * MiB;
 const chunkSize = Number(process.env.BENCH_CHUNK_KIB ?? 1024) * 1024;
@@ -87,10 +88,10 @@ async function messageRate(label: string, window: number, make: (i: number) => M
 const data = new Uint8Array(256).fill(7);
 const append = (i: number): Message => {
   const prevIndex = i * 64;
-  const entries: Entry[] = Array.from({ length: 64 }, (_, k) => ({ index: prevIndex + 1 + k, term: 1, kind: "normal", data }));
-  return { type: "Append", from: 1, to: 2, term: 1, prevIndex, prevTerm: 1, commit: prevIndex, entries };
+  const entries: Entry[] = Array.from({ length: 64 }, (_, k) => ({ index: Index.of(prevIndex + 1 + k), term: Term.of(1), kind: "normal", data }));
+  return { type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.of(prevIndex), prevTerm: Term.of(1), commit: Index.of(prevIndex), entries };
 };
-const heartbeat = (i: number): Message => ({ type: "Heartbeat", from: 1, to: 2, term: 1, commit: 0, round: i });
+const heartbeat = (i: number): Message => ({ type: "Heartbeat", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), commit: Index.zero, round: i });
 
 try {
   console.log(`@raft/transport-grpc between two processes on 127.0.0.1 (plaintext)`);

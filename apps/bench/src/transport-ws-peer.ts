@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Message } from "@raft/core/contracts";
 import { WsTransport } from "@raft/transport-ws";
+import { NodeId, Term } from "@raft/core/contracts";
 
 export type ToPeer = { kind: "reset-peak" } | { kind: "report" } | { kind: "exit" };
 export type FromPeer = { kind: "ready"; address: string } | { kind: "report"; idleRss: number; peakRss: number; maxRss: number };
@@ -35,7 +36,7 @@ await transport.start({
     // One acknowledgement per turn of the event loop, for everything received in it.
     setImmediate(() => {
       ackScheduled = false;
-      transport.send([{ type: "HeartbeatResp", from: 2, to: m.from, term: 1, round: received }]);
+      transport.send([{ type: "HeartbeatResp", from: NodeId.of(2), to: m.from, term: Term.of(1), round: received }]);
     });
   },
   onSnapshotRequest: async function* (_from, request) {

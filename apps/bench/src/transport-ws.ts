@@ -17,6 +17,7 @@ import type { Entry, Message } from "@raft/core/contracts";
 import { WsTransport } from "@raft/transport-ws";
 import type { FromPeer, ToPeer } from "./transport-ws-peer.js";
 import { measureSnapshotFetch, MiB, mib } from "./stream-measure.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 const size = Number(process.env.BENCH_SNAPSHOT_MIB ?? 1024) * MiB;
 const chunkSize = Number(process.env.BENCH_CHUNK_KIB ?? 1024) * 1024;
@@ -101,9 +102,9 @@ async function messageRate(label: string, make: (i: number) => Message, bytesEac
   return `${label}: ${Math.round(rate).toLocaleString("en-US")} messages/s${mbps} (${seconds} s, ${window} in flight, ${dropped} dropped)`;
 }
 
-const entries: Entry[] = Array.from({ length: 64 }, (_, i) => ({ index: i + 1, term: 1, kind: "normal", data: new Uint8Array(256).fill(i) }));
-const append = (i: number): Message => ({ type: "Append", from: 1, to: 2, term: 1, prevIndex: i * 64, prevTerm: 1, commit: i * 64, entries: entries.map((e, k) => ({ ...e, index: i * 64 + k + 1 })) });
-const heartbeat = (i: number): Message => ({ type: "Heartbeat", from: 1, to: 2, term: 1, commit: 0, round: i });
+const entries: Entry[] = Array.from({ length: 64 }, (_, i) => ({ index: Index.of(i + 1), term: Term.of(1), kind: "normal", data: new Uint8Array(256).fill(i) }));
+const append = (i: number): Message => ({ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.of(i * 64), prevTerm: Term.of(1), commit: Index.of(i * 64), entries: entries.map((e, k) => ({ ...e, index: Index.of(i * 64 + k + 1) })) });
+const heartbeat = (i: number): Message => ({ type: "Heartbeat", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), commit: Index.zero, round: i });
 
 console.log(`@raft/transport-ws between two processes on 127.0.0.1 (${tls === undefined ? "ws" : "wss + mTLS"})`);
 try {

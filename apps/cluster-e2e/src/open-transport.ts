@@ -1,10 +1,10 @@
-import type { Logger, NodeId, Transport } from "@raft/core/contracts";
+import type { Logger, Transport } from "@raft/core/contracts";
 import { GrpcTransport } from "@raft/transport-grpc";
 import { WsTransport } from "@raft/transport-ws";
 
 export interface TransportChoice {
   kind: "grpc" | "ws";
-  id: NodeId;
+  id: number;
   clusterId: string;
   port: number;
   peers: Record<string, string>;

@@ -3,7 +3,7 @@
 // transport, a tiny key-value state machine, a stream of writes, and one
 // leader crash to show a re-election. Prints elections and commits.
 // Usage: node dist/main.js [--seconds N]
-import { isRaftError, type NodeId } from "@raft/core";
+import { isRaftError, NodeId } from "@raft/core";
 import { RaftNode } from "@raft/core/runtime";
 import { InMemoryNetwork, MemorySnapshotStore } from "@raft/core/testing";
 import { MemoryLogStore } from "@raft/log-memory";
@@ -17,7 +17,7 @@ if (!Number.isFinite(seconds) || seconds <= 0) {
   process.exit(2);
 }
 
-const voters: NodeId[] = [1, 2, 3];
+const voters = [1, 2, 3].map(NodeId.of);
 const network = new InMemoryNetwork();
 const machines = new Map<NodeId, KeyValueMachine>();
 const nodes = new Map<NodeId, RaftNode<string>>();

@@ -1,5 +1,5 @@
 import { open, readFile, type FileHandle } from "node:fs/promises";
-import { MemoryLog, RaftError, type Entry, type HardState, type Index, type LogStore, type LogWrite, type Term } from "@raft/core/contracts";
+import { Index, MemoryLog, RaftError, Term, type Entry, type HardState, type LogStore, type LogWrite } from "@raft/core/contracts";
 
 export interface FileLogStoreOptions {
   /** The log file; created when missing. One store (one process) per file. */
@@ -115,8 +115,8 @@ export class FileLogStore implements LogStore {
 
 /** Applies one record to a log, with the checks of the port (holes, the compacted prefix, contiguity). */
 function replay(log: MemoryLog, record: Record): void {
-  if (record.op === "compact") return log.compact(record.index);
-  const entries: Entry[] = record.entries.map((e) => ({ index: e.index, term: e.term, kind: e.kind, data: new Uint8Array(Buffer.from(e.data, "base64")) }));
+  if (record.op === "compact") return log.compact(Index.of(record.index));
+  const entries: Entry[] = record.entries.map((e) => ({ index: Index.of(e.index), term: Term.of(e.term), kind: e.kind, data: new Uint8Array(Buffer.from(e.data, "base64")) }));
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1] as Entry;
     const e = entries[i] as Entry;
@@ -124,7 +124,7 @@ function replay(log: MemoryLog, record: Record): void {
   }
   if (record.reset !== undefined) {
     if (entries.length > 0 && entries[0]?.index !== record.reset.index + 1) throw new RaftError("StorageFailure", `entries after a reset to ${record.reset.index} must start at ${record.reset.index + 1}`);
-    log.reset(record.reset.index, record.reset.term);
+    log.reset(Index.of(record.reset.index), Term.of(record.reset.term));
   }
   log.append(entries);
   if (record.hardState !== undefined) log.hardState = { ...record.hardState };

@@ -1,4 +1,4 @@
-import { RaftError, type Command, type Index, type SnapshotFileStream, type SnapshotMeta, type StateMachine, type StateMachineSnapshot } from "@raft/core/contracts";
+import { Index, RaftError, type Command, type SnapshotFileStream, type SnapshotMeta, type StateMachine, type StateMachineSnapshot } from "@raft/core/contracts";
 import { AccountTable, type BankAccount } from "./account-table.js";
 import { execute } from "./execute.js";
 import { parseBankStateMachineOptions, type BankStateMachineOptions, type ResolvedBankStateMachineOptions } from "./options.js";
@@ -26,7 +26,7 @@ export class BankStateMachine implements StateMachine<BankResult> {
   private readonly options: ResolvedBankStateMachineOptions;
   private accountTable = new AccountTable();
   private requestTable: RequestTable;
-  private applied: Index = 0;
+  private applied = Index.zero;
 
   /** Throws `RaftError("InvalidConfig")` for invalid options. */
   constructor(options: BankStateMachineOptions = {}) {

@@ -1,4 +1,4 @@
-import { RaftError, type SnapshotFileStream, type SnapshotMeta } from "@raft/core/contracts";
+import { RaftError, type Index, type SnapshotFileStream, type SnapshotMeta } from "@raft/core/contracts";
 import { z } from "zod";
 import { AccountTable } from "./account-table.js";
 import type { BankState } from "./execute.js";
@@ -18,7 +18,7 @@ import {
 } from "./snapshot-format.js";
 
 export interface RestoredBank extends BankState {
-  readonly appliedIndex: number;
+  readonly appliedIndex: Index;
 }
 
 /**

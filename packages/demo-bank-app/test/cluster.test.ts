@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BankStateMachine, encodeBankCommand, type BankCommand, type BankResult } from "../src/index.js";
 import { bankCluster, type BankCluster } from "./support/bank-cluster.js";
 import { deposit, Feeder, fingerprint, open, transfer, withdraw } from "./support/bank.js";
+import { NodeId } from "@raft/core/contracts";
 
 // Three in-process RaftNodes replicate the bank: proposals, a client retry,
 // a snapshot with log compaction, a follower that installs it, and a retry
@@ -15,7 +16,7 @@ afterEach(async () => {
 describe("the bank on a 3-node cluster", () => {
   it("replicates commands, answers retries once, snapshots, and converges on every node", async () => {
     // No automatic snapshots; compaction keeps nothing, so a lagging follower needs the snapshot; never inline it.
-    cluster = bankCluster([1, 2, 3], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 512 });
+    cluster = bankCluster([NodeId.of(1), NodeId.of(2), NodeId.of(3)], { snapshotEntries: 0, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 512 });
     await cluster.startAll();
     let leader = await cluster.waitForLeader();
     const propose = (c: BankCommand) => cluster.settle(leader.propose(encodeBankCommand(c)));

@@ -2,6 +2,7 @@ import { Prng } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
 import { BankStateMachine, encodeBankCommand, type BankCommand } from "../src/index.js";
 import { bytes, deposit, Feeder, fingerprint, open, transfer, withdraw } from "./support/bank.js";
+import { Index, Term } from "@raft/core/contracts";
 
 describe("exactly-once requests (Raft thesis §6.3)", () => {
   it("a retried command is applied once and answers the original index", () => {
@@ -98,7 +99,7 @@ describe("the de-duplication table", () => {
     }
     const one = new BankStateMachine({ dedupCapacity: 50 });
     const two = new BankStateMachine({ dedupCapacity: 50 });
-    const cmds = log.map((data, i) => ({ index: i + 1, term: 1, data }));
+    const cmds = log.map((data, i) => ({ index: Index.of(i + 1), term: Term.of(1), data }));
     const r1 = one.apply(cmds);
     const r2 = [];
     for (let i = 0; i < cmds.length; i += 7) r2.push(...two.apply(cmds.slice(i, i + 7)));

@@ -6,6 +6,7 @@ import type { SnapshotFileStream } from "@raft/core/contracts";
 import { expect, it } from "vitest";
 import { ACCOUNTS_FILE, BankStateMachine, DEFAULT_DEDUP_CAPACITY, DEFAULT_SNAPSHOT_CHUNK_BYTES, HEADER_FILE, REQUESTS_FILE, SNAPSHOT_FORMAT, type BankCommand } from "../src/index.js";
 import { bytes, deposit, Feeder, metaAt, open, transfer } from "./support/bank.js";
+import { Index } from "@raft/core/contracts";
 
 // A million accounts: snapshot chunks stay bounded, the snapshot streams
 // without copying the state or buffering a file, and restore parses the
@@ -57,7 +58,7 @@ const seconds = (from: number) => ((performance.now() - from) / 1000).toFixed(2)
 it("snapshots and restores a million accounts in bounded chunks and bounded memory", async () => {
   const a = new BankStateMachine();
   let t = performance.now();
-  await a.restore(metaAt(1), generated());
+  await a.restore(metaAt(Index.of(1)), generated());
   const restoreGenerated = seconds(t);
   expect(a.accountCount()).toBe(ACCOUNTS);
 

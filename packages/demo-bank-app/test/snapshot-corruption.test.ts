@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ACCOUNTS_FILE, BankStateMachine, HEADER_FILE, REQUESTS_FILE } from "../src/index.js";
 import { bytes, deposit, Feeder, fingerprint, metaAt, open, readAll, streamOf, transfer, type ReadFile } from "./support/bank.js";
+import { Index } from "@raft/core/contracts";
 
 async function sample() {
   const sm = new BankStateMachine({ dedupCapacity: 8, snapshotChunkBytes: 64 });
@@ -25,7 +26,7 @@ async function restoreInto(files: readonly ReadFile[], index = 14) {
   const sm = new BankStateMachine({ dedupCapacity: 8 });
   new Feeder(sm).one(open("before", "keep-me", 1));
   const before = fingerprint(sm);
-  const outcome = await sm.restore(metaAt(index), streamOf(files)).then(
+  const outcome = await sm.restore(metaAt(Index.of(index)), streamOf(files)).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -123,7 +124,7 @@ describe("a corrupt or truncated snapshot stream fails with Corrupt", () => {
     const { outcome } = await restoreInto(files);
     expect(outcome).toBeUndefined();
     const copy = new BankStateMachine({ dedupCapacity: 8 });
-    await copy.restore(metaAt(14), streamOf(files));
+    await copy.restore(metaAt(Index.of(14)), streamOf(files));
     expect(fingerprint(copy)).toBe(fingerprint(sm));
   });
 });

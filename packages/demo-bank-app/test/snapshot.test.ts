@@ -2,6 +2,7 @@ import { Prng } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
 import { ACCOUNTS_FILE, BankStateMachine, HEADER_FILE, REQUESTS_FILE, type BankCommand } from "../src/index.js";
 import { deposit, Feeder, fileText, fingerprint, metaAt, open, readAll, streamOf, transfer, withdraw } from "./support/bank.js";
+import { Index } from "@raft/core/contracts";
 
 /** A machine with accounts, moved money, rejected commands, and a full de-duplication table. */
 function populated(dedupCapacity = 4) {
@@ -158,7 +159,7 @@ describe("the frozen view", () => {
     expect(sm.heldSnapshotViews()).toBe(0);
 
     const copy = new BankStateMachine({ dedupCapacity: 1000 });
-    await copy.restore(metaAt(accounts), streamOf(files));
+    await copy.restore(metaAt(Index.of(accounts)), streamOf(files));
     expect(fingerprint(copy)).toBe(expected);
     expect(copy.accountCount()).toBe(accounts);
     expect(copy.request("o0")).toBeUndefined();
@@ -177,7 +178,7 @@ describe("the frozen view", () => {
     feed.apply(transfer("t2", "b", "a", 15), withdraw("w1", "c", 2), open("o4", "d", 1));
     const restore = async (s: typeof s1) => {
       const copy = new BankStateMachine({ dedupCapacity: 3 });
-      await copy.restore(metaAt(100), streamOf(await readAll(s)));
+      await copy.restore(metaAt(Index.of(100)), streamOf(await readAll(s)));
       return fingerprint(copy);
     };
     expect(await restore(s2)).toBe(second);

@@ -1,6 +1,7 @@
 import { runLogStoreContract } from "@raft/core/conformance";
 import { describe, expect, it } from "vitest";
 import { MemoryLogStore } from "../src/index.js";
+import { Index, Term } from "@raft/core/contracts";
 
 runLogStoreContract("MemoryLogStore", {
   durable: false,
@@ -14,14 +15,14 @@ describe("MemoryLogStore", () => {
   it("copies payloads, so a reused caller buffer cannot change the log", async () => {
     const store = new MemoryLogStore();
     const data = new TextEncoder().encode("abc");
-    await store.save({ entries: [{ index: 1, term: 1, kind: "normal", data }] });
+    await store.save({ entries: [{ index: Index.of(1), term: Term.of(1), kind: "normal", data }] });
     data[0] = 0x7a;
-    expect(new TextDecoder().decode(store.entries(1, 2, Infinity)[0]?.data)).toBe("abc");
+    expect(new TextDecoder().decode(store.entries(Index.of(1), Index.of(2), Infinity)[0]?.data)).toBe("abc");
   });
 
   it("refuses a non-contiguous batch with a typed error", async () => {
     const store = new MemoryLogStore();
-    const e = (index: number) => ({ index, term: 1, kind: "normal" as const, data: new Uint8Array(0) });
+    const e = (index: number) => ({ index: Index.of(index), term: Term.of(1), kind: "normal" as const, data: new Uint8Array(0) });
     await expect(store.save({ entries: [e(1), e(3)] })).rejects.toMatchObject({ code: "StorageFailure" });
     expect(store.lastIndex()).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { RaftError, type Entry } from "@raft/core/contracts";
+import { Index, RaftError, Term, type Entry } from "@raft/core/contracts";
 
 type EntryKind = Entry["kind"];
 
@@ -23,5 +23,5 @@ export function decodeEntry(row: EntryRow, path: string): Entry {
   const [index, term, code, data] = row;
   const kind = KINDS[code];
   if (kind === undefined) throw new RaftError("Corrupt", `${path}: entry ${index} has unknown kind code ${code}`);
-  return { index, term, kind, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return { index: Index.of(index), term: Term.of(term), kind, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }

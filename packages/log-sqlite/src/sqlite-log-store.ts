@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type Database from "better-sqlite3";
-import { RaftError, type Entry, type HardState, type Index, type Logger, type LogStore, type LogWrite, type Term } from "@raft/core/contracts";
+import { Index, NodeId, RaftError, Term, type Entry, type HardState, type Logger, type LogStore, type LogWrite } from "@raft/core/contracts";
 import { decodeEntry, kindCode } from "./entry-codec.js";
 import { BatchBuffers, batchBytes, encodeEntries } from "./entry-batch.js";
 import { lockLog, lockPath } from "./lock.js";
@@ -120,7 +120,7 @@ export class SqliteLogStore implements LogStore {
 
   firstIndex(): Index {
     this.checkOpen();
-    return this.position.base + 1;
+    return Index.of(this.position.base + 1);
   }
 
   lastIndex(): Index {
@@ -343,10 +343,10 @@ export class SqliteLogStore implements LogStore {
     const { base, baseTerm, last, lastTerm } = this.position;
     if (index === base) return baseTerm;
     if (index === last) return lastTerm;
-    this.checkRange(index, index + 1);
+    this.checkRange(index, Index.of(index + 1));
     const term = this.read("reading a term", () => this.sql.term(index));
     if (term === undefined) throw new RaftError("Corrupt", `${this.path}: entry ${index} is missing inside the log [${base + 1}, ${last}]`);
-    return term;
+    return Term.of(term);
   }
 
   private read<T>(action: string, fn: () => T): T {
@@ -393,7 +393,7 @@ function loadState(sql: ReadStatements, path: string): { position: LogPosition; 
   const lastTerm = max === undefined ? row.base_term : sql.term(max);
   if (lastTerm === undefined) throw new RaftError("Corrupt", `${path}: entry ${last} vanished while loading`);
   return {
-    position: { base, baseTerm: row.base_term, last, lastTerm },
-    hardState: { term: row.term, vote: row.vote, commit: row.commit_index },
+    position: { base: Index.of(base), baseTerm: Term.of(row.base_term), last: Index.of(last), lastTerm: Term.of(lastTerm) },
+    hardState: { term: Term.of(row.term), vote: row.vote === 0 ? 0 : NodeId.of(row.vote), commit: Index.of(row.commit_index) },
   };
 }

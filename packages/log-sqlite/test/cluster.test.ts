@@ -1,11 +1,12 @@
 import { join } from "node:path";
-import type { Index, LogStore, NodeId } from "@raft/core/contracts";
+import type { Index, LogStore } from "@raft/core/contracts";
 import { RaftNode } from "@raft/core/runtime";
 import { drainMicrotasks, incarnationOf, InMemoryNetwork, MemorySnapshotStore, SimClock, SimStateMachine } from "@raft/core/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
 import { checkBuilt } from "./built.js";
 import { removeTempDirsAfterEach, tempDir, text } from "./support.js";
+import { NodeId } from "@raft/core/contracts";
 
 // The runtime on the SQLite log: three RaftNodes in this process on a
 // simulated clock and network, each with its own log file. Stopping a node
@@ -134,7 +135,7 @@ afterEach(async () => {
 
 describe("three RaftNodes on SqliteLogStore", () => {
   it("restart from their files with term, vote, commit and log kept, and go on", async () => {
-    const c = (cluster = new SqliteCluster(await tempDir(), [1, 2, 3]));
+    const c = (cluster = new SqliteCluster(await tempDir(), [NodeId.of(1), NodeId.of(2), NodeId.of(3)]));
     for (const id of c.ids) await c.start(id);
     const first = commands("a", 30);
     await c.propose(first);
@@ -169,7 +170,7 @@ describe("three RaftNodes on SqliteLogStore", () => {
   });
 
   it("bring a stopped leader back from its file: it catches up with what was committed without it", async () => {
-    const c = (cluster = new SqliteCluster(await tempDir(), [1, 2, 3]));
+    const c = (cluster = new SqliteCluster(await tempDir(), [NodeId.of(1), NodeId.of(2), NodeId.of(3)]));
     for (const id of c.ids) await c.start(id);
     const first = commands("a", 5);
     await c.propose(first);

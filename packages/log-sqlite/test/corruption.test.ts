@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
 import { checkBuilt } from "./built.js";
 import { entries, removeTempDirsAfterEach, tempDir } from "./support.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 removeTempDirsAfterEach();
 beforeAll(() => checkBuilt("corruption.test.ts"));
@@ -14,7 +15,7 @@ beforeAll(() => checkBuilt("corruption.test.ts"));
 async function logFile(count = 3000): Promise<{ path: string; pageSize: number }> {
   const path = join(await tempDir(), "log.db");
   const store = await SqliteLogStore.open({ path });
-  for (let lo = 1; lo <= count; lo += 500) await store.save({ hardState: { term: 1, vote: 1, commit: lo }, entries: entries(lo, Math.min(count, lo + 499), 1, 200) });
+  for (let lo = 1; lo <= count; lo += 500) await store.save({ hardState: { term: Term.of(1), vote: NodeId.of(1), commit: Index.of(lo) }, entries: entries(lo, Math.min(count, lo + 499), 1, 200) });
   const { pageSize } = store.info();
   await store.close();
   return { path, pageSize };
@@ -66,8 +67,8 @@ describe("opening a damaged or foreign file", () => {
     const unchecked = await SqliteLogStore.open({ path, integrityCheck: "off" });
     try {
       expect([unchecked.firstIndex(), unchecked.lastIndex()]).toEqual([1, 3000]);
-      expect(unchecked.entries(1, 3, Infinity).map((e) => e.index)).toEqual([1, 2]);
-      expect(() => unchecked.entries(1, 3001, Infinity)).toThrowError(expect.objectContaining({ code: "Corrupt", message: expect.stringContaining(path) }));
+      expect(unchecked.entries(Index.of(1), Index.of(3), Infinity).map((e) => e.index)).toEqual([1, 2]);
+      expect(() => unchecked.entries(Index.of(1), Index.of(3001), Infinity)).toThrowError(expect.objectContaining({ code: "Corrupt", message: expect.stringContaining(path) }));
     } finally {
       await unchecked.close();
     }

@@ -11,6 +11,7 @@ import { checkBuilt, childScript } from "./built.js";
 import { NodeChild, stopAllChildren } from "@raft/core/testing";
 import { operations, prng } from "./fixtures/workload.mjs";
 import { removeTempDirsAfterEach, tempDir } from "./support.js";
+import { Index } from "@raft/core/contracts";
 
 // Real crashes: a child process runs a seeded workload of log writes on the
 // built store (test/fixtures/log-child.mjs) and reports each acknowledged
@@ -135,8 +136,8 @@ function dump(log: LogReader, hardState: object) {
   return {
     first,
     last,
-    compactedTerm: log.term(first - 1),
+    compactedTerm: log.term(Index.of(first - 1)),
     hardState: { ...hardState },
-    entries: last < first ? [] : log.entries(first, last + 1, Infinity).map((e) => `${e.index}/${e.term}/${e.kind}/${Buffer.from(e.data).toString("hex")}`),
+    entries: last < first ? [] : log.entries(first, Index.of(last + 1), Infinity).map((e) => `${e.index}/${e.term}/${e.kind}/${Buffer.from(e.data).toString("hex")}`),
   };
 }

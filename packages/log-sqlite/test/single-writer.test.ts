@@ -4,6 +4,7 @@ import { SqliteLogStore } from "../src/index.js";
 import { checkBuilt, childScript } from "./built.js";
 import { NodeChild, stopAllChildren } from "@raft/core/testing";
 import { entry, removeTempDirsAfterEach, tempDir, untext } from "./support.js";
+import { Index } from "@raft/core/contracts";
 
 // One writer per file, across real processes: the lock is SQLite's exclusive
 // file lock, held by the open connection and released by the kernel when the
@@ -28,7 +29,7 @@ describe("one writer per log file, across processes", () => {
     const store = await SqliteLogStore.open({ path, busyTimeoutMs: 0 });
     try {
       expect(await store.loadHardState()).toEqual({ term: 1, vote: 1, commit: 0 });
-      expect(untext(store.entries(1, 2, Infinity)[0]?.data)).toBe("held");
+      expect(untext(store.entries(Index.of(1), Index.of(2), Infinity)[0]?.data)).toBe("held");
     } finally {
       await store.close();
     }
@@ -44,7 +45,7 @@ describe("one writer per log file, across processes", () => {
       expect(code, other.stderr).toBe(0);
       expect(other.lines).toEqual([`refused StorageFailure ${path} is locked by another process or connection (still held after 100 ms); one writer per log file`]);
       // The refused opener changed nothing.
-      expect([store.lastIndex(), store.entries(1, 2, Infinity)[0]?.term]).toEqual([1, 1]);
+      expect([store.lastIndex(), store.entries(Index.of(1), Index.of(2), Infinity)[0]?.term]).toEqual([1, 1]);
       await store.save({ entries: [entry(2, 1)] });
     } finally {
       await store.close();

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore } from "../src/index.js";
 import { checkBuilt } from "./built.js";
 import { entries, entry, removeTempDirsAfterEach, tempDir, text, untext } from "./support.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 removeTempDirsAfterEach();
 beforeAll(() => checkBuilt("sqlite-log-store.test.ts"));
@@ -53,12 +54,12 @@ describe("SqliteLogStore", () => {
     const path = join(dir, "a", "b", "node-1.db");
     const store = await SqliteLogStore.open({ path });
     expect(store.path).toBe(path);
-    await store.save({ hardState: { term: 7, vote: 2, commit: 3 }, entries: [entry(1, 7, "x"), { index: 2, term: 7, kind: "config", data: new Uint8Array([9]) }] });
+    await store.save({ hardState: { term: Term.of(7), vote: NodeId.of(2), commit: Index.of(3) }, entries: [entry(1, 7, "x"), { index: Index.of(2), term: Term.of(7), kind: "config", data: new Uint8Array([9]) }] });
     await store.close();
     const again = await SqliteLogStore.open({ path, integrityCheck: "full" });
     try {
       expect(await again.loadHardState()).toEqual({ term: 7, vote: 2, commit: 3 });
-      expect(again.entries(1, 3, Infinity)).toEqual([
+      expect(again.entries(Index.of(1), Index.of(3), Infinity)).toEqual([
         { index: 1, term: 7, kind: "normal", data: text("x") },
         { index: 2, term: 7, kind: "config", data: new Uint8Array([9]) },
       ]);
@@ -71,13 +72,13 @@ describe("SqliteLogStore", () => {
     const store = await openNew();
     try {
       const data = text("abc");
-      await store.save({ entries: [{ index: 1, term: 1, kind: "normal", data }] });
+      await store.save({ entries: [{ index: Index.of(1), term: Term.of(1), kind: "normal", data }] });
       data[0] = 0x7a;
-      const [read] = store.entries(1, 2, Infinity);
+      const [read] = store.entries(Index.of(1), Index.of(2), Infinity);
       expect(untext(read?.data)).toBe("abc");
       expect(read?.data).toBeInstanceOf(Uint8Array);
       read?.data.fill(0);
-      expect(untext(store.entries(1, 2, Infinity)[0]?.data)).toBe("abc");
+      expect(untext(store.entries(Index.of(1), Index.of(2), Infinity)[0]?.data)).toBe("abc");
     } finally {
       await store.close();
     }
@@ -87,10 +88,10 @@ describe("SqliteLogStore", () => {
     const store = await openNew();
     try {
       await store.save({ entries: entries(1, 2000, 1, 100) });
-      expect(store.entries(1, 2001, 0).map((e) => e.index)).toEqual([1]);
-      expect(store.entries(10, 2001, 250).map((e) => e.index)).toEqual([10, 11]);
-      expect(store.entries(10, 2001, 300).map((e) => e.index)).toEqual([10, 11, 12]);
-      const all = store.entries(1, 2001, Infinity);
+      expect(store.entries(Index.of(1), Index.of(2001), 0).map((e) => e.index)).toEqual([1]);
+      expect(store.entries(Index.of(10), Index.of(2001), 250).map((e) => e.index)).toEqual([10, 11]);
+      expect(store.entries(Index.of(10), Index.of(2001), 300).map((e) => e.index)).toEqual([10, 11, 12]);
+      const all = store.entries(Index.of(1), Index.of(2001), Infinity);
       expect([all.length, all[1999]?.index, all[1999]?.data[0]]).toEqual([2000, 2000, 2000 % 251]);
     } finally {
       await store.close();
@@ -101,13 +102,13 @@ describe("SqliteLogStore", () => {
     const store = await openNew();
     try {
       await store.save({ entries: [...entries(1, 5, 1), ...entries(6, 8, 2)] });
-      expect([store.term(8), store.term(5), store.term(6)]).toEqual([2, 1, 2]);
+      expect([store.term(Index.of(8)), store.term(Index.of(5)), store.term(Index.of(6))]).toEqual([2, 1, 2]);
       await store.save({ entries: entries(7, 7, 3) });
-      expect([store.lastIndex(), store.term(7), store.term(6)]).toEqual([7, 3, 2]);
-      await store.compact(7);
-      expect([store.firstIndex(), store.lastIndex(), store.term(7)]).toEqual([8, 7, 3]);
-      await store.save({ reset: { index: 30, term: 4 }, entries: [] });
-      expect([store.firstIndex(), store.lastIndex(), store.term(30)]).toEqual([31, 30, 4]);
+      expect([store.lastIndex(), store.term(Index.of(7)), store.term(Index.of(6))]).toEqual([7, 3, 2]);
+      await store.compact(Index.of(7));
+      expect([store.firstIndex(), store.lastIndex(), store.term(Index.of(7))]).toEqual([8, 7, 3]);
+      await store.save({ reset: { index: Index.of(30), term: Term.of(4) }, entries: [] });
+      expect([store.firstIndex(), store.lastIndex(), store.term(Index.of(30))]).toEqual([31, 30, 4]);
     } finally {
       await store.close();
     }
@@ -125,8 +126,8 @@ describe("SqliteLogStore", () => {
         [{ index: 3, term: 1, kind: "normal", data: "text" }],
       ];
       for (const batch of bad) await expect(store.save({ entries: batch as never })).rejects.toMatchObject({ code: "StorageFailure" });
-      await expect(store.save({ reset: { index: 5, term: 1 }, entries: [entry(7, 1)] })).rejects.toMatchObject({ code: "StorageFailure" });
-      await expect(store.save({ hardState: { term: -1, vote: 0, commit: 0 }, entries: [] })).rejects.toMatchObject({ code: "StorageFailure" });
+      await expect(store.save({ reset: { index: Index.of(5), term: Term.of(1) }, entries: [entry(7, 1)] })).rejects.toMatchObject({ code: "StorageFailure" });
+      await expect(store.save({ hardState: { term: -1 as Term, vote: 0, commit: Index.zero } /* deliberately invalid */, entries: [] })).rejects.toMatchObject({ code: "StorageFailure" });
       expect([store.firstIndex(), store.lastIndex()]).toEqual([1, 2]);
       expect(await store.loadHardState()).toEqual({ term: 0, vote: 0, commit: 0 });
       // Refusals are the caller's mistakes, not storage failures: the store keeps writing.
@@ -142,10 +143,10 @@ describe("SqliteLogStore", () => {
     await store.close();
     await store.close();
     await expect(store.save({ entries: [entry(1, 1)] })).rejects.toMatchObject({ code: "StorageFailure" });
-    await expect(store.compact(0)).rejects.toMatchObject({ code: "StorageFailure" });
+    await expect(store.compact(Index.zero)).rejects.toMatchObject({ code: "StorageFailure" });
     await expect(store.loadHardState()).rejects.toMatchObject({ code: "StorageFailure" });
     expect(() => store.lastIndex()).toThrowError(expect.objectContaining({ code: "StorageFailure" }));
-    expect(() => store.entries(1, 1, 0)).toThrowError(expect.objectContaining({ code: "StorageFailure" }));
+    expect(() => store.entries(Index.of(1), Index.of(1), 0)).toThrowError(expect.objectContaining({ code: "StorageFailure" }));
   });
 
   it("lets one connection at a time hold a file: a second instance in this process is refused, then admitted after close", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Entry } from "@raft/core/contracts";
 import { afterEach } from "vitest";
+import { Index, Term } from "@raft/core/contracts";
 
 const dirs: string[] = [];
 
@@ -24,12 +25,12 @@ export const text = (s: string) => new TextEncoder().encode(s);
 export const untext = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
 export function entry(index: number, term: number, data = `e${index}`): Entry {
-  return { index, term, kind: "normal", data: text(data) };
+  return { index: Index.of(index), term: Term.of(term), kind: "normal", data: text(data) };
 }
 
 /** Entries lo..hi (inclusive) at `term`, each with `bytes` bytes of payload. */
 export function entries(lo: number, hi: number, term: number, bytes?: number): Entry[] {
   const out: Entry[] = [];
-  for (let i = lo; i <= hi; i++) out.push(bytes === undefined ? entry(i, term) : { index: i, term, kind: "normal", data: new Uint8Array(bytes).fill(i % 251) });
+  for (let i = lo; i <= hi; i++) out.push(bytes === undefined ? entry(i, term) : { index: Index.of(i), term: Term.of(term), kind: "normal", data: new Uint8Array(bytes).fill(i % 251) });
   return out;
 }

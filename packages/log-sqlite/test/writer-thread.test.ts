@@ -7,6 +7,7 @@ import { SqliteLogStore } from "../src/index.js";
 import { WriterThread } from "../src/writer-thread.js";
 import { checkBuilt } from "./built.js";
 import { entries, entry, removeTempDirsAfterEach, tempDir, untext } from "./support.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 // The writer thread: saves and compactions commit there while the main
 // thread goes on. These tests hold the main thread in a busy loop while the
@@ -45,41 +46,41 @@ function spinUntilCommitted(path: string, seen: (db: Database.Database) => boole
 
 const lastRow = (db: Database.Database) => db.prepare("SELECT max(idx) FROM entries").pluck().get() as number | null;
 const firstRow = (db: Database.Database) => db.prepare("SELECT min(idx) FROM entries").pluck().get() as number | null;
-const terms = (store: SqliteLogStore, lo: number, hi: number) => store.entries(lo, hi + 1, Infinity).map((e) => e.term);
+const terms = (store: SqliteLogStore, lo: number, hi: number) => store.entries(Index.of(lo), Index.of(hi + 1), Infinity).map((e) => e.term);
 
 describe("SqliteLogStore's writer thread", () => {
   it("shows nothing of a committed write until it resolves: truncation, compaction, reset, append", async () => {
     const store = await openNew();
     try {
-      await store.save({ hardState: { term: 1, vote: 1, commit: 2 }, entries: entries(1, 10, 1) });
+      await store.save({ hardState: { term: Term.of(1), vote: NodeId.of(1), commit: Index.of(2) }, entries: entries(1, 10, 1) });
       const before = () => {
-        expect([store.firstIndex(), store.lastIndex(), store.term(0), store.term(8), store.term(10)]).toEqual([1, 10, 0, 1, 1]);
+        expect([store.firstIndex(), store.lastIndex(), store.term(Index.zero), store.term(Index.of(8)), store.term(Index.of(10))]).toEqual([1, 10, 0, 1, 1]);
         expect(terms(store, 1, 10)).toEqual(Array(10).fill(1));
       };
 
-      const truncating = store.save({ hardState: { term: 2, vote: 1, commit: 7 }, entries: entries(8, 15, 2) });
+      const truncating = store.save({ hardState: { term: Term.of(2), vote: NodeId.of(1), commit: Index.of(7) }, entries: entries(8, 15, 2) });
       spinUntilCommitted(store.path, (db) => lastRow(db) === 15, before);
       expect(await store.loadHardState()).toEqual({ term: 1, vote: 1, commit: 2 });
       await truncating;
       expect([store.lastIndex(), ...terms(store, 6, 15)]).toEqual([15, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]);
       expect(await store.loadHardState()).toEqual({ term: 2, vote: 1, commit: 7 });
 
-      const compacting = store.compact(6);
+      const compacting = store.compact(Index.of(6));
       spinUntilCommitted(store.path, (db) => firstRow(db) === 7, () => expect([store.firstIndex(), ...terms(store, 1, 8)]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2]));
       await compacting;
-      expect([store.firstIndex(), store.term(6)]).toEqual([7, 1]);
+      expect([store.firstIndex(), store.term(Index.of(6))]).toEqual([7, 1]);
 
-      const resetting = store.save({ reset: { index: 30, term: 3 }, entries: entries(31, 32, 3) });
+      const resetting = store.save({ reset: { index: Index.of(30), term: Term.of(3) }, entries: entries(31, 32, 3) });
       spinUntilCommitted(store.path, (db) => firstRow(db) === 31, () => expect([store.firstIndex(), store.lastIndex(), ...terms(store, 7, 15)]).toEqual([7, 15, 1, 2, 2, 2, 2, 2, 2, 2, 2]));
       await resetting;
-      expect([store.firstIndex(), store.lastIndex(), store.term(30), store.term(32)]).toEqual([31, 32, 3, 3]);
+      expect([store.firstIndex(), store.lastIndex(), store.term(Index.of(30)), store.term(Index.of(32))]).toEqual([31, 32, 3, 3]);
 
       // An append rewrites nothing reads can reach: they run on the live file, bounded by the last index in memory.
       const appending = store.save({ entries: entries(33, 40, 3) });
       spinUntilCommitted(store.path, (db) => lastRow(db) === 40, () => expect([store.lastIndex(), ...terms(store, 31, 32)]).toEqual([32, 3, 3]));
-      expect(() => store.term(33)).toThrowError(expect.objectContaining({ code: "Unavailable" }));
+      expect(() => store.term(Index.of(33))).toThrowError(expect.objectContaining({ code: "Unavailable" }));
       await appending;
-      expect([store.lastIndex(), store.term(33)]).toEqual([40, 3]);
+      expect([store.lastIndex(), store.term(Index.of(33))]).toEqual([40, 3]);
     } finally {
       await store.close();
     }
@@ -97,13 +98,13 @@ describe("SqliteLogStore's writer thread", () => {
       await Promise.all([
         track("a", store.save({ entries: entries(1, 5, 1) })),
         track("b", store.save({ entries: entries(6, 8, 1) })),
-        track("c", store.compact(3)),
+        track("c", store.compact(Index.of(3))),
         // Checked when its turn comes, against the log the writes before it left: a hole after 8.
         track("d", store.save({ entries: [entry(10, 1)] })),
-        track("e", store.save({ hardState: { term: 2, vote: 1, commit: 9 }, entries: [entry(9, 2)] })),
+        track("e", store.save({ hardState: { term: Term.of(2), vote: NodeId.of(1), commit: Index.of(9) }, entries: [entry(9, 2)] })),
       ]);
       expect(order).toEqual(["a", "b", "c", "d:Unavailable", "e"]);
-      expect([store.firstIndex(), store.lastIndex(), store.term(3), ...terms(store, 4, 9)]).toEqual([4, 9, 1, 1, 1, 1, 1, 1, 2]);
+      expect([store.firstIndex(), store.lastIndex(), store.term(Index.of(3)), ...terms(store, 4, 9)]).toEqual([4, 9, 1, 1, 1, 1, 1, 1, 2]);
       expect(await store.loadHardState()).toEqual({ term: 2, vote: 1, commit: 9 });
     } finally {
       await store.close();
@@ -117,14 +118,14 @@ describe("SqliteLogStore's writer thread", () => {
       const pooled = Buffer.from("from node's buffer pool");
       await store.save({
         entries: [
-          { index: 1, term: 1, kind: "normal", data: pool.subarray(0, 16) },
-          { index: 2, term: 1, kind: "config", data: pool.subarray(16, 48) },
-          { index: 3, term: 1, kind: "normal", data: pooled },
+          { index: Index.of(1), term: Term.of(1), kind: "normal", data: pool.subarray(0, 16) },
+          { index: Index.of(2), term: Term.of(1), kind: "config", data: pool.subarray(16, 48) },
+          { index: Index.of(3), term: Term.of(1), kind: "normal", data: pooled },
         ],
       });
       expect([pool.byteLength, pool.buffer.byteLength, pooled.byteLength]).toEqual([64, 64, 23]);
       expect(pool[63]).toBe(63);
-      const read = store.entries(1, 4, Infinity);
+      const read = store.entries(Index.of(1), Index.of(4), Infinity);
       expect(read.map((e) => [e.kind, Array.from(e.data)])).toEqual([
         ["normal", Array.from(pool.subarray(0, 16))],
         ["config", Array.from(pool.subarray(16, 48))],
@@ -158,7 +159,7 @@ describe("SqliteLogStore's writer thread", () => {
   it("close() waits for the write in flight", async () => {
     const path = join(await tempDir(), "log.db");
     const store = await SqliteLogStore.open({ path });
-    const saving = store.save({ hardState: { term: 1, vote: 1, commit: 0 }, entries: entries(1, 5000, 1, 64) });
+    const saving = store.save({ hardState: { term: Term.of(1), vote: NodeId.of(1), commit: Index.zero }, entries: entries(1, 5000, 1, 64) });
     await store.close();
     await saving;
     const again = await SqliteLogStore.open({ path });
@@ -180,15 +181,15 @@ describe("SqliteLogStore's writer thread", () => {
     expect(failed).toMatchObject({ code: "StorageFailure", message: expect.stringMatching(/writer thread exited/) });
     expect((failed as Error).message).toContain(store.path);
     await expect(store.save({ entries: [entry(4, 1)] })).rejects.toMatchObject({ code: "StorageFailure", message: expect.stringMatching(/an earlier write .* failed/) });
-    await expect(store.compact(2)).rejects.toMatchObject({ code: "StorageFailure" });
+    await expect(store.compact(Index.of(2))).rejects.toMatchObject({ code: "StorageFailure" });
     expect(errors).toEqual(["sqlite log write failed; the store refuses further writes"]);
-    expect([store.lastIndex(), untext(store.entries(3, 4, Infinity)[0]?.data)]).toEqual([3, "e3"]);
+    expect([store.lastIndex(), untext(store.entries(Index.of(3), Index.of(4), Infinity)[0]?.data)]).toEqual([3, "e3"]);
     await store.close();
     const again = await SqliteLogStore.open({ path: store.path, busyTimeoutMs: 0 });
     try {
       // The write the thread died in is all there or not at all, and the dead thread's connection holds nothing back.
       expect([3, 2000]).toContain(again.lastIndex());
-      expect(untext(again.entries(2, 3, Infinity)[0]?.data)).toBe("e2");
+      expect(untext(again.entries(Index.of(2), Index.of(3), Infinity)[0]?.data)).toBe("e2");
       await again.save({ entries: [entry(again.lastIndex() + 1, 2)] });
       expect(again.term(again.lastIndex())).toBe(2);
     } finally {

@@ -4,6 +4,7 @@ import { runSnapshotStoreContract } from "@raft/core/conformance";
 import { describe, expect, it } from "vitest";
 import { DiskSnapshotStore } from "../src/index.js";
 import { bytes, codeOf, entries, flipByte, manifest, readAll, recordingLogger, take, tempDir } from "./support.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 runSnapshotStoreContract("DiskSnapshotStore", {
   durable: true,
@@ -146,7 +147,7 @@ describe("DiskSnapshotStore", () => {
   it("stops writers on close: they reject with Aborted, their temp data goes, and the store refuses work", () =>
     withDir(async (dir) => {
       const store = await DiskSnapshotStore.open({ dir });
-      const w = await store.create({ index: 1, term: 1, membership: { voters: [1], learners: [] } });
+      const w = await store.create({ index: Index.of(1), term: Term.of(1), membership: { voters: [NodeId.of(1)], learners: [] } });
       await w.write("state.bin", A);
       await store.close();
       await store.close();

@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdtemp, open, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { manifestDigest, snapshotId, type Logger, type SnapshotMeta, type SnapshotStore } from "@raft/core/contracts";
+import { Index, manifestDigest, NodeId, snapshotId, Term, type Logger, type SnapshotMeta, type SnapshotStore } from "@raft/core/contracts";
 
-export const membership = { voters: [1, 2, 3], learners: [] };
-export const draft = (index: number, term = 1) => ({ index, term, membership });
+export const membership = { voters: [1, 2, 3].map(NodeId.of), learners: [] };
+export const draft = (index: number, term = 1) => ({ index: Index.of(index), term: Term.of(term), membership });
 
 export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "raft-snapshots-"));
@@ -24,7 +24,7 @@ export const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("
 export function manifest(index: number, term: number, files: Record<string, Uint8Array>): SnapshotMeta {
   const list = Object.entries(files).map(([name, b]) => ({ name, size: b.length, sha256: sha256(b) }));
   const digest = manifestDigest(list);
-  return { id: snapshotId(index, term, digest), index, term, membership, files: list, size: list.reduce((n, f) => n + f.size, 0), sha256: digest, createdAt: 1 };
+  return { id: snapshotId(index, term, digest), index: Index.of(index), term: Term.of(term), membership, files: list, size: list.reduce((n, f) => n + f.size, 0), sha256: digest, createdAt: 1 };
 }
 
 export async function take(store: SnapshotStore, index: number, files: Record<string, Uint8Array>): Promise<SnapshotMeta> {

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3SnapshotStore } from "@raft/snapshot-store-s3";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 const MiB = 1 << 20;
 const sizeMiB = Number(process.env.S3_BENCH_MIB ?? 1024);
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
 
     const up = new Peak();
     let started = performance.now();
-    const writer = await store.create({ index: 1, term: 1, membership: { voters: [1], learners: [] } });
+    const writer = await store.create({ index: Index.of(1), term: Term.of(1), membership: { voters: [NodeId.of(1)], learners: [] } });
     for (let i = 0; i < sizeMiB; i++) {
       new DataView(chunk.buffer).setUint32(0, i); // distinct chunks
       await writer.write("state.bin", chunk);

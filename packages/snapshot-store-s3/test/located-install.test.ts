@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Index, NodeId, SnapshotMeta } from "@raft/core/contracts";
+import type { Index, SnapshotMeta } from "@raft/core/contracts";
 import { Prng } from "@raft/core/testing";
-import { consoleLogger, decodeMessages, encodeMessages, silentLogger, type Command, type SnapshotFileStream, type SnapshotStore, type StateMachine, type StateMachineSnapshot } from "@raft/core/contracts";
+import { consoleLogger, decodeMessages, encodeMessages, NodeId, silentLogger, type Command, type SnapshotFileStream, type SnapshotStore, type StateMachine, type StateMachineSnapshot } from "@raft/core/contracts";
 import { RaftNode, type FinishedTransfer } from "@raft/core/runtime";
 import { InMemoryNetwork, MemoryLog, SimLogStore, SimStateMachine } from "@raft/core/testing";
 import { systemClock } from "@raft/core/runtime";
@@ -188,8 +188,8 @@ afterEach(async () => {
  */
 async function learnerAfterSnapshot(prefixOf: (id: NodeId) => string, wrap4?: (s: S3SnapshotStore) => SnapshotStore) {
   cluster = new S3Cluster();
-  for (const id of [1, 2, 3]) await cluster.start(id, prefixOf(id));
-  const joiner = await cluster.start(4, prefixOf(4), { wrap: wrap4 });
+  for (const id of [1, 2, 3]) await cluster.start(NodeId.of(id), prefixOf(NodeId.of(id)));
+  const joiner = await cluster.start(NodeId.of(4), prefixOf(NodeId.of(4)), { wrap: wrap4 });
   await until("a leader", () => cluster.leader() !== undefined);
   const leader = cluster.leader() as RaftNode<Index>;
   await Promise.all(Array.from({ length: 50 }, (_, i) => leader.propose(new TextEncoder().encode(`v${i}`))));
@@ -203,8 +203,8 @@ async function learnerAfterSnapshot(prefixOf: (id: NodeId) => string, wrap4?: (s
 }
 
 function expectCaughtUp(leader: RaftNode<Index>): Promise<void> {
-  return until("node 4 to apply what the leader applied", () => cluster.node(4).status().applied >= leader.status().applied).then(() => {
-    expect(cluster.machines.get(4)?.sim.values).toEqual(cluster.machines.get(leader.id)?.sim.values);
+  return until("node 4 to apply what the leader applied", () => cluster.node(NodeId.of(4)).status().applied >= leader.status().applied).then(() => {
+    expect(cluster.machines.get(NodeId.of(4))?.sim.values).toEqual(cluster.machines.get(leader.id)?.sim.values);
   });
 }
 
@@ -217,14 +217,14 @@ describe("followers installing from S3", () => {
     expect(cluster.network.stats.snapshotBytes).toBe(0);
     expect(joiner.status().snapshots).toMatchObject({ installed: 1, bytesReceived: meta.size, urlBytesReceived: meta.size, urlFallbacks: 0, checksumFailures: 0 });
     expect(transfers).toEqual([expect.objectContaining({ peer: leader.id, direction: "receive", source: "url", id: meta.id, bytesDone: meta.size, ok: true })]);
-    expect(cluster.machines.get(4)?.restoredBallast).toBe(ballastSize);
+    expect(cluster.machines.get(NodeId.of(4))?.restoredBallast).toBe(ballastSize);
     // The follower's copy is its own, under its prefix, and verifies.
-    await cluster.stores.get(4)?.verify(meta.id);
-    expect(await cluster.stores.get(4)?.locate(meta.id)).toContain(`${run}node-4/snapshots/`);
+    await cluster.stores.get(NodeId.of(4))?.verify(meta.id);
+    expect(await cluster.stores.get(NodeId.of(4))?.locate(meta.id)).toContain(`${run}node-4/snapshots/`);
     await expectCaughtUp(leader);
     // What the leader offered survives the binary wire codec of network transports.
     const url = (await cluster.stores.get(leader.id)?.locate(meta.id)) as string;
-    const offer = { type: "InstallSnapshot" as const, from: leader.id, to: 4, term: leader.status().term, snapshot: meta, source: { kind: "url" as const, url } };
+    const offer = { type: "InstallSnapshot" as const, from: leader.id, to: NodeId.of(4), term: leader.status().term, snapshot: meta, source: { kind: "url" as const, url } };
     expect(decodeMessages(encodeMessages([offer]))).toEqual([offer]);
   });
 
@@ -238,7 +238,7 @@ describe("followers installing from S3", () => {
         if (cut || total < ballastFileSize) return;
         cut = true;
         // Every voter's prefix: whoever leads, node 4 can no longer reach its objects.
-        for (const id of [1, 2, 3]) await server.cut(otherCredentials.accessKeyId, leaderPrefix(id));
+        for (const id of [1, 2, 3]) await server.cut(otherCredentials.accessKeyId, leaderPrefix(NodeId.of(id)));
       }),
     );
     await until("node 4 to install", () => joiner.status().snapshots.installed === 1, 30_000);
@@ -251,8 +251,8 @@ describe("followers installing from S3", () => {
     expect(leader.status().snapshots.bytesSent).toBe(meta.size - s.urlBytesReceived);
     expect(s.bytesReceived).toBe(meta.size);
     expect(transfers.filter((t) => t.direction === "receive")).toEqual([expect.objectContaining({ source: "peer", ok: true, bytesDone: meta.size })]);
-    expect(cluster.machines.get(4)?.restoredBallast).toBe(ballastSize);
-    await cluster.stores.get(4)?.verify(meta.id);
+    expect(cluster.machines.get(NodeId.of(4))?.restoredBallast).toBe(ballastSize);
+    await cluster.stores.get(NodeId.of(4))?.verify(meta.id);
     await expectCaughtUp(leader);
   });
 
@@ -260,8 +260,8 @@ describe("followers installing from S3", () => {
     const run = freshPrefix("rot");
     const prefixOf = (id: NodeId) => `${run}node-${id}/`;
     cluster = new S3Cluster();
-    for (const id of [1, 2, 3]) await cluster.start(id, prefixOf(id));
-    const joiner = await cluster.start(4, prefixOf(4));
+    for (const id of [1, 2, 3]) await cluster.start(NodeId.of(id), prefixOf(NodeId.of(id)));
+    const joiner = await cluster.start(NodeId.of(4), prefixOf(NodeId.of(4)));
     await until("a leader", () => cluster.leader() !== undefined);
     const leader = cluster.leader() as RaftNode<Index>;
     await Promise.all(Array.from({ length: 20 }, (_, i) => leader.propose(new TextEncoder().encode(`v${i}`))));
@@ -275,9 +275,9 @@ describe("followers installing from S3", () => {
     expect(s.installed).toBe(0);
     expect(s.urlFallbacks).toBeGreaterThanOrEqual(1);
     expect(joiner.status().applied).toBe(0);
-    expect(cluster.machines.get(4)?.restoredBallast).toBe(0);
-    expect(cluster.machines.get(4)?.sim.values).toEqual([]);
-    expect(await cluster.stores.get(4)?.list()).toEqual([]);
+    expect(cluster.machines.get(NodeId.of(4))?.restoredBallast).toBe(0);
+    expect(cluster.machines.get(NodeId.of(4))?.sim.values).toEqual([]);
+    expect(await cluster.stores.get(NodeId.of(4))?.list()).toEqual([]);
   });
 
   it("a follower sharing the leader's bucket and prefix copies nothing and restores from the shared snapshot", async () => {
@@ -287,7 +287,7 @@ describe("followers installing from S3", () => {
     expect(leader.status().snapshots.bytesSent).toBe(0);
     expect(joiner.status().snapshots).toMatchObject({ installed: 1, bytesReceived: 0, urlBytesReceived: 0, urlFallbacks: 0 });
     expect(transfers).toEqual([expect.objectContaining({ direction: "receive", source: "local", id: meta.id, ok: true })]);
-    expect(cluster.machines.get(4)?.restoredBallast).toBe(ballastSize);
+    expect(cluster.machines.get(NodeId.of(4))?.restoredBallast).toBe(ballastSize);
     await expectCaughtUp(leader);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIN_PART_SIZE, S3SnapshotStore } from "../src/index.js";
 import { MiB, S3Server, bytes, codeOf, damage, errorOf, freshPrefix, keys, manifest, objectKey, openStore, readAll, recordingLogger, take, uploads } from "./support.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 let server: S3Server;
 beforeAll(async () => {
@@ -167,7 +168,7 @@ describe("uploads", () => {
     const store = await S3SnapshotStore.open(server.options(prefix, { partSize: MIN_PART_SIZE, parallelism: 3 }));
     const meta = await take(store, 3, files);
     expect(Buffer.from(await readAll(store, meta.id, "state.bin")).equals(Buffer.from(big))).toBe(true);
-    const w = await store.create({ index: 4, term: 1, membership: { voters: [1], learners: [] } });
+    const w = await store.create({ index: Index.of(4), term: Term.of(1), membership: { voters: [NodeId.of(1)], learners: [] } });
     await feed(w, "state.bin", big, 0, 12 * MiB);
     await w.abort();
     expect(await uploads(server.client(), prefix)).toEqual([]);

@@ -3,7 +3,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { manifestDigest, snapshotId, type SnapshotMeta } from "@raft/core/contracts";
+import { Index, manifestDigest, snapshotId, Term, type SnapshotMeta } from "@raft/core/contracts";
 import { NodeChild, stopAllChildren } from "@raft/core/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { chunkOf, chunksOf } from "./fixtures/content.mjs";
@@ -89,7 +89,7 @@ describe("SIGKILL mid-reception", () => {
       return { name: f.name, size: f.size, sha256: h.digest("hex") };
     });
     const digest = manifestDigest(files);
-    return { id: snapshotId(40, 3, digest), index: 40, term: 3, membership, files, size: files.reduce((n, f) => n + f.size, 0), sha256: digest, createdAt: 1 };
+    return { id: snapshotId(40, 3, digest), index: Index.of(40), term: Term.of(3), membership, files, size: files.reduce((n, f) => n + f.size, 0), sha256: digest, createdAt: 1 };
   }
 
   it("resumes each time at (or past) the last flush it reported, and commits the right bytes", async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { manifestDigest, snapshotId, type Logger, type SnapshotMeta, type SnapshotStore } from "@raft/core/contracts";
+import { Index, manifestDigest, NodeId, snapshotId, Term, type Logger, type SnapshotMeta, type SnapshotStore } from "@raft/core/contracts";
 import { S3SnapshotStore, type S3SnapshotStoreOptions } from "../src/index.js";
 
 // The stores find credentials through the SDK's standard chain: here, the environment (s3rver's defaults).
@@ -156,8 +156,8 @@ export async function damage(client: S3Client, key: string): Promise<void> {
 /** A second key pair the fixture server knows, so a test can cut off one client (`S3Server.cut`). */
 export const otherCredentials = { accessKeyId: "S3RVER2", secretAccessKey: "S3RVER2" };
 
-export const membership = { voters: [1, 2, 3], learners: [] };
-export const draft = (index: number, term = 1) => ({ index, term, membership });
+export const membership = { voters: [1, 2, 3].map(NodeId.of), learners: [] };
+export const draft = (index: number, term = 1) => ({ index: Index.of(index), term: Term.of(term), membership });
 
 /** Deterministic bytes, different per position and seed. */
 export function bytes(n: number, seed: number): Uint8Array {
@@ -178,7 +178,7 @@ export const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("
 export function manifest(index: number, term: number, files: Record<string, Uint8Array>): SnapshotMeta {
   const list = Object.entries(files).map(([name, b]) => ({ name, size: b.length, sha256: sha256(b) }));
   const digest = manifestDigest(list);
-  return { id: snapshotId(index, term, digest), index, term, membership, files: list, size: list.reduce((n, f) => n + f.size, 0), sha256: digest, createdAt: 1 };
+  return { id: snapshotId(index, term, digest), index: Index.of(index), term: Term.of(term), membership, files: list, size: list.reduce((n, f) => n + f.size, 0), sha256: digest, createdAt: 1 };
 }
 
 export async function take(store: SnapshotStore, index: number, files: Record<string, Uint8Array>): Promise<SnapshotMeta> {

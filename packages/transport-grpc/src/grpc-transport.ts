@@ -124,18 +124,18 @@ export class GrpcTransport implements Transport {
   send(messages: readonly Message[]): void {
     if (this.lifecycle.closed || messages.length === 0) return;
     try {
-      let to = -1;
+      let to: NodeId | undefined;
       let run: Message[] = [];
       // Consecutive messages to one peer go to its link together.
       for (const m of messages) {
         if (m.to !== to) {
-          if (run.length > 0) this.route(to, run);
+          if (to !== undefined && run.length > 0) this.route(to, run);
           to = m.to;
           run = [];
         }
         run.push(m);
       }
-      if (run.length > 0) this.route(to, run);
+      if (to !== undefined && run.length > 0) this.route(to, run);
     } catch (e) {
       // send() must never throw; a bug here is logged, the messages are lost.
       this.o.logger.error("grpc transport failed to queue messages", { error: e instanceof Error ? e.message : String(e) });

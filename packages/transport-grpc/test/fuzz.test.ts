@@ -1,8 +1,7 @@
 import { connect as http2Connect, constants as h2 } from "node:http2";
 import { connect as netConnect } from "node:net";
-import type { NodeId } from "@raft/core/contracts";
 import { Prng, TestCluster } from "@raft/core/testing";
-import { encodeMessages, type Message } from "@raft/core/contracts";
+import { encodeMessages, Index, NodeId, Term, type Message } from "@raft/core/contracts";
 import { expect, it, vi } from "vitest";
 import { GrpcTransport } from "../src/index.js";
 import { encodeFrame, encodeSnapshotRequest } from "../src/service-definition.js";
@@ -57,7 +56,7 @@ function badFrame(from: NodeId, victim: NodeId, other: NodeId): Buffer {
       return encodeFrame(encodeMessages([valid({ to: other })]));
     default: // an Append whose entries contradict its terms (decoded and refused)
       return encodeFrame(
-        encodeMessages([{ type: "Append", from, to: victim, term: 2, prevIndex: 5, prevTerm: 2, commit: 0, entries: [{ index: 6, term: 1, kind: "normal", data: randomBytes(8) }] }]),
+        encodeMessages([{ type: "Append", from, to: victim, term: Term.of(2), prevIndex: Index.of(5), prevTerm: Term.of(2), commit: Index.zero, entries: [{ index: Index.of(6), term: Term.of(1), kind: "normal", data: randomBytes(8) }] }]),
       );
   }
 }
@@ -114,7 +113,7 @@ it("10,000 junk, truncated, oversized and misaddressed frames: the node stays up
     node: { electionTicks: 10, maxMsgBytes: 32 * 1024 },
     transport: (id) => {
       const logger = new RecordingLogger();
-      loggers.set(id, logger);
+      loggers.set(NodeId.of(id), logger);
       return GrpcTransport.listen({ id, clusterId: "bank", listen: { host: "127.0.0.1", port: 0 }, logger, maxFrameBytes: MAX_FRAME, rejectionLogIntervalMs: 600_000 });
     },
   });
@@ -155,7 +154,7 @@ it("10,000 junk, truncated, oversized and misaddressed frames: the node stays up
       { "raft-to": String(other) },
       { "raft-cluster-id": undefined },
     ];
-    const frame = encodeFrame(encodeMessages([{ type: "Heartbeat", from, to: victim, term: 1, commit: 0, round: 1 }]));
+    const frame = encodeFrame(encodeMessages([{ type: "Heartbeat", from, to: victim, term: Term.of(1), commit: Index.zero, round: 1 }]));
     const refused = await pool(
       Array.from({ length: 1000 }, (_, i) => () => client().messages(metadata({ "raft-from": String(from), "raft-to": String(victim), ...handshakes[i % handshakes.length] }), [frame])),
       20,

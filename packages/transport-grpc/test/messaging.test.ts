@@ -1,18 +1,19 @@
-import type { Message, NodeId } from "@raft/core/contracts";
+import type { Message } from "@raft/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
 import { GrpcTransport, type GrpcTransportOptions } from "../src/index.js";
 import { closeAll, RecordingLogger, waitFor } from "./support.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
-const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round });
+const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: Term.of(1), commit: Index.zero, round });
 const append = (from: NodeId, to: NodeId, i: number, bytes: number): Message => ({
   type: "Append",
   from,
   to,
-  term: 1,
-  prevIndex: i,
-  prevTerm: 1,
-  commit: 0,
-  entries: [{ index: i + 1, term: 1, kind: "normal", data: new Uint8Array(bytes).fill(i % 256) }],
+  term: Term.of(1),
+  prevIndex: Index.of(i),
+  prevTerm: Term.of(1),
+  commit: Index.zero,
+  entries: [{ index: Index.of(i + 1), term: Term.of(1), kind: "normal", data: new Uint8Array(bytes).fill(i % 256) }],
 });
 const noSnapshots = () => {
   throw new Error("no snapshots");
@@ -33,9 +34,9 @@ async function listen(id: NodeId, extra: Partial<GrpcTransportOptions> = {}, inb
 describe("sending", () => {
   it("batches one turn's messages to a peer into one frame", async () => {
     const got: Message[] = [];
-    const b = await listen(2, {}, got);
-    const a = await listen(1, { peers: { 2: b.address } }, []);
-    a.send(Array.from({ length: 1000 }, (_, i) => heartbeat(1, 2, i)));
+    const b = await listen(NodeId.of(2), {}, got);
+    const a = await listen(NodeId.of(1), { peers: { 2: b.address } }, []);
+    a.send(Array.from({ length: 1000 }, (_, i) => heartbeat(NodeId.of(1), NodeId.of(2), i)));
     await waitFor(() => got.length === 1000, "delivery");
     expect(a.stats()).toMatchObject({ framesSent: 1, messagesSent: 1000 });
     expect(b.stats()).toMatchObject({ framesReceived: 1, messagesReceived: 1000 });
@@ -43,9 +44,9 @@ describe("sending", () => {
 
   it("cuts large batches into frames under maxFrameBytes, keeping their order", async () => {
     const got: Message[] = [];
-    const b = await listen(2, { maxFrameBytes: 64 * 1024 }, got);
-    const a = await listen(1, { peers: { 2: b.address }, maxFrameBytes: 64 * 1024 }, []);
-    const sent = Array.from({ length: 100 }, (_, i) => append(1, 2, i, 10_000));
+    const b = await listen(NodeId.of(2), { maxFrameBytes: 64 * 1024 }, got);
+    const a = await listen(NodeId.of(1), { peers: { 2: b.address }, maxFrameBytes: 64 * 1024 }, []);
+    const sent = Array.from({ length: 100 }, (_, i) => append(NodeId.of(1), NodeId.of(2), i, 10_000));
     a.send(sent);
     await waitFor(() => got.length === 100, "delivery");
     // (Compared as bytes: a deep equality over a megabyte of entries is slow.)
@@ -57,34 +58,34 @@ describe("sending", () => {
   it("drops (and counts, and logs) a message too large for any frame; the rest still go", async () => {
     const got: Message[] = [];
     const logger = new RecordingLogger();
-    const b = await listen(2, { maxFrameBytes: 64 * 1024 }, got);
-    const a = await listen(1, { peers: { 2: b.address }, maxFrameBytes: 64 * 1024, logger }, []);
-    a.send([heartbeat(1, 2, 1), append(1, 2, 5, 100_000), heartbeat(1, 2, 2)]);
+    const b = await listen(NodeId.of(2), { maxFrameBytes: 64 * 1024 }, got);
+    const a = await listen(NodeId.of(1), { peers: { 2: b.address }, maxFrameBytes: 64 * 1024, logger }, []);
+    a.send([heartbeat(NodeId.of(1), NodeId.of(2), 1), append(NodeId.of(1), NodeId.of(2), 5, 100_000), heartbeat(NodeId.of(1), NodeId.of(2), 2)]);
     await waitFor(() => got.length === 2, "delivery");
-    expect(got).toEqual([heartbeat(1, 2, 1), heartbeat(1, 2, 2)]);
+    expect(got).toEqual([heartbeat(NodeId.of(1), NodeId.of(2), 1), heartbeat(NodeId.of(1), NodeId.of(2), 2)]);
     expect(a.stats().droppedOversized).toBe(1);
     expect(logger.withReason("message too large")[0]).toMatchObject({ level: "warn", fields: { peer: 2, type: "Append" } });
   });
 
   it("never throws nor blocks: a full queue drops what does not fit, and a node with no address gets nothing", async () => {
     // Port 1 on 127.0.0.1: nothing listens, every call fails.
-    const a = await listen(1, { peers: { 2: "127.0.0.1:1" }, maxQueuedMessages: 10 }, []);
-    expect(() => a.send(Array.from({ length: 100 }, (_, i) => heartbeat(1, 2, i)))).not.toThrow();
+    const a = await listen(NodeId.of(1), { peers: { 2: "127.0.0.1:1" }, maxQueuedMessages: 10 }, []);
+    expect(() => a.send(Array.from({ length: 100 }, (_, i) => heartbeat(NodeId.of(1), NodeId.of(2), i)))).not.toThrow();
     expect(a.stats().droppedQueueFull).toBe(90);
-    expect(() => a.send([heartbeat(1, 99, 1), heartbeat(1, 1, 1)])).not.toThrow();
+    expect(() => a.send([heartbeat(NodeId.of(1), NodeId.of(99), 1), heartbeat(NodeId.of(1), NodeId.of(1), 1)])).not.toThrow();
     expect(a.stats().droppedNoAddress).toBe(1);
   });
 
   it("follows a peer to the address membership gives it", async () => {
     const first: Message[] = [];
     const second: Message[] = [];
-    const b1 = await listen(2, {}, first);
-    const a = await listen(1, { peers: { 2: b1.address } }, []);
-    a.send([heartbeat(1, 2, 1)]);
+    const b1 = await listen(NodeId.of(2), {}, first);
+    const a = await listen(NodeId.of(1), { peers: { 2: b1.address } }, []);
+    a.send([heartbeat(NodeId.of(1), NodeId.of(2), 1)]);
     await waitFor(() => first.length === 1, "delivery at the configured address");
-    const b2 = await listen(2, {}, second);
-    a.updatePeers(new Map([[2, b2.address]]));
-    a.send([heartbeat(1, 2, 2)]);
+    const b2 = await listen(NodeId.of(2), {}, second);
+    a.updatePeers(new Map([[NodeId.of(2), b2.address]]));
+    a.send([heartbeat(NodeId.of(1), NodeId.of(2), 2)]);
     await waitFor(() => second.length === 1, "delivery at the new address");
     expect(first).toHaveLength(1);
   });
@@ -93,39 +94,39 @@ describe("sending", () => {
 describe("receiving", () => {
   it("drops messages that arrive before start(), and delivers after", async () => {
     const got: Message[] = [];
-    const b = await listen(2);
-    const a = await listen(1, { peers: { 2: b.address } }, []);
-    a.send([heartbeat(1, 2, 1)]);
+    const b = await listen(NodeId.of(2));
+    const a = await listen(NodeId.of(1), { peers: { 2: b.address } }, []);
+    a.send([heartbeat(NodeId.of(1), NodeId.of(2), 1)]);
     await waitFor(() => b.stats().droppedNotStarted === 1, "the early message to be dropped");
     await b.start({ onMessage: (m) => got.push(m), onSnapshotRequest: noSnapshots });
-    a.send([heartbeat(1, 2, 2)]);
+    a.send([heartbeat(NodeId.of(1), NodeId.of(2), 2)]);
     await waitFor(() => got.length === 1, "delivery after start");
-    expect(got).toEqual([heartbeat(1, 2, 2)]);
+    expect(got).toEqual([heartbeat(NodeId.of(1), NodeId.of(2), 2)]);
   });
 
   it("learns where an unconfigured caller listens, and answers there", async () => {
     const atA: Message[] = [];
-    const b = await listen(2, {}, []);
-    const a = await listen(1, { peers: { 2: b.address } }, atA);
-    a.send([heartbeat(1, 2, 1)]);
+    const b = await listen(NodeId.of(2), {}, []);
+    const a = await listen(NodeId.of(1), { peers: { 2: b.address } }, atA);
+    a.send([heartbeat(NodeId.of(1), NodeId.of(2), 1)]);
     await waitFor(() => b.stats().messagesReceived === 1, "delivery to node 2");
     // Node 2 was told nothing about node 1; the call carried node 1's address.
-    b.send([heartbeat(2, 1, 7)]);
+    b.send([heartbeat(NodeId.of(2), NodeId.of(1), 7)]);
     await waitFor(() => atA.length === 1, "the answer");
-    expect(atA).toEqual([heartbeat(2, 1, 7)]);
+    expect(atA).toEqual([heartbeat(NodeId.of(2), NodeId.of(1), 7)]);
   });
 
   it("keeps a stream open past a bad frame: the good frames on it still arrive", async () => {
     const got: Message[] = [];
     const logger = new RecordingLogger();
-    const b = await listen(2, { logger }, got);
-    const a = await listen(1, { peers: { 2: b.address } }, []);
-    a.send([heartbeat(1, 2, 1)]);
+    const b = await listen(NodeId.of(2), { logger }, got);
+    const a = await listen(NodeId.of(1), { peers: { 2: b.address } }, []);
+    a.send([heartbeat(NodeId.of(1), NodeId.of(2), 1)]);
     // A message claiming another sender makes its frame invalid; it is sent in its own turn, so its own frame.
     await waitFor(() => got.length === 1, "the first frame");
-    a.send([{ ...heartbeat(1, 2, 2), from: 3 }]);
+    a.send([{ ...heartbeat(NodeId.of(1), NodeId.of(2), 2), from: NodeId.of(3) }]);
     await waitFor(() => b.stats().rejectedFrames === 1, "the bad frame's rejection");
-    a.send([heartbeat(1, 2, 3)]);
+    a.send([heartbeat(NodeId.of(1), NodeId.of(2), 3)]);
     await waitFor(() => got.length === 2, "the next good frame");
     expect(got.map((m) => (m.type === "Heartbeat" ? m.round : 0))).toEqual([1, 3]);
     expect(a.stats().streamFailures).toBe(0);

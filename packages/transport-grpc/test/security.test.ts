@@ -1,5 +1,5 @@
 import { ChannelCredentials, status } from "@grpc/grpc-js";
-import { encodeMessages, nodeToken, type Message, type NodeId, type TransportHandlers } from "@raft/core/contracts";
+import { encodeMessages, Index, NodeId, nodeToken, Term, type Message, type TransportHandlers } from "@raft/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
 import { GrpcTransport } from "../src/index.js";
 import { encodeFrame } from "../src/service-definition.js";
@@ -7,7 +7,7 @@ import { makeCa, makeNodeCert } from "./certs.js";
 import { metadata, RawClient } from "./raw-client.js";
 import { closeAll, RecordingLogger, waitFor, type Extra } from "./support.js";
 
-const heartbeat = (from: NodeId, to: NodeId, round = 1): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round });
+const heartbeat = (from: NodeId, to: NodeId, round = 1): Message => ({ type: "Heartbeat", from, to, term: Term.of(1), commit: Index.zero, round });
 
 const open: GrpcTransport[] = [];
 afterEach(async () => {
@@ -61,37 +61,37 @@ async function expectDelivered(from: Node, to: Node, toId: NodeId): Promise<void
 
 describe("the handshake", () => {
   it("refuses a peer of another cluster, and logs why", async () => {
-    const a = await node(1, { clusterId: "other" });
-    const b = await node(2);
-    await expectRefused(a, b, 2, "wrong cluster id");
+    const a = await node(NodeId.of(1), { clusterId: "other" });
+    const b = await node(NodeId.of(2));
+    await expectRefused(a, b, NodeId.of(2), "wrong cluster id");
   });
 
   it("refuses a caller without its node's token or with a wrong one, never logging a secret or a token", async () => {
     const auth = { token: "s3cret-token" };
-    const b = await node(2, { auth });
-    const none = await node(1);
-    await expectRefused(none, b, 2, "bad token");
-    const b2 = await node(2, { auth });
-    const wrong = await node(3, { auth: { token: "guessed-token" } });
-    await expectRefused(wrong, b2, 2, "bad token");
-    const right = await node(4, { auth });
-    await expectDelivered(right, b, 2);
+    const b = await node(NodeId.of(2), { auth });
+    const none = await node(NodeId.of(1));
+    await expectRefused(none, b, NodeId.of(2), "bad token");
+    const b2 = await node(NodeId.of(2), { auth });
+    const wrong = await node(NodeId.of(3), { auth: { token: "guessed-token" } });
+    await expectRefused(wrong, b2, NodeId.of(2), "bad token");
+    const right = await node(NodeId.of(4), { auth });
+    await expectDelivered(right, b, NodeId.of(2));
     const logged = JSON.stringify([b, b2, none, wrong, right].flatMap((n) => n.logger.lines));
     expect(logged).not.toContain("s3cret-token");
     expect(logged).not.toContain("guessed-token");
-    expect(logged).not.toContain(nodeToken("s3cret-token", "bank", 4));
+    expect(logged).not.toContain(nodeToken("s3cret-token", "bank", NodeId.of(4)));
   });
 
   it("refuses node 1's stolen token presented by a caller claiming to be node 3", async () => {
-    const b = await node(2, { auth: { token: "s3cret-token" } });
-    const stolen = nodeToken("s3cret-token", "bank", 1);
+    const b = await node(NodeId.of(2), { auth: { token: "s3cret-token" } });
+    const stolen = nodeToken("s3cret-token", "bank", NodeId.of(1));
     // The thief has node 1's token (what node 1 sends on the wire), not the cluster secret.
     const raw = new RawClient(b.transport.address, ChannelCredentials.createInsecure());
     try {
-      const asThree = await raw.messages(metadata({ "raft-from": "3", "raft-token": stolen }), [encodeFrame(encodeMessages([heartbeat(3, 2)]))]);
+      const asThree = await raw.messages(metadata({ "raft-from": "3", "raft-token": stolen }), [encodeFrame(encodeMessages([heartbeat(NodeId.of(3), NodeId.of(2))]))]);
       expect(asThree.error?.code).toBe(status.UNAUTHENTICATED);
       // The same token is good for node 1 itself.
-      const asOne = await raw.messages(metadata({ "raft-from": "1", "raft-token": stolen }), [encodeFrame(encodeMessages([heartbeat(1, 2)]))]);
+      const asOne = await raw.messages(metadata({ "raft-from": "1", "raft-token": stolen }), [encodeFrame(encodeMessages([heartbeat(NodeId.of(1), NodeId.of(2))]))]);
       expect(asOne.error).toBeNull();
     } finally {
       raw.close();
@@ -102,18 +102,18 @@ describe("the handshake", () => {
   });
 
   it("refuses a node it does not know when its peers are configured", async () => {
-    const a = await node(1);
-    const b = await node(2, { peers: { 1: a.transport.address } });
-    const stranger = await node(3);
-    await expectRefused(stranger, b, 2, "unknown node");
-    await expectDelivered(a, b, 2);
+    const a = await node(NodeId.of(1));
+    const b = await node(NodeId.of(2), { peers: { 1: a.transport.address } });
+    const stranger = await node(NodeId.of(3));
+    await expectRefused(stranger, b, NodeId.of(2), "unknown node");
+    await expectDelivered(a, b, NodeId.of(2));
   });
 
   it("refuses a call meant for another node (a stale address)", async () => {
-    const a = await node(1);
-    const c = await node(3);
+    const a = await node(NodeId.of(1));
+    const c = await node(NodeId.of(3));
     // Node 1 believes node 2 listens where node 3 does.
-    await expectRefused(a, c, 2, "wrong target node");
+    await expectRefused(a, c, NodeId.of(2), "wrong target node");
   });
 });
 
@@ -125,18 +125,18 @@ describe("TLS", async () => {
   const mtlsAs = (id: NodeId) => ({ tls: { ...(certs[id - 1] as { cert: string; key: string }), ca: ca.cert, requireClientCert: true } });
 
   it("carries messages between nodes with certificates from the cluster's CA", async () => {
-    const a = await node(1, mtlsAs(1));
-    const b = await node(2, mtlsAs(2));
-    await expectDelivered(a, b, 2);
-    await expectDelivered(b, a, 1);
+    const a = await node(NodeId.of(1), mtlsAs(NodeId.of(1)));
+    const b = await node(NodeId.of(2), mtlsAs(NodeId.of(2)));
+    await expectDelivered(a, b, NodeId.of(2));
+    await expectDelivered(b, a, NodeId.of(1));
   });
 
   it("refuses a caller with no client certificate when mutual TLS is on", async () => {
-    const b = await node(2, mtlsAs(2));
+    const b = await node(NodeId.of(2), mtlsAs(NodeId.of(2)));
     // TLS that trusts the server, and the right metadata, but no certificate of its own.
     const raw = new RawClient(b.transport.address, ChannelCredentials.createSsl(Buffer.from(ca.cert)));
     try {
-      const { error } = await raw.messages(metadata({}), [encodeFrame(encodeMessages([heartbeat(1, 2)]))]);
+      const { error } = await raw.messages(metadata({}), [encodeFrame(encodeMessages([heartbeat(NodeId.of(1), NodeId.of(2))]))]);
       expect(error?.code).toBe(status.UNAUTHENTICATED);
     } finally {
       raw.close();
@@ -147,29 +147,29 @@ describe("TLS", async () => {
   });
 
   it("refuses a caller whose certificate another CA signed", async () => {
-    const b = await node(2, mtlsAs(2));
-    const a = await node(1, { tls: { cert: rogue.cert, key: rogue.key, ca: ca.cert } });
-    await expectRefused(a, b, 2, "no client certificate");
+    const b = await node(NodeId.of(2), mtlsAs(NodeId.of(2)));
+    const a = await node(NodeId.of(1), { tls: { cert: rogue.cert, key: rogue.key, ca: ca.cert } });
+    await expectRefused(a, b, NodeId.of(2), "no client certificate");
   });
 
   it("refuses a caller whose certificate names another node (node 1's stolen certificate used as node 3)", async () => {
-    const b = await node(2, mtlsAs(2));
-    const thief = await node(3, mtlsAs(1));
-    await expectRefused(thief, b, 2, "certificate mismatch");
+    const b = await node(NodeId.of(2), mtlsAs(NodeId.of(2)));
+    const thief = await node(NodeId.of(3), mtlsAs(NodeId.of(1)));
+    await expectRefused(thief, b, NodeId.of(2), "certificate mismatch");
     expect(b.logger.withReason("certificate mismatch")[0]?.fields.caller).toBe("3");
     // A certificate that names no node of the cluster is refused the same way.
     const unnamed = await makeNodeCert(ca, "no node", "bank", []);
-    const c = await node(1, { tls: { ...unnamed, ca: ca.cert, requireClientCert: true } });
-    const b2 = await node(2, mtlsAs(2));
-    await expectRefused(c, b2, 2, "certificate mismatch");
+    const c = await node(NodeId.of(1), { tls: { ...unnamed, ca: ca.cert, requireClientCert: true } });
+    const b2 = await node(NodeId.of(2), mtlsAs(NodeId.of(2)));
+    await expectRefused(c, b2, NodeId.of(2), "certificate mismatch");
   });
 
   it("refuses a plaintext caller to a TLS server (it cannot even connect)", async () => {
-    const b = await node(2, mtlsAs(2));
-    const a = await node(1);
-    a.transport.updatePeers(new Map([[2, b.transport.address]]));
+    const b = await node(NodeId.of(2), mtlsAs(NodeId.of(2)));
+    const a = await node(NodeId.of(1));
+    a.transport.updatePeers(new Map([[NodeId.of(2), b.transport.address]]));
     await waitFor(() => {
-      a.transport.send([heartbeat(1, 2)]);
+      a.transport.send([heartbeat(NodeId.of(1), NodeId.of(2))]);
       return (a.transport.stats().refusals["peer unreachable"] ?? 0) > 1;
     }, "failed attempts");
     expect(b.inbox).toEqual([]);

@@ -1,4 +1,4 @@
-import { isRaftError, RaftError, snapshotId, type NodeId, type RaftErrorCode, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
+import { isRaftError, NodeId, RaftError, snapshotId, type RaftErrorCode, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
 import { GrpcTransport, type GrpcTransportOptions } from "../src/index.js";
 import { closeAll, waitFor } from "./support.js";
@@ -40,7 +40,7 @@ describe("the snapshot stream", () => {
     });
     for (const c of ["Busy", "NotFound", "Corrupt", "Aborted", "StorageFailure", "Timeout"] as const) {
       code = c;
-      const e = await failure(readAll(reader, 2, request(16)));
+      const e = await failure(readAll(reader, NodeId.of(2), request(16)));
       expect(isRaftError(e) ? e.code : e).toBe(c);
       expect((e as Error).message).toContain(`failed with ${c}`);
     }
@@ -54,7 +54,7 @@ describe("the snapshot stream", () => {
         yield buffer;
       }
     });
-    const chunks = await readAll(reader, 2, request(1000));
+    const chunks = await readAll(reader, NodeId.of(2), request(1000));
     expect(chunks.map((c) => c[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(chunks.every((c) => c.every((b) => b === c[0]))).toBe(true);
   });
@@ -67,7 +67,7 @@ describe("the snapshot stream", () => {
       },
       { server: { maxFrameBytes: 64 * 1024 } },
     );
-    const chunks = await readAll(reader, 2, request(200_000));
+    const chunks = await readAll(reader, NodeId.of(2), request(200_000));
     expect(chunks.length).toBe(4);
     expect(Buffer.concat(chunks).equals(Buffer.from(big))).toBe(true);
     expect(server.stats().snapshotBytesSent).toBe(200_000);
@@ -78,17 +78,17 @@ describe("the snapshot stream", () => {
     const { reader, server } = await pair(async function* () {
       yield new Uint8Array(1);
     });
-    const e = await failure(readAll(reader, 2, request(16, "../../etc/passwd")));
+    const e = await failure(readAll(reader, NodeId.of(2), request(16, "../../etc/passwd")));
     expect(isRaftError(e, "InvalidMessage")).toBe(true);
-    const tooBig = await failure(readAll(reader, 2, request(64 << 20)));
+    const tooBig = await failure(readAll(reader, NodeId.of(2), request(64 << 20)));
     expect(isRaftError(tooBig, "InvalidMessage")).toBe(true);
     expect(server.stats().rejections["invalid snapshot request"]).toBe(2);
   });
 
   it("is Unavailable from a node not started yet, or with no known address", async () => {
     const { reader } = await pair(async function* () {}, { startServer: false });
-    expect(isRaftError(await failure(readAll(reader, 2, request(16))), "Unavailable")).toBe(true);
-    expect(isRaftError(await failure(readAll(reader, 7, request(16))), "Unavailable")).toBe(true);
+    expect(isRaftError(await failure(readAll(reader, NodeId.of(2), request(16))), "Unavailable")).toBe(true);
+    expect(isRaftError(await failure(readAll(reader, NodeId.of(7), request(16))), "Unavailable")).toBe(true);
   });
 
   it("times out a stream that brings nothing while the reader waits, and stops the server", async () => {
@@ -101,7 +101,7 @@ describe("the snapshot stream", () => {
       },
       { reader: { deadlines: { snapshotIdleMs: 200 } } },
     );
-    const e = await failure(readAll(reader, 2, request(8)));
+    const e = await failure(readAll(reader, NodeId.of(2), request(8)));
     expect(isRaftError(e, "Timeout")).toBe(true);
     await waitFor(() => serverSignal?.aborted === true, "the server to be cancelled");
   });
@@ -119,7 +119,7 @@ describe("the snapshot stream", () => {
       },
       { server: { deadlines: { snapshotIdleMs: 200 } }, reader: { snapshotWindowBytes: 16 * 1024 } },
     );
-    const it = reader.fetchSnapshot(2, request(64 * 1024), new AbortController().signal)[Symbol.asyncIterator]();
+    const it = reader.fetchSnapshot(NodeId.of(2), request(64 * 1024), new AbortController().signal)[Symbol.asyncIterator]();
     try {
       await it.next();
       // The reader holds on to its iterator and reads no more.

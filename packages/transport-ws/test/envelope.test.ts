@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cancelFrame, chunkFrame, creditFrame, decodeFrame, endFrame, ENVELOPE_VERSION, errorFrame, messagesFrame, requestFrame } from "../src/envelope.js";
 import { Rejection } from "../src/rejection.js";
+import { NodeId, Term } from "@raft/core/contracts";
 
 const reasonOf = (bytes: Uint8Array) => {
   try {
@@ -22,7 +23,7 @@ describe("envelope", () => {
     const data = Uint8Array.from({ length: 5000 }, (_, i) => i % 256);
     const chunk = decodeFrame(chunkFrame(9, data));
     expect(chunk.kind === "snapshot-chunk" && Buffer.from(chunk.data).equals(Buffer.from(data))).toBe(true);
-    const messages = decodeFrame(messagesFrame([{ type: "TimeoutNow", from: 1, to: 2, term: 3 }]));
+    const messages = decodeFrame(messagesFrame([{ type: "TimeoutNow", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(3) }]));
     expect(messages.kind).toBe("messages");
   });
 

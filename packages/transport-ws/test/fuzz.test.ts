@@ -1,4 +1,4 @@
-import { encodeMessages, nodeToken, snapshotId, type Message, type NodeId } from "@raft/core/contracts";
+import { encodeMessages, Index, NodeId, nodeToken, snapshotId, Term, type Message } from "@raft/core/contracts";
 import { Prng, TestCluster } from "@raft/core/testing";
 import { describe, expect, it, vi } from "vitest";
 import type { WebSocket } from "ws";
@@ -11,7 +11,7 @@ import { baseOptions, captureLogger, CLUSTER, waitFor } from "./support/transpor
 vi.setConfig({ testTimeout: 240_000 });
 
 const TOKEN = "fuzz-secret";
-const ATTACKER: NodeId = 9;
+const ATTACKER = NodeId.of(9);
 const MAX_FRAME = 64 << 10;
 const SEED = 20_240_601;
 
@@ -32,10 +32,10 @@ describe("fuzz", () => {
       node: { electionTicks: 10 },
       transport: async (id) => {
         const log = captureLogger();
-        logs.set(id, log);
-        const t = await WsTransport.listen(baseOptions(id, { auth: { token: TOKEN }, maxFrameBytes: MAX_FRAME, logger: log.logger }));
-        transports.set(id, t);
-        return observed(id, t, (_to, from, what) => {
+        logs.set(NodeId.of(id), log);
+        const t = await WsTransport.listen(baseOptions(NodeId.of(id), { auth: { token: TOKEN }, maxFrameBytes: MAX_FRAME, logger: log.logger }));
+        transports.set(NodeId.of(id), t);
+        return observed(NodeId.of(id), t, (_to, from, what) => {
           if (from === ATTACKER) fromAttacker.push(what);
         });
       },
@@ -90,7 +90,7 @@ describe("fuzz", () => {
       expect(fromAttacker).toEqual([]);
       const stats = target.stats();
       expect(stats.messagesReceived).toBeGreaterThan(0);
-      for (const id of [1, 2, 3].filter((i) => i !== leader.id)) expect(transports.get(id)?.stats().rejectedFrames).toBe(0);
+      for (const id of [1, 2, 3].filter((i) => i !== leader.id)) expect(transports.get(NodeId.of(id))?.stats().rejectedFrames).toBe(0);
       for (const reason of ["envelope-version", "frame-kind", "malformed-frame", "invalid-message", "wrong-sender", "wrong-recipient", "oversized-frame", "text-frame", "bad-snapshot-request", "duplicate-stream", "unknown-stream", "bad-http", "not-websocket", "missing-token", "wrong-token", "wrong-cluster"]) {
         expect(stats.rejectedByReason[reason as never], reason).toBeGreaterThan(0);
       }
@@ -178,7 +178,7 @@ function randomBytes(rng: Prng, n: number): Buffer {
   return b;
 }
 
-const heartbeat = (from: NodeId, to: NodeId): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round: 1 });
+const heartbeat = (from: NodeId, to: NodeId): Message => ({ type: "Heartbeat", from, to, term: Term.of(1), commit: Index.zero, round: 1 });
 
 /** Frames that would be valid from node 9 (cut short above, so none arrives whole). */
 function validFrames(target: NodeId): Buffer[] {
@@ -186,16 +186,16 @@ function validFrames(target: NodeId): Buffer[] {
     type: "Append",
     from: ATTACKER,
     to: target,
-    term: 3,
-    prevIndex: 5,
-    prevTerm: 2,
-    commit: 4,
+    term: Term.of(3),
+    prevIndex: Index.of(5),
+    prevTerm: Term.of(2),
+    commit: Index.of(4),
     entries: [
-      { index: 6, term: 3, kind: "normal", data: new Uint8Array(40).fill(7) },
-      { index: 7, term: 3, kind: "config", data: new Uint8Array(3) },
+      { index: Index.of(6), term: Term.of(3), kind: "normal", data: new Uint8Array(40).fill(7) },
+      { index: Index.of(7), term: Term.of(3), kind: "config", data: new Uint8Array(3) },
     ],
   };
-  const vote: Message = { type: "Vote", from: ATTACKER, to: target, term: 99, lastIndex: 1, lastTerm: 1, transfer: false };
+  const vote: Message = { type: "Vote", from: ATTACKER, to: target, term: Term.of(99), lastIndex: Index.of(1), lastTerm: Term.of(1), transfer: false };
   return [messagesFrame([append]), messagesFrame([heartbeat(ATTACKER, target), vote]), requestFrame(1_000_000, 8, snapshotId(10, 2, "ab".repeat(32)), 1024)];
 }
 
@@ -205,14 +205,14 @@ function wellFormedButInvalid(target: NodeId, count: number): Buffer[] {
   const goodId = snapshotId(10, 2, "ab".repeat(32));
   let stream = 1;
   const frames: Buffer[] = [
-    messagesFrame([heartbeat(2, target)]), // spoofs a member: wrong-sender
-    messagesFrame([heartbeat(ATTACKER, target === 1 ? 2 : 1)]), // wrong-recipient
-    messagesFrame([{ ...heartbeat(ATTACKER, target), from: 0 }]), // node id 0
+    messagesFrame([heartbeat(NodeId.of(2), target)]), // spoofs a member: wrong-sender
+    messagesFrame([heartbeat(ATTACKER, NodeId.of(target === 1 ? 2 : 1))]), // wrong-recipient
+    messagesFrame([{ ...heartbeat(ATTACKER, target), from: 0 as NodeId }]), // node id 0, deliberately invalid
     envelope(1, [2, ...hb.slice(1)]), // wire version 2
     envelope(1, [1, 1, 99, ...hb.slice(3)]), // unknown message type
     envelope(1, [1, 200, ...hb.slice(2)]), // count lies
     envelope(1, [...hb, 0]), // trailing byte
-    messagesFrame([{ type: "Append", from: ATTACKER, to: target, term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: [{ index: 1, term: 5, kind: "normal", data: new Uint8Array(1) }] }]), // entry term > message term
+    messagesFrame([{ type: "Append", from: ATTACKER, to: target, term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, commit: Index.zero, entries: [{ index: Index.of(1), term: Term.of(5), kind: "normal", data: new Uint8Array(1) }] }]), // entry term > message term
     envelope(1, []), // no body at all
     Buffer.from([2, 1, ...hb]), // envelope version 2
     Buffer.from([0]), // envelope version 0

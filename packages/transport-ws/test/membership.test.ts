@@ -2,6 +2,7 @@ import { TestCluster } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
 import { WsTransport } from "../src/index.js";
 import { baseOptions, waitFor } from "./support/transports.js";
+import { NodeId } from "@raft/core/contracts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -10,7 +11,7 @@ describe("peer addresses from membership", () => {
     // Frequent snapshots, no trailing entries and no inline snapshots: node 4 must pull its snapshot over the socket.
     const cluster = TestCluster.of([1, 2, 3], {
       node: { electionTicks: 10, snapshotEntries: 10, keepTrailing: 0, snapshotInlineBytes: 0, snapshotChunkBytes: 256 },
-      transport: (id) => WsTransport.listen(baseOptions(id)),
+      transport: (id) => WsTransport.listen(baseOptions(NodeId.of(id))),
     });
     try {
       await cluster.startAll();

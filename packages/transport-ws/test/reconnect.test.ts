@@ -2,17 +2,18 @@ import { TcpProxy } from "@raft/core/testing";
 import { describe, expect, it } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../src/index.js";
 import { baseOptions, captureLogger, closedAfterEach, heartbeat, startedNode, waitFor } from "./support/transports.js";
+import { NodeId } from "@raft/core/contracts";
 
 const open = closedAfterEach();
 
 function node(id: number, extra: Partial<WsTransportOptions> = {}) {
-  return startedNode(open, id, extra);
+  return startedNode(open, NodeId.of(id), extra);
 }
 
 /** Sends a heartbeat every few ms until `until` holds: what a leader does while a follower is away. */
 async function keepSending(from: WsTransport, to: number, until: () => boolean, what: string): Promise<void> {
   let round = 0;
-  const timer = setInterval(() => from.send([heartbeat(from.id, to, ++round)]), 10);
+  const timer = setInterval(() => from.send([heartbeat(from.id, NodeId.of(to), ++round)]), 10);
   try {
     await waitFor(until, what);
   } finally {
@@ -25,7 +26,7 @@ describe("reconnection", () => {
     const a = await node(1);
     const b = await node(2);
     a.t.updatePeers(new Map([[2, b.t.address]]));
-    a.t.send([heartbeat(1, 2, 0)]);
+    a.t.send([heartbeat(NodeId.of(1), NodeId.of(2), 0)]);
     await waitFor(() => b.messages.length === 1, "first delivery");
 
     const port = Number(b.t.address.split(":")[1]);
@@ -45,7 +46,7 @@ describe("reconnection", () => {
     const proxy = await TcpProxy.listen(b.t.address);
     open.push(proxy);
     a.t.updatePeers(new Map([[2, proxy.address]]));
-    a.t.send([heartbeat(1, 2, 0)]);
+    a.t.send([heartbeat(NodeId.of(1), NodeId.of(2), 0)]);
     await waitFor(() => b.messages.length === 1, "first delivery");
 
     proxy.cut();
@@ -65,7 +66,7 @@ describe("reconnection", () => {
     open.push(proxy);
     const a = await node(1, { ...timers, logger: { ...logger, info: (m, f) => (m.includes("went silent") ? proxy.restore() : logger.info(m, f)) } });
     a.t.updatePeers(new Map([[2, proxy.address]]));
-    a.t.send([heartbeat(1, 2, 0)]);
+    a.t.send([heartbeat(NodeId.of(1), NodeId.of(2), 0)]);
     await waitFor(() => b.messages.length === 1, "first delivery");
 
     proxy.blackhole(); // the TCP connection stays up; nothing gets through
@@ -78,7 +79,7 @@ describe("reconnection", () => {
   it("a snapshot fetch on a broken connection rejects with Unavailable", async () => {
     const a = await node(1);
     const served: { signal?: AbortSignal } = {};
-    const b = await WsTransport.listen(baseOptions(2));
+    const b = await WsTransport.listen(baseOptions(NodeId.of(2)));
     open.push(b);
     await b.start({
       onMessage: () => {},
@@ -94,7 +95,7 @@ describe("reconnection", () => {
     open.push(proxy);
     a.t.updatePeers(new Map([[2, proxy.address]]));
     const request = { id: "0000000000000010-2-abababababababab", file: "state", offset: 0, chunkSize: 1000 };
-    const it = a.t.fetchSnapshot(2, request, new AbortController().signal)[Symbol.asyncIterator]();
+    const it = a.t.fetchSnapshot(NodeId.of(2), request, new AbortController().signal)[Symbol.asyncIterator]();
     expect((await it.next()).value).toHaveLength(1000);
     const next = it.next();
     proxy.cut();

@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import { nodeToken, type Message } from "@raft/core/contracts";
+import { NodeId, nodeToken, type Message } from "@raft/core/contracts";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { SUBPROTOCOL, type WsTransportOptions } from "../src/index.js";
@@ -11,13 +11,13 @@ const open = closedAfterEach();
 
 async function node(id: number, extra: Partial<WsTransportOptions> = {}) {
   const log = captureLogger();
-  return { ...(await startedNode(open, id, { logger: log.logger, ...extra })), log };
+  return { ...(await startedNode(open, NodeId.of(id), { logger: log.logger, ...extra })), log };
 }
 
 const refusalLines = (lines: LogLine[], reason: string) => lines.filter((l) => l.level === "warn" && l.message.includes("refused a connection") && l.fields.reason === reason);
 
 /** Makes `from` send to node 1 at `to`'s address, and waits until `to` refuses it for `reason`. */
-async function expectRefused(to: Awaited<ReturnType<typeof node>>, from: Awaited<ReturnType<typeof node>>, reason: string, sendAs: Message = heartbeat(from.t.id, 1, 1)) {
+async function expectRefused(to: Awaited<ReturnType<typeof node>>, from: Awaited<ReturnType<typeof node>>, reason: string, sendAs: Message = heartbeat(from.t.id, NodeId.of(1), 1)) {
   from.t.updatePeers(new Map([[sendAs.to, to.t.address]]));
   from.t.send([sendAs]);
   await waitFor(() => (to.t.stats().rejectedByReason[reason as never] ?? 0) >= 1, `a ${reason} refusal`);
@@ -49,7 +49,7 @@ describe("refusals on upgrade", () => {
 
   it("refuses node 2's stolen token presented by a dialer claiming to be node 3", async () => {
     const a = await node(1, { auth: { token: "right-secret" } });
-    const stolen = nodeToken("right-secret", CLUSTER, 2);
+    const stolen = nodeToken("right-secret", CLUSTER, NodeId.of(2));
     const headers = { "x-raft-cluster": CLUSTER, "x-raft-target": "1", authorization: `Bearer ${stolen}` };
     expect(await upgrade(a.t.address, { ...headers, "x-raft-node": "3" })).toBe(401);
     await waitFor(() => (a.t.stats().rejectedByReason["wrong-token"] ?? 0) === 1, "the refusal");
@@ -63,7 +63,7 @@ describe("refusals on upgrade", () => {
     const a = await node(1, { auth: { token: "right-secret" } });
     const b = await node(2, { auth: { token: "right-secret" } });
     b.t.updatePeers(new Map([[1, a.t.address]]));
-    b.t.send([heartbeat(2, 1, 5)]);
+    b.t.send([heartbeat(NodeId.of(2), NodeId.of(1), 5)]);
     await waitFor(() => a.messages.length === 1, "delivery");
     expect(a.t.stats().rejectedConnections).toBe(0);
   });
@@ -71,7 +71,7 @@ describe("refusals on upgrade", () => {
   it("refuses a dialer that meant another node (its address book is wrong)", async () => {
     const a = await node(1);
     const b = await node(2);
-    await expectRefused(a, b, "wrong-target", heartbeat(2, 3, 1));
+    await expectRefused(a, b, "wrong-target", heartbeat(NodeId.of(2), NodeId.of(3), 1));
   });
 
   it("with peers configured, refuses a node id it has no address for, until membership gives one", async () => {
@@ -79,10 +79,10 @@ describe("refusals on upgrade", () => {
     const b = await node(2);
     await expectRefused(a, b, "unknown-peer");
     a.t.updatePeers(new Map([[2, b.t.address]]));
-    b.t.send([heartbeat(2, 1, 2)]);
+    b.t.send([heartbeat(NodeId.of(2), NodeId.of(1), 2)]);
     // The message queued while refused is still there: both arrive, in order.
     await waitFor(() => a.messages.length === 2, "delivery once node 2 is a member with an address");
-    expect(a.messages).toEqual([heartbeat(2, 1, 1), heartbeat(2, 1, 2)]);
+    expect(a.messages).toEqual([heartbeat(NodeId.of(2), NodeId.of(1), 1), heartbeat(NodeId.of(2), NodeId.of(1), 2)]);
   });
 
   it("acceptUnknownPeers: false refuses unknown ids even without configured peers", async () => {
@@ -122,7 +122,7 @@ describe("refusals on upgrade", () => {
     const b = await node(2);
     const port = (impostor.address() as { port: number }).port;
     b.t.updatePeers(new Map([[1, `127.0.0.1:${port}`]]));
-    b.t.send([heartbeat(2, 1, 1)]);
+    b.t.send([heartbeat(NodeId.of(2), NodeId.of(1), 1)]);
     await waitFor(() => b.t.stats().dialFailures >= 1, "the dial to fail");
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toEqual([]);
@@ -143,13 +143,13 @@ describe("refusals under mTLS", () => {
 
     const outsider = await node(2, { tls: { cert: pki.outsider.cert, key: pki.outsider.key, ca: pki.ca } });
     outsider.t.updatePeers(new Map([[1, a.t.address]]));
-    outsider.t.send([heartbeat(2, 1, 1)]);
+    outsider.t.send([heartbeat(NodeId.of(2), NodeId.of(1), 1)]);
     await waitFor(() => (a.t.stats().rejectedByReason.tls ?? 0) === 2, "the second TLS refusal");
     expect(a.messages).toEqual([]);
 
     const member = await node(3, { tls: tls(3) });
     member.t.updatePeers(new Map([[1, a.t.address]]));
-    member.t.send([heartbeat(3, 1, 1)]);
+    member.t.send([heartbeat(NodeId.of(3), NodeId.of(1), 1)]);
     await waitFor(() => a.messages.length === 1, "a member's message");
   });
 

@@ -1,5 +1,5 @@
 import { createServer, type Socket } from "node:net";
-import { RaftError, snapshotId, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
+import { NodeId, RaftError, snapshotId, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../src/index.js";
 import { baseOptions, heartbeat, inbox, waitFor } from "./support/transports.js";
@@ -16,8 +16,8 @@ type Serve = TransportHandlers["onSnapshotRequest"];
 
 /** Node 1 reads from node 2, which serves with `serve`. */
 async function pair(serve: Serve, extra: Partial<WsTransportOptions> = {}) {
-  const reader = await WsTransport.listen(baseOptions(1, extra));
-  const server = await WsTransport.listen(baseOptions(2, extra));
+  const reader = await WsTransport.listen(baseOptions(NodeId.of(1), extra));
+  const server = await WsTransport.listen(baseOptions(NodeId.of(2), extra));
   open.push(reader, server);
   const readerInbox = inbox();
   const serverInbox = inbox();
@@ -43,7 +43,7 @@ describe("snapshot streams", () => {
       },
       { maxFrameBytes: 64 << 10 },
     );
-    const chunks = await readAll(reader.fetchSnapshot(2, request(1 << 20), new AbortController().signal));
+    const chunks = await readAll(reader.fetchSnapshot(NodeId.of(2), request(1 << 20), new AbortController().signal));
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(64 << 10);
     expect(chunks.length).toBeGreaterThanOrEqual(17);
     expect(Buffer.concat(chunks).equals(Buffer.from(file))).toBe(true);
@@ -63,7 +63,7 @@ describe("snapshot streams", () => {
     );
     let received = 0;
     let ahead = 0;
-    for await (const _ of reader.fetchSnapshot(2, request(16 << 10), new AbortController().signal)) {
+    for await (const _ of reader.fetchSnapshot(NodeId.of(2), request(16 << 10), new AbortController().signal)) {
       received++;
       ahead = Math.max(ahead, served - received);
       if (received % 25 === 0) await new Promise((r) => setTimeout(r, 5)); // a slow consumer: the server would race ahead if it could
@@ -81,7 +81,7 @@ describe("snapshot streams", () => {
     });
     const got: number[] = [];
     const error = await (async () => {
-      for await (const c of reader.fetchSnapshot(2, request(1024), new AbortController().signal)) got.push(c[0] as number);
+      for await (const c of reader.fetchSnapshot(NodeId.of(2), request(1024), new AbortController().signal)) got.push(c[0] as number);
     })().catch((e: unknown) => e);
     expect(got).toEqual([1, 2]);
     expect(error).toMatchObject({ code: "Corrupt", message: "node 2: bit rot in state" });
@@ -94,7 +94,7 @@ describe("snapshot streams", () => {
       yield new Uint8Array(1);
     });
     const bad = { id: "../../etc/passwd", file: "state", offset: 0, chunkSize: 1024 };
-    const error = await readAll(reader.fetchSnapshot(2, bad, new AbortController().signal)).catch((e: unknown) => e);
+    const error = await readAll(reader.fetchSnapshot(NodeId.of(2), bad, new AbortController().signal)).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "InvalidMessage" });
     expect(calls).toBe(0);
     expect(server.stats().rejectedByReason["bad-snapshot-request"]).toBe(1);
@@ -108,12 +108,12 @@ describe("snapshot streams", () => {
         await new Promise<void>((r) => gates.push(r));
       }
     });
-    const a = reader.fetchSnapshot(2, { ...request(1024), file: "a" }, new AbortController().signal)[Symbol.asyncIterator]();
-    const b = reader.fetchSnapshot(2, { ...request(1024), file: "b" }, new AbortController().signal)[Symbol.asyncIterator]();
+    const a = reader.fetchSnapshot(NodeId.of(2), { ...request(1024), file: "a" }, new AbortController().signal)[Symbol.asyncIterator]();
+    const b = reader.fetchSnapshot(NodeId.of(2), { ...request(1024), file: "b" }, new AbortController().signal)[Symbol.asyncIterator]();
     const text = async (it: AsyncIterator<Uint8Array>) => new TextDecoder().decode((await it.next()).value as Uint8Array);
     expect(await text(a)).toBe("a:0");
     expect(await text(b)).toBe("b:0");
-    reader.send([heartbeat(1, 2, 1)]);
+    reader.send([heartbeat(NodeId.of(1), NodeId.of(2), 1)]);
     await waitFor(() => serverMessages.length === 1, "a message while both streams are open");
     for (let i = 1; i < 3; i++) {
       for (const open of gates.splice(0)) open();
@@ -132,7 +132,7 @@ describe("snapshot streams", () => {
       yield new Uint8Array(8);
       await new Promise(() => {});
     });
-    const it = reader.fetchSnapshot(2, request(1024), new AbortController().signal)[Symbol.asyncIterator]();
+    const it = reader.fetchSnapshot(NodeId.of(2), request(1024), new AbortController().signal)[Symbol.asyncIterator]();
     await it.next();
     const next = it.next().then(
       () => "resolved",
@@ -144,7 +144,7 @@ describe("snapshot streams", () => {
   });
 
   it("a reader abort while waiting for the connection rejects with Aborted", async () => {
-    const reader = await WsTransport.listen(baseOptions(1, { deadlines: { connectMs: 60_000 } }));
+    const reader = await WsTransport.listen(baseOptions(NodeId.of(1), { deadlines: { connectMs: 60_000 } }));
     open.push(reader);
     await reader.start(inbox().handlers);
     // A listener that accepts TCP and never answers the upgrade: the dial hangs.
@@ -157,7 +157,7 @@ describe("snapshot streams", () => {
     });
     reader.updatePeers(new Map([[2, `127.0.0.1:${(mute.address() as { port: number }).port}`]]));
     const abort = new AbortController();
-    const reading = readAll(reader.fetchSnapshot(2, request(1024), abort.signal)).catch((e: unknown) => e);
+    const reading = readAll(reader.fetchSnapshot(NodeId.of(2), request(1024), abort.signal)).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 20));
     abort.abort();
     expect(await reading).toMatchObject({ code: "Aborted" });
@@ -172,7 +172,7 @@ describe("snapshot streams", () => {
       },
       { snapshotWindowChunks: 1, deadlines: { snapshotIdleMs: 100 } },
     );
-    const it = reader.fetchSnapshot(2, request(1024), new AbortController().signal)[Symbol.asyncIterator]();
+    const it = reader.fetchSnapshot(NodeId.of(2), request(1024), new AbortController().signal)[Symbol.asyncIterator]();
     await it.next(); // then the consumer stalls: no credit goes back
     await waitFor(() => serverSignal?.aborted === true, "the server to give up on the idle reader");
     await expect(it.next()).rejects.toMatchObject({ code: "Timeout" });
@@ -188,7 +188,7 @@ describe("snapshot streams", () => {
       },
       { deadlines: { snapshotIdleMs: 100 } },
     );
-    const chunks = reader.fetchSnapshot(2, request(1024), new AbortController().signal);
+    const chunks = reader.fetchSnapshot(NodeId.of(2), request(1024), new AbortController().signal);
     const error = await readAll(chunks).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "Timeout" });
     await waitFor(() => serverSignal?.aborted === true, "the cancel to reach the server");
@@ -200,9 +200,9 @@ describe("snapshot streams", () => {
       await new Promise(() => {});
     });
     const abort = new AbortController();
-    const its = Array.from({ length: 16 }, () => reader.fetchSnapshot(2, request(1024), abort.signal)[Symbol.asyncIterator]());
+    const its = Array.from({ length: 16 }, () => reader.fetchSnapshot(NodeId.of(2), request(1024), abort.signal)[Symbol.asyncIterator]());
     for (const it of its) await it.next();
-    const error = await readAll(reader.fetchSnapshot(2, request(1024), abort.signal)).catch((e: unknown) => e);
+    const error = await readAll(reader.fetchSnapshot(NodeId.of(2), request(1024), abort.signal)).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "Busy" });
     abort.abort();
     await Promise.all(its.map((it) => it.next().catch(() => undefined)));

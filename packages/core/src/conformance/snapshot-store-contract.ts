@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { OpenOptions, SnapshotDraft, SnapshotStore, SnapshotWriter } from "../contracts/index.js";
 import { isSnapshotId, manifestDigest, snapshotId } from "../contracts/snapshot-manifest.js";
-import { isRaftError, type SnapshotMeta } from "../engine/index.js";
+import { Index, isRaftError, NodeId, Term, type SnapshotMeta } from "../engine/index.js";
 
 export interface SnapshotStoreFactory {
   /** Durable stores also prove that committed snapshots and flushed receptions survive a reopen. */
@@ -21,8 +21,8 @@ export interface SnapshotStoreFactory {
 
 type Files = readonly (readonly [name: string, bytes: Uint8Array])[];
 
-const membership = { voters: [1, 2, 3], learners: [4] };
-const draft = (index: number, term = 1): SnapshotDraft => ({ index, term, membership });
+const membership = { voters: [1, 2, 3].map(NodeId.of), learners: [NodeId.of(4)] };
+const draft = (index: number, term = 1): SnapshotDraft => ({ index: Index.of(index), term: Term.of(term), membership });
 
 /** Deterministic, non-repeating bytes, so a misplaced chunk changes the checksum. */
 function bytes(n: number, seed: number): Uint8Array {
@@ -50,7 +50,7 @@ function manifest(index: number, term: number, files: Files): SnapshotMeta {
   const list = files.map(([name, b]) => ({ name, size: b.length, sha256: sha256(b) }));
   const digest = manifestDigest(list);
   const size = list.reduce((n, f) => n + f.size, 0);
-  return { id: snapshotId(index, term, digest), index, term, membership, files: list, size, sha256: digest, createdAt: 1_700_000_000_000 };
+  return { id: snapshotId(index, term, digest), index: Index.of(index), term: Term.of(term), membership, files: list, size, sha256: digest, createdAt: 1_700_000_000_000 };
 }
 
 /** Writes a new snapshot's files; an empty chunk declares an empty file. */

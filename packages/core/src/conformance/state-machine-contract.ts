@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Command, StateMachine } from "../contracts/index.js";
-import { Prng } from "../engine/index.js";
+import { Index, Prng, Term } from "../engine/index.js";
 
 export interface StateMachineHarness<Result> {
   /** A fresh, empty state machine. */
@@ -13,7 +13,7 @@ export interface StateMachineHarness<Result> {
 
 function commands(h: StateMachineHarness<unknown>, seed: number, n: number): Command[] {
   const prng = new Prng(seed);
-  return Array.from({ length: n }, (_, i) => ({ index: i + 1, term: 1, data: h.command(prng, i) }));
+  return Array.from({ length: n }, (_, i) => ({ index: Index.of(i + 1), term: Term.of(1), data: h.command(prng, i) }));
 }
 
 /**

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { snapshotId, type SnapshotRequest, type Transport, type TransportHandlers } from "../contracts/index.js";
-import { isRaftError, RaftError, type Message, type NodeId } from "../engine/index.js";
+import { Index, isRaftError, NodeId, RaftError, Term, type Message } from "../engine/index.js";
 
 export interface TransportFactory {
   /** Transports for `ids`, able to reach each other. */
-  create(ids: readonly NodeId[]): Promise<{ transports: ReadonlyMap<NodeId, Transport>; dispose(): Promise<void> }>;
+  create(ids: readonly NodeId[]): Promise<{ transports: ReadonlyMap<number, Transport>; dispose(): Promise<void> }>;
   /** How many snapshot chunks the transport may buffer ahead of a slow reader. Default 16. */
   readonly maxBufferedChunks?: number;
 }
@@ -14,7 +14,7 @@ const SNAPSHOT_ID = snapshotId(10, 2, "ab".repeat(32));
 const MISSING_ID = snapshotId(11, 2, "cd".repeat(32));
 const FILE = "state";
 
-const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round });
+const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: Term.of(1), commit: Index.zero, round });
 
 type Serve = (request: SnapshotRequest, signal: AbortSignal) => AsyncIterable<Uint8Array>;
 
@@ -51,9 +51,9 @@ export function runTransportContract(name: string, factory: TransportFactory): v
 
   describe(`Transport contract: ${name}`, () => {
     async function withPair(fn: (a: Transport, b: Transport, inboxA: Inbox, inboxB: Inbox, serveB: (s: Serve) => void) => Promise<void>): Promise<void> {
-      const { transports, dispose } = await factory.create([1, 2]);
-      const a = transports.get(1) as Transport;
-      const b = transports.get(2) as Transport;
+      const { transports, dispose } = await factory.create([NodeId.of(1), NodeId.of(2)]);
+      const a = transports.get(NodeId.of(1)) as Transport;
+      const b = transports.get(NodeId.of(2)) as Transport;
       const inboxA: Inbox = { messages: [], served: 0 };
       const inboxB: Inbox = { messages: [], served: 0 };
       let serve: Serve | undefined;
@@ -75,17 +75,17 @@ export function runTransportContract(name: string, factory: TransportFactory): v
 
     it("delivers messages to their node, in the order sent", () =>
       withPair(async (a, b, inboxA, inboxB) => {
-        a.send(Array.from({ length: 200 }, (_, i) => heartbeat(1, 2, i)));
-        b.send([heartbeat(2, 1, 7)]);
+        a.send(Array.from({ length: 200 }, (_, i) => heartbeat(NodeId.of(1), NodeId.of(2), i)));
+        b.send([heartbeat(NodeId.of(2), NodeId.of(1), 7)]);
         await waitFor(() => inboxB.messages.length === 200 && inboxA.messages.length === 1, "delivery");
         expect(inboxB.messages.map((m) => (m.type === "Heartbeat" ? m.round : -1))).toEqual(Array.from({ length: 200 }, (_, i) => i));
-        expect(inboxA.messages[0]).toEqual(heartbeat(2, 1, 7));
+        expect(inboxA.messages[0]).toEqual(heartbeat(NodeId.of(2), NodeId.of(1), 7));
       }));
 
     it("carries entries with their bytes intact", () =>
       withPair(async (a, _b, _inboxA, inboxB) => {
         const data = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
-        const append: Message = { type: "Append", from: 1, to: 2, term: 3, prevIndex: 4, prevTerm: 2, commit: 4, entries: [{ index: 5, term: 3, kind: "normal", data }] };
+        const append: Message = { type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(3), prevIndex: Index.of(4), prevTerm: Term.of(2), commit: Index.of(4), entries: [{ index: Index.of(5), term: Term.of(3), kind: "normal", data }] };
         a.send([append]);
         await waitFor(() => inboxB.messages.length === 1, "delivery");
         expect(inboxB.messages[0]).toEqual(append);
@@ -93,13 +93,13 @@ export function runTransportContract(name: string, factory: TransportFactory): v
 
     it("never throws when sending to a node that is gone", () =>
       withPair(async (a) => {
-        expect(() => a.send([heartbeat(1, 99, 1)])).not.toThrow();
+        expect(() => a.send([heartbeat(NodeId.of(1), NodeId.of(99), 1)])).not.toThrow();
       }));
 
     it("stops delivering after close()", () =>
       withPair(async (a, b, _inboxA, inboxB) => {
         await b.close();
-        a.send([heartbeat(1, 2, 1)]);
+        a.send([heartbeat(NodeId.of(1), NodeId.of(2), 1)]);
         await new Promise((r) => setTimeout(r, 50));
         expect(inboxB.messages).toEqual([]);
       }));
@@ -111,7 +111,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
           for (let i = request.offset; i < file.length; i += request.chunkSize) yield file.slice(i, i + request.chunkSize);
         });
         const got: Uint8Array[] = [];
-        for await (const chunk of a.fetchSnapshot(2, { id: SNAPSHOT_ID, file: FILE, offset: 1234, chunkSize: 4096 }, new AbortController().signal)) got.push(chunk);
+        for await (const chunk of a.fetchSnapshot(NodeId.of(2), { id: SNAPSHOT_ID, file: FILE, offset: 1234, chunkSize: 4096 }, new AbortController().signal)) got.push(chunk);
         expect(Buffer.concat(got).equals(Buffer.from(file.subarray(1234)))).toBe(true);
       }));
 
@@ -123,7 +123,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
             yield new Uint8Array(1024);
           }
         });
-        const it = a.fetchSnapshot(2, { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 1024 }, new AbortController().signal)[Symbol.asyncIterator]();
+        const it = a.fetchSnapshot(NodeId.of(2), { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 1024 }, new AbortController().signal)[Symbol.asyncIterator]();
         await it.next();
         await new Promise((r) => setTimeout(r, 100));
         expect(inboxB.served).toBeLessThanOrEqual(1 + window + 1);
@@ -133,7 +133,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
     it("passes the serving side's error code to the reader", () =>
       withPair(async (a) => {
         const err = await (async () => {
-          for await (const _ of a.fetchSnapshot(2, { id: MISSING_ID, file: FILE, offset: 0, chunkSize: 16 }, new AbortController().signal)) void _;
+          for await (const _ of a.fetchSnapshot(NodeId.of(2), { id: MISSING_ID, file: FILE, offset: 0, chunkSize: 16 }, new AbortController().signal)) void _;
         })().catch((e: unknown) => e);
         expect(isRaftError(err) ? err.code : err).toBe("NotFound");
       }));
@@ -150,7 +150,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
         const abort = new AbortController();
         const reading = (async () => {
           let n = 0;
-          for await (const _ of a.fetchSnapshot(2, { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 16 }, abort.signal)) if (++n === 5) abort.abort();
+          for await (const _ of a.fetchSnapshot(NodeId.of(2), { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 16 }, abort.signal)) if (++n === 5) abort.abort();
         })().catch(() => undefined);
         await reading;
         await waitFor(() => inboxB.serverSignal?.aborted === true, "the server to see the abort");
@@ -163,7 +163,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
       withPair(async (a, b) => {
         await b.close();
         const err = await (async () => {
-          for await (const _ of a.fetchSnapshot(2, { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 16 }, new AbortController().signal)) void _;
+          for await (const _ of a.fetchSnapshot(NodeId.of(2), { id: SNAPSHOT_ID, file: FILE, offset: 0, chunkSize: 16 }, new AbortController().signal)) void _;
         })().catch((e: unknown) => e);
         expect(isRaftError(err) ? err.code : err).toBe("Unavailable");
       }));

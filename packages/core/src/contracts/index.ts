@@ -53,4 +53,6 @@ export {
   type TlsOptions,
 } from "./transport-kit/transport-options.js";
 export { RaftError, isRaftError, type RaftErrorCode } from "../engine/errors.js";
-export type { Entry, HardState, Index, InlineFile, LogReader, Membership, Message, NodeId, SnapshotFile, SnapshotMeta, SnapshotSource, Term } from "../engine/index.js";
+export type { Entry, HardState, InlineFile, LogReader, Membership, Message, SnapshotFile, SnapshotMeta, SnapshotSource } from "../engine/index.js";
+// Branded numbers: each name is a type and its constructor (`Index.of(5)`), see engine/brands.ts.
+export { Index, NodeId, Term } from "../engine/index.js";

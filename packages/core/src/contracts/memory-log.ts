@@ -1,6 +1,7 @@
 import { RaftError } from "../engine/errors.js";
 import type { LogReader } from "../engine/log-reader.js";
-import type { Entry, HardState, Index, Term } from "../engine/types.js";
+import { Index, Term } from "../engine/brands.js";
+import type { Entry, HardState } from "../engine/types.js";
 
 /**
  * The Raft log and hard state in an array: synchronous, no durability. The
@@ -11,21 +12,21 @@ export class MemoryLog implements LogReader {
   /** entries[0] is the entry at `base + 1`. */
   private entriesArr: Entry[] = [];
   /** Index and term of the last compacted entry. */
-  private base: Index = 0;
-  private baseTerm: Term = 0;
-  hardState: HardState = { term: 0, vote: 0, commit: 0 };
+  private base = Index.zero;
+  private baseTerm = Term.zero;
+  hardState: HardState = { term: Term.zero, vote: 0, commit: Index.zero };
 
   firstIndex(): Index {
-    return this.base + 1;
+    return Index.of(this.base + 1);
   }
 
   lastIndex(): Index {
-    return this.base + this.entriesArr.length;
+    return Index.of(this.base + this.entriesArr.length);
   }
 
   term(index: Index): Term {
     if (index === this.base) return this.baseTerm;
-    this.checkRange(index, index + 1);
+    this.checkRange(index, Index.of(index + 1));
     return (this.entriesArr[index - this.base - 1] as Entry).term;
   }
 

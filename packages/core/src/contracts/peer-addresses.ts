@@ -1,5 +1,4 @@
 import type { NodeId } from "../engine/index.js";
-import type { AddressBook } from "./transport.js";
 
 /** Learned addresses kept at most; the oldest go first. */
 const MAX_LEARNED = 1024;
@@ -36,8 +35,8 @@ export class PeerAddresses {
     return this.membership.has(id) || this.configured.has(id);
   }
 
-  /** Adds or overrides membership addresses; returns the ids whose address to dial changed. */
-  update(book: AddressBook): NodeId[] {
+  /** Adds or overrides membership addresses (already checked: `usableAddresses`); returns the ids whose address to dial changed. */
+  update(book: ReadonlyMap<NodeId, string>): NodeId[] {
     const changed: NodeId[] = [];
     for (const [id, address] of book) {
       const before = this.get(id);

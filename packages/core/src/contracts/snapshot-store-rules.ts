@@ -1,5 +1,5 @@
 import { RaftError, type SnapshotFile, type SnapshotMeta } from "../engine/index.js";
-import { membershipSchema, termSchema } from "./schemas.js";
+import { indexSchema, membershipSchema, termSchema } from "./schemas.js";
 import { isSnapshotFileName, manifestDigest, snapshotId } from "./snapshot-manifest.js";
 import type { OpenOptions, SnapshotDraft, SnapshotReception, SnapshotWriter } from "./snapshot-store.js";
 
@@ -20,11 +20,13 @@ export function checkWriter(state: WriterState, killed: boolean): void {
 
 /** Validates a draft and copies it, so a caller changing its object later cannot change the snapshot. */
 export function checkDraft(draft: SnapshotDraft): SnapshotDraft {
+  const index = indexSchema.safeParse(draft.index);
+  const term = termSchema.safeParse(draft.term);
   const membership = membershipSchema.safeParse(draft.membership);
-  if (!termSchema.safeParse(draft.index).success || !termSchema.safeParse(draft.term).success || !membership.success) {
+  if (!index.success || !term.success || !membership.success) {
     throw new RaftError("InvalidConfig", "a snapshot draft needs a non-negative integer index and term and a valid membership");
   }
-  return { index: draft.index, term: draft.term, membership: membership.data };
+  return { index: index.data, term: term.data, membership: membership.data };
 }
 
 export function checkNewFile(name: string, closed: boolean, count: number): void {

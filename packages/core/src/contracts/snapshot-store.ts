@@ -1,9 +1,9 @@
-import type { Membership, SnapshotMeta } from "../engine/index.js";
+import type { Index, Membership, SnapshotMeta, Term } from "../engine/index.js";
 
 /** What a new local snapshot is of; the store computes files, sizes, checksums and the id as it is written. */
 export interface SnapshotDraft {
-  readonly index: number;
-  readonly term: number;
+  readonly index: Index;
+  readonly term: Term;
   readonly membership: Membership;
 }
 

@@ -1,12 +1,7 @@
 import type { Message, NodeId } from "../engine/index.js";
+import type { SnapshotRequest } from "./schemas.js";
 
-/** A follower's request for a range of one snapshot file. */
-export interface SnapshotRequest {
-  readonly id: string;
-  readonly file: string;
-  readonly offset: number;
-  readonly chunkSize: number;
-}
+export type { SnapshotRequest };
 
 /** What a node serves to its peers. */
 export interface TransportHandlers {
@@ -55,5 +50,10 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Where peers can be reached; transports that use the network read addresses from it. */
-export type AddressBook = ReadonlyMap<NodeId, string>;
+/**
+ * Where peers can be reached (node id → `"host:port"`); transports that use
+ * the network read addresses from it. Keyed by plain numbers: a transport
+ * checks every entry anyway (`usableAddresses` skips invalid ones), so a
+ * caller may pass a map it built by hand.
+ */
+export type AddressBook = ReadonlyMap<number, string>;

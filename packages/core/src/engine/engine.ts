@@ -9,7 +9,8 @@ import { decodeMembership } from "./cluster-config.js";
 import { tickElection } from "./roles/follower.js";
 import { requestRead } from "./read-only.js";
 import { step } from "./step.js";
-import type { Entry, HardState, Index, Membership, MembershipChange, NodeId, Role, SnapshotMeta, SoftState, Term } from "./types.js";
+import { Index, type NodeId, type Term } from "./brands.js";
+import type { Entry, HardState, Membership, MembershipChange, Role, SnapshotMeta, SoftState } from "./types.js";
 
 export interface PeerProgress {
   readonly match: Index;
@@ -25,15 +26,15 @@ export interface EngineStatus {
   readonly id: NodeId;
   readonly role: Role;
   readonly term: Term;
-  readonly vote: NodeId;
-  readonly leader: NodeId;
+  readonly vote: NodeId | 0;
+  readonly leader: NodeId | 0;
   readonly commit: Index;
   readonly applied: Index;
   readonly firstIndex: Index;
   readonly lastIndex: Index;
   /** The configuration this node acts on (its last applied config entry). */
   readonly membership: Membership;
-  readonly leadTransferee: NodeId;
+  readonly leadTransferee: NodeId | 0;
   /** The newest snapshot this node holds. */
   readonly snapshot: { readonly id: string; readonly index: Index; readonly term: Term } | undefined;
   /** The snapshot being installed, if any. */
@@ -54,7 +55,7 @@ export class RaftEngine {
   private prevHard: HardState;
   private inFlight: Ready | undefined;
   /** The last compaction handed out (it may not have reached the log yet). */
-  private compactionIssued: Index = 0;
+  private compactionIssued = Index.zero;
 
   constructor(config: EngineConfig) {
     this.r = new RaftState(config);
@@ -75,7 +76,7 @@ export class RaftEngine {
   }
 
   /** The leader this node knows for its term, or 0. */
-  get leader(): NodeId {
+  get leader(): NodeId | 0 {
     return this.r.lead;
   }
 
@@ -149,7 +150,7 @@ export class RaftEngine {
     if (r.latestSnapshot === undefined || meta.index > r.latestSnapshot.index) r.latestSnapshot = meta;
     // Keep a tail of entries so slightly lagging followers need no snapshot; never past what is applied.
     const target = Math.min(meta.index, r.log.applied) - r.settings.keepTrailing;
-    if (target > r.log.firstIndex() - 1 && target > r.pendingCompaction) r.pendingCompaction = target;
+    if (target > r.log.firstIndex() - 1 && target > r.pendingCompaction) r.pendingCompaction = Index.of(target);
   }
 
   /**
@@ -227,7 +228,7 @@ export class RaftEngine {
     const compactTo = this.compactable();
     if (compactTo !== undefined) {
       this.compactionIssued = compactTo;
-      if (compactTo >= r.pendingCompaction) r.pendingCompaction = 0;
+      if (compactTo >= r.pendingCompaction) r.pendingCompaction = Index.zero;
     }
     if (r.role === "leader") releaseUncommitted(r, committed);
 
@@ -330,7 +331,7 @@ export class RaftEngine {
   private compactable(): Index | undefined {
     const r = this.r;
     if (r.pendingCompaction === 0) return undefined;
-    const to = Math.min(r.pendingCompaction, r.log.durableLastIndex());
+    const to = Index.of(Math.min(r.pendingCompaction, r.log.durableLastIndex()));
     return to > Math.max(r.log.firstIndex() - 1, this.compactionIssued) ? to : undefined;
   }
 

@@ -1,4 +1,5 @@
-import type { Entry, Index, Term } from "./types.js";
+import { Index, type Term } from "./brands.js";
+import type { Entry } from "./types.js";
 
 /** What an entry costs beyond its payload (object, index, term), so empty entries count too. */
 const ENTRY_OVERHEAD = 64;
@@ -16,7 +17,7 @@ function cost(e: Entry): number {
 export class EntryCache {
   private entries: Entry[] = [];
   /** Index of `entries[head]`. */
-  private start: Index = 0;
+  private start = Index.zero;
   private head = 0;
   private bytes = 0;
 
@@ -29,7 +30,7 @@ export class EntryCache {
 
   /** One past the newest entry held. */
   end(): Index {
-    return this.start + this.entries.length - this.head;
+    return Index.of(this.start + this.entries.length - this.head);
   }
 
   term(index: Index): Term | undefined {

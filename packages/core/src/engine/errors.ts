@@ -1,4 +1,4 @@
-import type { NodeId } from "./types.js";
+import type { NodeId } from "./brands.js";
 
 /**
  * Every error the library raises carries a string `code`, so callers can branch
@@ -25,9 +25,9 @@ export type RaftErrorCode =
 export class RaftError extends Error {
   readonly code: RaftErrorCode;
   /** For `NotLeader`: the leader this node knows, or 0. */
-  readonly leaderHint: NodeId;
+  readonly leaderHint: NodeId | 0;
 
-  constructor(code: RaftErrorCode, message: string, options: { leaderHint?: NodeId; cause?: unknown } = {}) {
+  constructor(code: RaftErrorCode, message: string, options: { leaderHint?: NodeId | 0; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "RaftError";
     this.code = code;
@@ -43,7 +43,7 @@ export function isRaftError(error: unknown, code?: RaftErrorCode): error is Raft
   return code === undefined || c === code;
 }
 
-export function notLeader(leaderHint: NodeId): RaftError {
+export function notLeader(leaderHint: NodeId | 0): RaftError {
   const where = leaderHint === 0 ? "no leader is known" : `the leader is node ${leaderHint}`;
   return new RaftError("NotLeader", `this node is not the leader; ${where}`, { leaderHint });
 }

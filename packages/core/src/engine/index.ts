@@ -12,3 +12,4 @@ export type { ProgressState } from "./progress.js";
 export { Prng } from "./prng.js";
 export { ClusterConfig, decodeMembership, encodeMembership } from "./cluster-config.js";
 export type * from "./types.js";
+export { Index, NodeId, Term } from "./brands.js";

@@ -1,5 +1,6 @@
 import { Inflights } from "./inflights.js";
-import type { Index, SnapshotMeta } from "./types.js";
+import { Index } from "./brands.js";
+import type { SnapshotMeta } from "./types.js";
 
 /**
  * How the leader replicates to one follower:
@@ -12,7 +13,7 @@ export type ProgressState = "probe" | "replicate" | "snapshot";
 
 export class Progress {
   /** Highest index known to be replicated on the follower. */
-  match: Index = 0;
+  match = Index.zero;
   /** Next index to send. */
   next: Index;
   state: ProgressState = "probe";
@@ -37,7 +38,7 @@ export class Progress {
     this.state = "probe";
     this.probeSent = false;
     this.inflights.reset();
-    this.next = this.match + 1;
+    this.next = Index.of(this.match + 1);
   }
 
   becomeReplicate(): void {
@@ -45,7 +46,7 @@ export class Progress {
     this.state = "replicate";
     this.probeSent = false;
     this.inflights.reset();
-    this.next = this.match + 1;
+    this.next = Index.of(this.match + 1);
   }
 
   /** The follower needs `snapshot`; appends pause until it reports the install. */
@@ -72,7 +73,7 @@ export class Progress {
   sentAppend(lastIndex: Index, entryCount: number, bytes: number): void {
     if (this.state === "replicate") {
       if (entryCount > 0) {
-        this.next = lastIndex + 1;
+        this.next = Index.of(lastIndex + 1);
         this.inflights.add(lastIndex, bytes);
       }
     } else if (this.state === "probe") {
@@ -88,7 +89,7 @@ export class Progress {
       updated = true;
       this.probeSent = false;
     }
-    this.next = Math.max(this.next, index + 1);
+    this.next = Index.of(Math.max(this.next, index + 1));
     return updated;
   }
 
@@ -100,11 +101,11 @@ export class Progress {
     if (this.state === "snapshot") return false;
     if (this.state === "replicate") {
       if (rejected <= this.match) return false;
-      this.next = this.match + 1;
+      this.next = Index.of(this.match + 1);
       return true;
     }
     if (this.next - 1 !== rejected) return false;
-    this.next = Math.max(Math.min(rejected, probeHint + 1), this.match + 1);
+    this.next = Index.of(Math.max(Math.min(rejected, probeHint + 1), this.match + 1));
     this.probeSent = false;
     return true;
   }

@@ -2,7 +2,8 @@ import { EntryCache } from "./entry-cache.js";
 import { RaftError } from "./errors.js";
 import type { LogReader } from "./log-reader.js";
 import { Unstable } from "./unstable.js";
-import type { Entry, Index, Term } from "./types.js";
+import { Index, Term } from "./brands.js";
+import type { Entry } from "./types.js";
 
 /**
  * The engine's log: durable entries (read through `LogReader`, the most
@@ -24,9 +25,9 @@ export class RaftLog {
 
   constructor(storage: LogReader, committed: Index, applied: Index, cacheBytes: number) {
     this.storage = storage;
-    this.unstable = new Unstable(storage.lastIndex() + 1);
+    this.unstable = new Unstable(Index.of(storage.lastIndex() + 1));
     this.cache = new EntryCache(cacheBytes);
-    this.cache.clear(storage.lastIndex() + 1);
+    this.cache.clear(Index.of(storage.lastIndex() + 1));
     this.committed = committed;
     this.applied = applied;
     this.applying = applied;
@@ -34,7 +35,7 @@ export class RaftLog {
 
   firstIndex(): Index {
     const reset = this.unstable.reset;
-    return reset === undefined ? this.storage.firstIndex() : reset.index + 1;
+    return reset === undefined ? this.storage.firstIndex() : Index.of(reset.index + 1);
   }
 
   lastIndex(): Index {
@@ -43,8 +44,8 @@ export class RaftLog {
 
   /** Last index that is durable locally (and not superseded by an unstable truncation or reset). */
   durableLastIndex(): Index {
-    if (this.unstable.reset !== undefined) return 0;
-    return this.unstable.entries.length > 0 ? this.unstable.offset - 1 : this.storage.lastIndex();
+    if (this.unstable.reset !== undefined) return Index.zero;
+    return this.unstable.entries.length > 0 ? Index.of(this.unstable.offset - 1) : this.storage.lastIndex();
   }
 
   /** Term at index, or undefined if the index is compacted or beyond the log. */
@@ -57,7 +58,7 @@ export class RaftLog {
   }
 
   lastTerm(): Term {
-    return this.term(this.lastIndex()) ?? 0;
+    return this.term(this.lastIndex()) ?? Term.zero;
   }
 
   matchTerm(index: Index, term: Term): boolean {
@@ -76,24 +77,24 @@ export class RaftLog {
    */
   maybeAppend(prevIndex: Index, prevTerm: Term, commit: Index, entries: readonly Entry[]): Index | undefined {
     if (!this.matchTerm(prevIndex, prevTerm)) return undefined;
-    const lastNew = prevIndex + entries.length;
+    const lastNew = Index.of(prevIndex + entries.length);
     const conflict = this.findConflict(entries);
-    if (conflict !== 0) {
+    if (conflict !== undefined) {
       if (conflict <= this.committed) {
         throw new RaftError("Corrupt", `entry ${conflict} conflicts with committed entry (commit ${this.committed})`);
       }
       this.append(entries.slice(conflict - (prevIndex + 1)));
     }
-    this.commitTo(Math.min(commit, lastNew));
+    this.commitTo(Index.of(Math.min(commit, lastNew)));
     return lastNew;
   }
 
-  /** Index of the first entry whose term differs from ours (or that we lack); 0 if all match. */
-  private findConflict(entries: readonly Entry[]): Index {
+  /** Index of the first entry whose term differs from ours (or that we lack); undefined if all match. */
+  private findConflict(entries: readonly Entry[]): Index | undefined {
     for (const e of entries) {
       if (!this.matchTerm(e.index, e.term)) return e.index;
     }
-    return 0;
+    return undefined;
   }
 
   /**
@@ -101,14 +102,13 @@ export class RaftLog {
    * both sides of a rejected append to skip a whole term per round trip.
    */
   findConflictByTerm(index: Index, term: Term): { index: Index; term: Term } {
-    let i = Math.min(index, this.lastIndex());
     const floor = this.firstIndex() - 1;
-    for (; i >= floor; i--) {
-      const t = this.term(i);
+    for (let i = Math.min(index, this.lastIndex()); i >= floor; i--) {
+      const t = this.term(Index.of(i));
       if (t === undefined) break;
-      if (t <= term) return { index: i, term: t };
+      if (t <= term) return { index: Index.of(i), term: t };
     }
-    return { index: Math.max(floor, 0), term: 0 };
+    return { index: Index.of(Math.max(floor, 0)), term: Term.zero };
   }
 
   append(entries: readonly Entry[]): void {
@@ -165,7 +165,7 @@ export class RaftLog {
    * least one). Undefined if lo is compacted.
    */
   slice(lo: Index, hi: Index, maxBytes: number, maxCount = Infinity): Entry[] | undefined {
-    hi = Math.min(hi, lo + maxCount);
+    hi = Index.of(Math.min(hi, lo + maxCount));
     if (lo >= hi) return [];
     if (lo < this.firstIndex()) return undefined;
     const out: Entry[] = [];
@@ -179,20 +179,20 @@ export class RaftLog {
       return true;
     };
     // Storage below the cache, then the cache, then the unstable tail: each range is contiguous with the next.
-    const stableHi = Math.min(hi, this.unstable.offset);
-    const storageHi = Math.min(stableHi, Math.max(this.cache.first(), lo));
+    const stableHi = Index.of(Math.min(hi, this.unstable.offset));
+    const storageHi = Index.of(Math.min(stableHi, Math.max(this.cache.first(), lo)));
     if (lo < storageHi) {
       const read = this.storage.entries(lo, storageHi, maxBytes);
       this.readBudget.entries -= read.length;
       for (const e of read) this.readBudget.bytes -= e.data.length;
       if (!take(read) || out.length < storageHi - lo) return out;
     }
-    const cacheLo = lo + out.length;
+    const cacheLo = Index.of(lo + out.length);
     if (cacheLo < stableHi) {
       const cached = this.cache.slice(cacheLo, stableHi);
       if (!take(cached) || out.length < stableHi - lo) return out;
     }
-    const from = Math.max(lo, this.unstable.offset);
+    const from = Index.of(Math.max(lo, this.unstable.offset));
     if (from < hi) take(this.unstable.slice(from, hi));
     return out;
   }
@@ -204,7 +204,7 @@ export class RaftLog {
   /** Committed entries not yet handed out, about `maxBytes` of them; marks them as applying. */
   takeEntriesToApply(maxBytes: number): Entry[] {
     if (!this.hasEntriesToApply()) return [];
-    const entries = this.slice(this.applying + 1, this.committed + 1, maxBytes) ?? [];
+    const entries = this.slice(Index.of(this.applying + 1), Index.of(this.committed + 1), maxBytes) ?? [];
     const last = entries[entries.length - 1];
     if (last !== undefined) this.applying = last.index;
     return entries;
@@ -221,7 +221,7 @@ export class RaftLog {
   installSnapshot(index: Index, term: Term): void {
     if (!this.matchTerm(index, term)) {
       this.unstable.restore(index, term);
-      this.cache.clear(index + 1);
+      this.cache.clear(Index.of(index + 1));
       this.committed = index;
     } else {
       this.commitTo(index);

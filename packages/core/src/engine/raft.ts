@@ -6,7 +6,8 @@ import { ClusterConfig, encodeMembership } from "./cluster-config.js";
 import type { VoteResult } from "./quorum.js";
 import { RaftLog } from "./raft-log.js";
 import { dropReads, firstCommitOfTerm, ReadOnly } from "./read-only.js";
-import type { DroppedRead, Entry, Index, Membership, NodeId, ReadState, Role, SnapshotMeta, SnapshotToInstall, Term } from "./types.js";
+import { Index, Term, type NodeId } from "./brands.js";
+import type { DroppedRead, Entry, Membership, ReadState, Role, SnapshotMeta, SnapshotToInstall } from "./types.js";
 
 /** Distributes Omit over a union, so each message variant keeps its own fields. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -24,13 +25,13 @@ export class RaftState {
   readonly prng: Prng;
 
   term: Term;
-  vote: NodeId;
-  lead: NodeId = 0;
+  vote: NodeId | 0;
+  lead: NodeId | 0 = 0;
   role: Role = "follower";
   /** The configuration of the last applied config entry (or snapshot, or the bootstrap voters). */
   cluster: ClusterConfig;
   /** Leader only: index of the last config entry proposed; another change waits until it is applied. */
-  pendingConfIndex: Index = 0;
+  pendingConfIndex = Index.zero;
 
   /** Leader only: replication progress per voter, self included. */
   progress = new Map<NodeId, Progress>();
@@ -42,7 +43,7 @@ export class RaftState {
   randomizedElectionTimeout = 0;
 
   /** Leader only: the node leadership is being handed to, or 0. */
-  leadTransferee: NodeId = 0;
+  leadTransferee: NodeId | 0 = 0;
   /** Leader only: bytes appended in this term and not yet committed. */
   uncommittedBytes = 0;
   /** Leader only: entries appended since the last broadcast. */
@@ -70,7 +71,7 @@ export class RaftState {
   /** The install has yet to be handed to the driver in a Ready. */
   installRequested = false;
   /** Entries up to here may be discarded from the durable log; 0 when nothing is pending. */
-  pendingCompaction: Index = 0;
+  pendingCompaction = Index.zero;
 
   msgs: Message[] = [];
   /** Messages that promise durable state (votes, acknowledgements): sent once the writes before them are durable. */
@@ -83,14 +84,14 @@ export class RaftState {
     this.id = this.settings.id;
     this.prng = new Prng(this.settings.seed);
     this.cluster = new ClusterConfig(this.settings.snapshot?.membership ?? { voters: this.settings.voters, learners: [] });
-    const hs = this.settings.hardState ?? { term: 0, vote: 0, commit: 0 };
+    const hs = this.settings.hardState ?? { term: Term.zero, vote: 0, commit: Index.zero };
     this.term = hs.term;
     this.vote = hs.vote;
     this.restartedWithLease = this.settings.leaseRead && hs.term > 0;
     this.latestSnapshot = this.settings.snapshot;
     const snapshotIndex = this.settings.snapshot?.index ?? 0;
-    const applied = this.settings.applied ?? Math.max(snapshotIndex, this.settings.log.firstIndex() - 1);
-    const commit = Math.max(hs.commit, applied);
+    const applied = this.settings.applied ?? Index.of(Math.max(snapshotIndex, this.settings.log.firstIndex() - 1));
+    const commit = Index.of(Math.max(hs.commit, applied));
     this.log = new RaftLog(this.settings.log, commit, applied, this.settings.logCacheBytes);
     this.becomeFollower(this.term, 0);
   }
@@ -115,7 +116,7 @@ export class RaftState {
     for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id);
     for (const id of members) {
       if (this.progress.has(id)) continue;
-      const pr = new Progress(this.log.lastIndex() + 1, this.settings.maxInflight, this.settings.maxInflightBytes);
+      const pr = new Progress(Index.of(this.log.lastIndex() + 1), this.settings.maxInflight, this.settings.maxInflightBytes);
       pr.recentActive = true;
       this.progress.set(id, pr);
     }
@@ -163,7 +164,7 @@ export class RaftState {
     this.readOnly.reset();
   }
 
-  becomeFollower(term: Term, lead: NodeId): void {
+  becomeFollower(term: Term, lead: NodeId | 0): void {
     this.reset(term);
     this.role = "follower";
     this.lead = lead;
@@ -178,7 +179,7 @@ export class RaftState {
   }
 
   becomeCandidate(): void {
-    this.reset(this.term + 1);
+    this.reset(Term.of(this.term + 1));
     this.vote = this.id;
     this.role = "candidate";
   }
@@ -191,7 +192,7 @@ export class RaftState {
     // Any config entry not yet applied must be applied before another change starts.
     this.pendingConfIndex = last;
     for (const id of this.cluster.members()) {
-      const pr = new Progress(last + 1, this.settings.maxInflight, this.settings.maxInflightBytes);
+      const pr = new Progress(Index.of(last + 1), this.settings.maxInflight, this.settings.maxInflightBytes);
       if (id === this.id) {
         pr.match = this.log.durableLastIndex();
         pr.becomeReplicate();
@@ -209,7 +210,7 @@ export class RaftState {
     let voteTerm: Term;
     if (kind === "pre") {
       this.becomePreCandidate();
-      voteTerm = this.term + 1;
+      voteTerm = Term.of(this.term + 1);
       // A pre-vote changes nothing durable: count our own at once (a single voter wins now).
       if (this.poll(this.id, true) === "won") return this.campaign("election");
     } else {
@@ -236,11 +237,11 @@ export class RaftState {
 
   /** Leader: appends new entries of the current term. Returns the index of the first. */
   appendEntries(items: readonly { kind: Entry["kind"]; data: Uint8Array }[]): Index {
-    const first = this.log.lastIndex() + 1;
+    const first = Index.of(this.log.lastIndex() + 1);
     const entries: Entry[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
       const it = items[i] as { kind: Entry["kind"]; data: Uint8Array };
-      entries[i] = { index: first + i, term: this.term, kind: it.kind, data: it.data };
+      entries[i] = { index: Index.of(first + i), term: this.term, kind: it.kind, data: it.data };
       this.uncommittedBytes += it.data.length;
     }
     this.log.append(entries);
@@ -250,7 +251,7 @@ export class RaftState {
 
   /** Leader: commits the highest index a quorum holds, if it is of the current term (§5.4.2). */
   maybeCommit(): boolean {
-    const index = this.cluster.quorumValue((id) => this.progress.get(id)?.match ?? 0);
+    const index = Index.of(this.cluster.quorumValue((id) => this.progress.get(id)?.match ?? 0));
     if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
     const wasCommittedInTerm = this.log.term(this.log.committed) === this.term;
     this.log.commitTo(index);

@@ -1,6 +1,7 @@
 import type { ReadIndexRequest, ReadIndexResponse } from "./messages.js";
 import type { RaftState } from "./raft.js";
-import type { DroppedRead, Index, NodeId } from "./types.js";
+import { Index, type NodeId } from "./brands.js";
+import type { DroppedRead } from "./types.js";
 
 /** A read the leader is confirming: requested by `from` (possibly itself) with its id there. */
 interface PendingRead {
@@ -46,7 +47,7 @@ export function requestRead(r: RaftState, id: number, from: NodeId): void {
     else beginRead(r, id, from);
   } else if (from !== r.id) {
     // A peer thinks we lead; we do not (any more).
-    r.send({ type: "ReadIndexResp", to: from, id, index: 0, reject: true });
+    r.send({ type: "ReadIndexResp", to: from, id, index: Index.zero, reject: true });
   } else if (r.role === "follower" && r.lead !== 0) {
     r.send({ type: "ReadIndex", to: r.lead, id });
   } else {
@@ -122,7 +123,7 @@ export function dropReads(r: RaftState, reason: DroppedRead["reason"]): void {
   ro.waitingForQuorum = [];
   for (const read of all) {
     if (read.from === r.id) r.droppedReads.push({ id: read.id, reason, leaderHint: 0 });
-    else r.send({ type: "ReadIndexResp", to: read.from, id: read.id, index: 0, reject: true });
+    else r.send({ type: "ReadIndexResp", to: read.from, id: read.id, index: Index.zero, reject: true });
   }
 }
 

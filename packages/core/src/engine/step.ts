@@ -1,5 +1,6 @@
 import type { Message, VoteRequest } from "./messages.js";
 import type { RaftState } from "./raft.js";
+import { Index, Term } from "./brands.js";
 import { stepCandidate } from "./roles/candidate.js";
 import { stepFollower } from "./roles/follower.js";
 import { stepLeader } from "./roles/leader.js";
@@ -45,7 +46,7 @@ function onHigherTerm(r: RaftState, m: Message): boolean {
 function onLowerTerm(r: RaftState, m: Message): void {
   if (m.type === "Append" || m.type === "Heartbeat" || m.type === "InstallSnapshot") {
     // §5.1: reject a stale leader, telling it our term so it steps down.
-    r.send({ type: "AppendResp", to: m.from, reject: false, index: 0, hintIndex: 0, hintTerm: 0 });
+    r.send({ type: "AppendResp", to: m.from, reject: false, index: Index.zero, hintIndex: Index.zero, hintTerm: Term.zero });
   } else if (m.type === "PreVote") {
     r.send({ type: "PreVoteResp", to: m.from, reject: true });
   }

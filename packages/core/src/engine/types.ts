@@ -2,17 +2,14 @@
  * The values the engine reads and writes. Plain data: every message and entry
  * can be encoded, compared and printed without methods.
  *
- * Terms and indices are non-negative safe integers; node ids are positive safe
- * integers. The engine trusts them: `@raft/core/contracts` validates bytes from
- * the outside world before they become these values.
+ * Terms, indices and node ids are branded numbers (`brands.ts`). The engine
+ * trusts them: `@raft/core/contracts` validates bytes from the outside world
+ * before they become these values.
  */
 
-/** A node's identity in the cluster; a positive safe integer. */
-export type NodeId = number;
-/** A Raft term; 0 before any election. */
-export type Term = number;
-/** A log position; 0 means "before the first entry". */
-export type Index = number;
+import type { Index, NodeId, Term } from "./brands.js";
+
+export type { Index, NodeId, Term } from "./brands.js";
 
 export type EntryKind = "normal" | "noop" | "config";
 
@@ -28,7 +25,7 @@ export interface Entry {
 export interface HardState {
   readonly term: Term;
   /** The candidate voted for in `term`, or 0. */
-  readonly vote: NodeId;
+  readonly vote: NodeId | 0;
   readonly commit: Index;
 }
 
@@ -38,7 +35,7 @@ export type Role = "follower" | "pre-candidate" | "candidate" | "leader";
 export interface SoftState {
   readonly role: Role;
   /** The leader this node knows for its term, or 0. */
-  readonly leader: NodeId;
+  readonly leader: NodeId | 0;
 }
 
 /**
@@ -72,7 +69,7 @@ export interface ReadState {
 export interface DroppedRead {
   readonly id: number;
   readonly reason: "NotLeader" | "LeadershipLost";
-  readonly leaderHint: NodeId;
+  readonly leaderHint: NodeId | 0;
 }
 
 /** One file of a snapshot, as listed in its manifest. */

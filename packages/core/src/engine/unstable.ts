@@ -1,4 +1,5 @@
-import type { Entry, Index, Term } from "./types.js";
+import { Index, type Term } from "./brands.js";
+import type { Entry } from "./types.js";
 
 /**
  * The log tail that is not yet durable. Entries below `inProgress` have been
@@ -23,7 +24,7 @@ export class Unstable {
   }
 
   lastIndex(): Index | undefined {
-    return this.entries.length === 0 ? undefined : this.offset + this.entries.length - 1;
+    return this.entries.length === 0 ? undefined : Index.of(this.offset + this.entries.length - 1);
   }
 
   term(index: Index): Term | undefined {
@@ -44,7 +45,7 @@ export class Unstable {
 
   /** Marks every entry (and a pending reset) as handed to a Ready. */
   acceptInProgress(): void {
-    this.inProgress = this.offset + this.entries.length;
+    this.inProgress = Index.of(this.offset + this.entries.length);
     if (this.reset !== undefined) this.resetInProgress = true;
   }
 
@@ -52,7 +53,7 @@ export class Unstable {
   restore(index: Index, term: Term): void {
     this.reset = { index, term };
     this.resetInProgress = false;
-    this.offset = index + 1;
+    this.offset = Index.of(index + 1);
     this.inProgress = this.offset;
     this.entries = [];
   }
@@ -72,8 +73,8 @@ export class Unstable {
     if (index < this.offset) return [];
     const stable = this.entries.slice(0, index + 1 - this.offset);
     this.entries = this.entries.slice(index + 1 - this.offset);
-    this.offset = index + 1;
-    this.inProgress = Math.max(this.inProgress, this.offset);
+    this.offset = Index.of(index + 1);
+    this.inProgress = Index.of(Math.max(this.inProgress, this.offset));
     return stable;
   }
 
@@ -91,7 +92,7 @@ export class Unstable {
       this.inProgress = after;
     } else {
       this.entries = this.entries.slice(0, after - this.offset).concat(entries);
-      this.inProgress = Math.min(this.inProgress, after);
+      this.inProgress = Index.of(Math.min(this.inProgress, after));
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Command, StateMachine } from "../contracts/index.js";
-import { RaftError, type Entry, type Index, type SnapshotMeta } from "../engine/index.js";
+import { Index, RaftError, type Entry, type SnapshotMeta } from "../engine/index.js";
 import type { Emitter, RaftNodeEvents } from "./events.js";
 import type { PendingProposals, PendingReads } from "./pending.js";
 
@@ -10,7 +10,7 @@ import type { PendingProposals, PendingReads } from "./pending.js";
  */
 export class Applier<Result> {
   /** The last index the state machine reflects. */
-  applied: Index = 0;
+  applied = Index.zero;
 
   constructor(
     private readonly d: {

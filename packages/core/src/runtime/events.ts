@@ -6,7 +6,7 @@ export interface RaftNodeEvents {
   /** This node's role changed. */
   role: { role: Role; term: Term };
   /** The leader this node knows changed (0: none known). */
-  leader: { leader: NodeId; term: Term };
+  leader: { leader: NodeId | 0; term: Term };
   /** The commit index advanced. */
   commit: { index: Index };
   /** Entries up to `index` were applied to the state machine. */

@@ -1,6 +1,6 @@
 import type { AddressBook, Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { silentLogger } from "../contracts/index.js";
-import { RaftEngine, RaftError, isRaftError, type EngineStatus, type Entry, type Index, type Membership, type Message, type NodeId, type Role, type SnapshotMeta } from "../engine/index.js";
+import { Index, NodeId, RaftEngine, RaftError, isRaftError, type EngineStatus, type Entry, type Membership, type Message, type Role, type SnapshotMeta } from "../engine/index.js";
 import { Applier } from "./applier.js";
 import { Emitter, type RaftNodeEvents } from "./events.js";
 import { engineOptions, parseNodeConfig, snapshotSettings, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
@@ -133,7 +133,7 @@ export class RaftNode<Result = unknown> {
     });
     if (snapshot !== undefined && !logHolds(this.log, snapshot)) {
       // Crashed between restoring an installed snapshot and resetting the log: finish the reset.
-      hardState = { ...hardState, commit: Math.max(hardState.commit, snapshot.index) };
+      hardState = { ...hardState, commit: Index.of(Math.max(hardState.commit, snapshot.index)) };
       await this.log.save({ reset: { index: snapshot.index, term: snapshot.term }, hardState, entries: [] });
     }
     this.snapshotManager.restored(snapshot);
@@ -225,8 +225,11 @@ export class RaftNode<Result = unknown> {
   }
 
   /** Adds `id` as a learner: it receives the log (or a snapshot) but counts in no quorum. Resolves with the new membership once applied here. */
-  addLearner(id: NodeId, address?: string): Promise<Membership> {
-    return this.guarded(() => this.membershipChanges.change(address === undefined ? { type: "addLearner", node: id } : { type: "addLearner", node: id, address }));
+  addLearner(id: number, address?: string): Promise<Membership> {
+    return this.guarded(() => {
+      const node = nodeIdArgument(id);
+      return this.membershipChanges.change(address === undefined ? { type: "addLearner", node } : { type: "addLearner", node, address });
+    });
   }
 
   /**
@@ -234,16 +237,17 @@ export class RaftNode<Result = unknown> {
    * `NotCaughtUp` while it lags the leader by more than `promoteMaxLag` entries.
    * Resolves once the final configuration is applied here.
    */
-  promote(id: NodeId): Promise<Membership> {
+  promote(id: number): Promise<Membership> {
     return this.guarded(() => {
-      this.membershipChanges.checkCaughtUp(id);
-      return this.membershipChanges.change({ type: "promote", node: id });
+      const node = nodeIdArgument(id);
+      this.membershipChanges.checkCaughtUp(node);
+      return this.membershipChanges.change({ type: "promote", node });
     });
   }
 
   /** Removes member `id` (the leader may remove itself: it steps down once the change is applied). */
-  removeMember(id: NodeId): Promise<Membership> {
-    return this.guarded(() => this.membershipChanges.change({ type: "remove", node: id }));
+  removeMember(id: number): Promise<Membership> {
+    return this.guarded(() => this.membershipChanges.change({ type: "remove", node: nodeIdArgument(id) }));
   }
 
   /** Turns a synchronous throw (not running, not leader) into a rejection. */
@@ -257,8 +261,8 @@ export class RaftNode<Result = unknown> {
   }
 
   /** Hands leadership to `to`; resolves once started (watch the `leader` event for the outcome). */
-  transferLeadership(to: NodeId): void {
-    this.runningEngine().transferLeadership(to);
+  transferLeadership(to: number): void {
+    this.runningEngine().transferLeadership(nodeIdArgument(to));
     this.kick();
   }
 
@@ -274,7 +278,7 @@ export class RaftNode<Result = unknown> {
   }
 
   /** The leader this node knows for its term, or 0. */
-  get leader(): NodeId {
+  get leader(): NodeId | 0 {
     return this.engine?.leader ?? 0;
   }
 
@@ -292,9 +296,9 @@ export class RaftNode<Result = unknown> {
   }
 
   /** Entries in [lo, hi) of this node's log, durable or not yet (diagnostics and tests). */
-  logEntries(lo: Index, hi: Index): Entry[] {
+  logEntries(lo: number, hi: number): Entry[] {
     if (this.engine === undefined) throw new RaftError("Stopped", "the node has not been started");
-    return this.engine.entries(lo, hi);
+    return this.engine.entries(Index.of(lo), Index.of(hi));
   }
 
   on<K extends keyof RaftNodeEvents>(name: K, listener: (event: RaftNodeEvents[K]) => void): () => void {
@@ -389,5 +393,16 @@ export class RaftNode<Result = unknown> {
 }
 
 function addressBook(membership: Membership): AddressBook {
-  return new Map(Object.entries(membership.addresses ?? {}).map(([id, address]) => [Number(id), address]));
+  const book = new Map<NodeId, string>();
+  for (const [key, address] of Object.entries(membership.addresses ?? {})) {
+    const id = Number(key);
+    if (NodeId.is(id)) book.set(id, address);
+  }
+  return book;
+}
+
+/** The public API takes node ids as plain numbers; one that is not a positive safe integer is refused with `InvalidConfig`. */
+function nodeIdArgument(id: number): NodeId {
+  if (!NodeId.is(id)) throw new RaftError("InvalidConfig", `a node id must be a positive safe integer, got ${id}`);
+  return id;
 }

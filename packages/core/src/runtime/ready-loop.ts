@@ -35,7 +35,7 @@ export class ReadyLoop<Result> {
   private kicked = false;
   private loopDone: Promise<void> = Promise.resolve();
   private lastRole: Role = "follower";
-  private lastLeader: NodeId = 0;
+  private lastLeader: NodeId | 0 = 0;
   private lastCommit: number;
 
   constructor(private readonly p: ReadyLoopParts<Result>) {

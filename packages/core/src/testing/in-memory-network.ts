@@ -1,5 +1,5 @@
 import type { Clock, SnapshotRequest, Transport, TransportHandlers } from "../contracts/index.js";
-import { Prng, RaftError, type Message, type NodeId } from "../engine/index.js";
+import { NodeId, Prng, RaftError, type Message } from "../engine/index.js";
 import { abortableDelay } from "../runtime/snapshots/abortable-delay.js";
 
 /** Network faults, applied to each message independently. */
@@ -48,8 +48,9 @@ export class InMemoryNetwork {
     this.prng = new Prng(options.seed ?? 1);
   }
 
-  /** The transport endpoint of node `id`. */
-  transport(id: NodeId): Transport {
+  /** The transport endpoint of node `id` (a positive integer). */
+  transport(nodeId: number): Transport {
+    const id = NodeId.of(nodeId);
     return {
       start: async (handlers) => {
         this.handlers.set(id, handlers);
@@ -104,12 +105,12 @@ export class InMemoryNetwork {
   }
 
   /** Stops delivery from `from` to `to` (one way). */
-  cut(from: NodeId, to: NodeId): void {
+  cut(from: number, to: number): void {
     this.cutLinks.add(`${from}>${to}`);
   }
 
   /** Splits the nodes into groups that cannot reach each other. */
-  partition(...groups: readonly (readonly NodeId[])[]): void {
+  partition(...groups: readonly (readonly number[])[]): void {
     for (const a of groups) for (const b of groups) {
       if (a === b) continue;
       for (const x of a) for (const y of b) this.cut(x, y);
@@ -117,7 +118,7 @@ export class InMemoryNetwork {
   }
 
   /** Cuts every link to and from `id`. */
-  isolate(id: NodeId, all: readonly NodeId[]): void {
+  isolate(id: number, all: readonly number[]): void {
     for (const other of all) {
       if (other === id) continue;
       this.cut(id, other);
@@ -132,7 +133,7 @@ export class InMemoryNetwork {
     this.streamFaults = noStreamFaults;
   }
 
-  isCut(from: NodeId, to: NodeId): boolean {
+  isCut(from: number, to: number): boolean {
     return this.cutLinks.has(`${from}>${to}`);
   }
 

@@ -1,4 +1,4 @@
-import type { Entry, Index, NodeId, Term } from "../engine/index.js";
+import { Index, type Entry, type NodeId, type Term } from "../engine/index.js";
 
 /** A broken safety property: what, where, and when (simulated ms). */
 export interface Violation {
@@ -24,7 +24,7 @@ export class SafetyChecker {
   private readonly appliedAt = new Map<Index, { term: Term; value: string }>();
   private readonly indexOfValue = new Map<string, Index>();
   /** Highest index of a write acknowledged to a client so far. */
-  private maxAckedIndex: Index = 0;
+  private maxAckedIndex = Index.zero;
 
   /** §5.2 election safety: at most one leader per term. */
   leaderElected(id: NodeId, term: Term, log: (lo: Index, hi: Index) => Entry[], lastIndex: Index): void {
@@ -45,7 +45,7 @@ export class SafetyChecker {
     }
     let entries: Entry[];
     try {
-      entries = log(1, maxCommitted + 1);
+      entries = log(Index.of(1), Index.of(maxCommitted + 1));
     } catch {
       return; // a compacted prefix is covered by the snapshot it came from
     }
@@ -62,7 +62,7 @@ export class SafetyChecker {
   entriesWritten(id: NodeId, entries: readonly Entry[], termAt: (index: Index) => Term | undefined): void {
     for (const e of entries) {
       const key = `${e.index}:${e.term}`;
-      const fingerprint = `${termAt(e.index - 1) ?? "?"}|${e.kind}|${bytesKey(e.data)}`;
+      const fingerprint = `${termAt(Index.of(e.index - 1)) ?? "?"}|${e.kind}|${bytesKey(e.data)}`;
       const seen = this.entryAt.get(key);
       if (seen === undefined) this.entryAt.set(key, fingerprint);
       else if (seen !== fingerprint && !seen.startsWith("?") && !fingerprint.startsWith("?")) {
@@ -85,7 +85,7 @@ export class SafetyChecker {
 
   /** A client was told its write (at `index`) succeeded. */
   writeAcknowledged(index: Index): void {
-    this.maxAckedIndex = Math.max(this.maxAckedIndex, index);
+    this.maxAckedIndex = Index.of(Math.max(this.maxAckedIndex, index));
   }
 
   /** A linearizable read starts; pass the token to `readReturned`. */

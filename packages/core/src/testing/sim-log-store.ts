@@ -1,6 +1,6 @@
 import type { Clock, LogStore, LogWrite } from "../contracts/index.js";
-import type { Prng} from "../engine/index.js";
-import { RaftError, type Entry, type HardState, type Index, type Term } from "../engine/index.js";
+import type { Prng } from "../engine/index.js";
+import { Index, RaftError, type Entry, type HardState, type Term } from "../engine/index.js";
 import type { MemoryLog } from "../contracts/memory-log.js";
 
 /**
@@ -53,7 +53,7 @@ export class SimLogStore implements LogStore {
         if (this.crashed) reject(new RaftError("Stopped", "the store crashed"));
         else {
           try {
-            resolve(this.durable.entries(lo, Math.min(hi, this.durable.lastIndex() + 1), maxBytes));
+            resolve(this.durable.entries(lo, Index.of(Math.min(hi, this.durable.lastIndex() + 1)), maxBytes));
           } catch (error) {
             reject(error);
           }

@@ -1,5 +1,5 @@
 import type { Command, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "../contracts/index.js";
-import { RaftError, type Index, type SnapshotMeta } from "../engine/index.js";
+import { Index, RaftError, type SnapshotMeta } from "../engine/index.js";
 
 /**
  * The simulator's state machine: an append-only register of command strings.
@@ -9,7 +9,7 @@ import { RaftError, type Index, type SnapshotMeta } from "../engine/index.js";
  */
 export class SimStateMachine implements StateMachine<Index> {
   values: string[] = [];
-  appliedIndex: Index = 0;
+  appliedIndex = Index.zero;
   /** Commands restored from snapshots rather than applied one by one. */
   restoredValues = 0;
   private readonly decoder = new TextDecoder();

@@ -1,6 +1,6 @@
 import { isRaftError } from "../engine/errors.js";
 import { Prng } from "../engine/prng.js";
-import type { Index, NodeId } from "../engine/index.js";
+import { NodeId, type Index } from "../engine/index.js";
 import { MemoryLog } from "../contracts/memory-log.js";
 import type { Clock } from "../contracts/clock.js";
 import type { StateMachine } from "../contracts/state-machine.js";
@@ -23,7 +23,7 @@ export interface ListeningTransport extends Transport {
 
 export interface TestClusterOptions<R, M extends StateMachine<R>> {
   /** A fresh state machine for each start of a node. */
-  readonly stateMachine: (id: NodeId) => M;
+  readonly stateMachine: (id: number) => M;
   /** Configuration for every node (the cluster sets the ids, voters, ports and clock). */
   readonly node?: Partial<RaftNodeConfig>;
   /**
@@ -32,9 +32,9 @@ export interface TestClusterOptions<R, M extends StateMachine<R>> {
    * Default: an `InMemoryNetwork` on a `SimClock`, time passing only when the
    * test lets it (`run`, `until`, `settle`).
    */
-  readonly transport?: (id: NodeId) => Promise<ListeningTransport>;
+  readonly transport?: (id: number) => Promise<ListeningTransport>;
   /** Each node's snapshot store, created at its first start (default: its own `MemorySnapshotStore`). */
-  readonly snapshotStore?: (id: NodeId) => MemorySnapshotStore;
+  readonly snapshotStore?: (id: number) => MemorySnapshotStore;
   /** Seed of the in-memory network's faults and delays. Default 3. */
   readonly networkSeed?: number;
   /** Each log write becomes durable after up to this many ms. Default 0 on real time, the SimLogStore's default on simulated time. */
@@ -51,24 +51,24 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
   private readonly simClock: SimClock | undefined;
   private readonly memoryNetwork: InMemoryNetwork | undefined;
   readonly time: ClusterTime;
-  readonly nodes = new Map<NodeId, RaftNode<R>>();
-  readonly machines = new Map<NodeId, M>();
-  readonly transports = new Map<NodeId, Transport>();
+  readonly nodes = new Map<number, RaftNode<R>>();
+  readonly machines = new Map<number, M>();
+  readonly transports = new Map<number, Transport>();
   /** What each node has made durable; it outlives the node. */
-  readonly durable = new Map<NodeId, MemoryLog>();
-  readonly snapshotStores = new Map<NodeId, MemorySnapshotStore>();
+  readonly durable = new Map<number, MemoryLog>();
+  readonly snapshotStores = new Map<number, MemorySnapshotStore>();
   /** Errors the nodes stopped on: a test usually expects none. */
   readonly errors: Error[] = [];
-  private readonly logs = new Map<NodeId, SimLogStore>();
-  private readonly joiners = new Set<NodeId>();
+  private readonly logs = new Map<number, SimLogStore>();
+  private readonly joiners = new Set<number>();
 
   /** A cluster of `SimStateMachine`s, which apply each command to its index. */
-  static of(voters: readonly NodeId[], options: Omit<TestClusterOptions<Index, SimStateMachine>, "stateMachine"> = {}): TestCluster<Index, SimStateMachine> {
+  static of(voters: readonly number[], options: Omit<TestClusterOptions<Index, SimStateMachine>, "stateMachine"> = {}): TestCluster<Index, SimStateMachine> {
     return new TestCluster(voters, { ...options, stateMachine: () => new SimStateMachine() });
   }
 
   constructor(
-    readonly voters: readonly NodeId[],
+    readonly voters: readonly number[],
     private readonly options: TestClusterOptions<R, M>,
   ) {
     if (options.transport === undefined) {
@@ -98,19 +98,19 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
   async startAll(): Promise<void> {
     if (this.options.transport !== undefined) {
       for (const id of this.voters) await this.listen(id);
-      const book = new Map([...this.transports].map(([id, t]) => [id, (t as ListeningTransport).address]));
+      const book = new Map([...this.transports].map(([id, t]) => [NodeId.of(id), (t as ListeningTransport).address]));
       for (const t of this.transports.values()) t.updatePeers?.(book);
     }
     for (const id of this.voters) await this.start(id);
   }
 
   /** Starts a node outside the voters; it waits to be added as a learner. */
-  async startJoiner(id: NodeId): Promise<RaftNode<R>> {
+  async startJoiner(id: number): Promise<RaftNode<R>> {
     return this.start(id, true);
   }
 
   /** Starts (or restarts, from what it made durable) node `id` with a fresh state machine. */
-  async start(id: NodeId, join = this.joiners.has(id)): Promise<RaftNode<R>> {
+  async start(id: number, join = this.joiners.has(id)): Promise<RaftNode<R>> {
     if (join) this.joiners.add(id);
     const durable = this.durable.get(id) ?? new MemoryLog();
     this.durable.set(id, durable);
@@ -141,13 +141,13 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
     return node;
   }
 
-  node(id: NodeId): RaftNode<R> {
+  node(id: number): RaftNode<R> {
     const n = this.nodes.get(id);
     if (n === undefined) throw new Error(`no node ${id}`);
     return n;
   }
 
-  machine(id: NodeId): M {
+  machine(id: number): M {
     const m = this.machines.get(id);
     if (m === undefined) throw new Error(`no node ${id}`);
     return m;
@@ -212,12 +212,12 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
   }
 
   /** Waits until every running node among `ids` applied `index`. */
-  async waitApplied(index: Index, ids: readonly NodeId[] = [...this.nodes.keys()], ms = this.defaultWaitMs()): Promise<void> {
+  async waitApplied(index: number, ids: readonly number[] = [...this.nodes.keys()], ms = this.defaultWaitMs()): Promise<void> {
     await this.until(() => ids.every((id) => this.node(id).status().applied >= index), ms, `every node to apply ${index}`);
   }
 
   /** Loses what node `id` had not made durable and stops it; its durable log and snapshots remain for a restart. */
-  async crash(id: NodeId): Promise<void> {
+  async crash(id: number): Promise<void> {
     this.logs.get(id)?.crash();
     this.snapshotStores.get(id)?.crash();
     await this.node(id).stop();
@@ -230,7 +230,7 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
     await Promise.allSettled([...this.transports.values()].map((t) => t.close()));
   }
 
-  private async listen(id: NodeId): Promise<Transport> {
+  private async listen(id: number): Promise<Transport> {
     const listen = this.options.transport;
     if (listen === undefined) throw new Error("no transport factory");
     const t = await listen(id);

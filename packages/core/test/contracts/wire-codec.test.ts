@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { decodeMessages, encodeMessages, isRaftError, manifestDigest, parseMessage, snapshotId, WIRE_VERSION } from "../../src/contracts/index.js";
-import { Prng, type Message, type SnapshotMeta } from "../../src/engine/index.js";
+import { Index, NodeId, Prng, Term, type Message, type SnapshotMeta } from "../../src/engine/index.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -14,9 +14,9 @@ function snapshotMeta(): SnapshotMeta {
   const digest = manifestDigest(files);
   return {
     id: snapshotId(40, 3, digest),
-    index: 40,
-    term: 3,
-    membership: { voters: [1, 2, 3], learners: [4], outgoing: [1, 2, 5], addresses: { "1": "127.0.0.1:7001", "4": "node-4.local:7004" } },
+    index: Index.of(40),
+    term: Term.of(3),
+    membership: { voters: [NodeId.of(1), NodeId.of(2), NodeId.of(3)], learners: [NodeId.of(4)], outgoing: [NodeId.of(1), NodeId.of(2), NodeId.of(5)], addresses: { "1": "127.0.0.1:7001", "4": "node-4.local:7004" } },
     files,
     size: 15,
     sha256: digest,
@@ -26,42 +26,42 @@ function snapshotMeta(): SnapshotMeta {
 
 /** One message of every type, with values that exercise multi-byte varints. */
 const everyType: Message[] = [
-  { type: "PreVote", from: 1, to: 2, term: 7, lastIndex: 300, lastTerm: 6, transfer: false },
-  { type: "Vote", from: 1, to: 2, term: 7, lastIndex: Number.MAX_SAFE_INTEGER, lastTerm: 6, transfer: true },
-  { type: "PreVoteResp", from: 2, to: 1, term: 7, reject: true },
-  { type: "VoteResp", from: 2, to: 1, term: 7, reject: false },
+  { type: "PreVote", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(7), lastIndex: Index.of(300), lastTerm: Term.of(6), transfer: false },
+  { type: "Vote", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(7), lastIndex: Index.of(Number.MAX_SAFE_INTEGER), lastTerm: Term.of(6), transfer: true },
+  { type: "PreVoteResp", from: NodeId.of(2), to: NodeId.of(1), term: Term.of(7), reject: true },
+  { type: "VoteResp", from: NodeId.of(2), to: NodeId.of(1), term: Term.of(7), reject: false },
   {
     type: "Append",
-    from: 1,
-    to: 3,
-    term: 9,
-    prevIndex: 127,
-    prevTerm: 8,
-    commit: 126,
+    from: NodeId.of(1),
+    to: NodeId.of(3),
+    term: Term.of(9),
+    prevIndex: Index.of(127),
+    prevTerm: Term.of(8),
+    commit: Index.of(126),
     entries: [
-      { index: 128, term: 8, kind: "normal", data: bytes("x".repeat(300)) },
-      { index: 129, term: 9, kind: "noop", data: new Uint8Array() },
-      { index: 130, term: 9, kind: "config", data: bytes('{"voters":[1,2,3]}') },
+      { index: Index.of(128), term: Term.of(8), kind: "normal", data: bytes("x".repeat(300)) },
+      { index: Index.of(129), term: Term.of(9), kind: "noop", data: new Uint8Array() },
+      { index: Index.of(130), term: Term.of(9), kind: "config", data: bytes('{"voters":[1,2,3]}') },
     ],
   },
-  { type: "Append", from: 1, to: 3, term: 9, prevIndex: 0, prevTerm: 0, commit: 0, entries: [] },
-  { type: "AppendResp", from: 3, to: 1, term: 9, reject: true, index: 130, hintIndex: 100, hintTerm: 4 },
-  { type: "Heartbeat", from: 1, to: 2, term: 9, commit: 128, round: 16_384 },
-  { type: "HeartbeatResp", from: 2, to: 1, term: 9, round: 16_384 },
-  { type: "ReadIndex", from: 2, to: 1, term: 9, id: 5 },
-  { type: "ReadIndexResp", from: 1, to: 2, term: 9, id: 5, index: 130, reject: false },
-  { type: "TimeoutNow", from: 1, to: 2, term: 9 },
-  { type: "InstallSnapshot", from: 1, to: 4, term: 9, snapshot: snapshotMeta(), source: { kind: "peer" } },
+  { type: "Append", from: NodeId.of(1), to: NodeId.of(3), term: Term.of(9), prevIndex: Index.zero, prevTerm: Term.zero, commit: Index.zero, entries: [] },
+  { type: "AppendResp", from: NodeId.of(3), to: NodeId.of(1), term: Term.of(9), reject: true, index: Index.of(130), hintIndex: Index.of(100), hintTerm: Term.of(4) },
+  { type: "Heartbeat", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(9), commit: Index.of(128), round: 16_384 },
+  { type: "HeartbeatResp", from: NodeId.of(2), to: NodeId.of(1), term: Term.of(9), round: 16_384 },
+  { type: "ReadIndex", from: NodeId.of(2), to: NodeId.of(1), term: Term.of(9), id: 5 },
+  { type: "ReadIndexResp", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(9), id: 5, index: Index.of(130), reject: false },
+  { type: "TimeoutNow", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(9) },
+  { type: "InstallSnapshot", from: NodeId.of(1), to: NodeId.of(4), term: Term.of(9), snapshot: snapshotMeta(), source: { kind: "peer" } },
   {
     type: "InstallSnapshot",
-    from: 1,
-    to: 4,
-    term: 9,
+    from: NodeId.of(1),
+    to: NodeId.of(4),
+    term: Term.of(9),
     snapshot: snapshotMeta(),
     source: { kind: "url", url: "https://bucket.example/snap" },
     inline: [{ name: "state", data: bytes("0123456789") }],
   },
-  { type: "InstallSnapshotResp", from: 4, to: 1, term: 9, index: 40, reject: false },
+  { type: "InstallSnapshotResp", from: NodeId.of(4), to: NodeId.of(1), term: Term.of(9), index: Index.of(40), reject: false },
 ];
 
 function codeOf(fn: () => unknown): unknown {
@@ -110,7 +110,7 @@ describe("binary message codec", () => {
     // version 1, 2^50 messages
     expect(() => decodeMessages(Uint8Array.from([1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toThrowError(/cannot fit/);
     // an Append claiming a 1 GiB entry
-    const frame = encodeMessages([{ type: "Append", from: 1, to: 2, term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: [{ index: 1, term: 1, kind: "normal", data: bytes("abc") }] }]);
+    const frame = encodeMessages([{ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, commit: Index.zero, entries: [{ index: Index.of(1), term: Term.of(1), kind: "normal", data: bytes("abc") }] }]);
     const lying = Uint8Array.from([...frame.subarray(0, frame.length - 4), 0x80, 0x80, 0x80, 0x04, ...bytes("abc")]);
     expect(codeOf(() => decodeMessages(lying))).toBe("InvalidMessage");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeMembership, type MembershipChange } from "../../src/engine/index.js";
+import { decodeMembership, Index, NodeId, type MembershipChange } from "../../src/engine/index.js";
 import { EngineCluster } from "../support/engine-cluster.js";
 
 // §4 of the Raft thesis (§6 of the paper): membership change by joint consensus, with learners.
@@ -18,7 +18,7 @@ describe("§6 membership change", () => {
     const c = new EngineCluster([1, 2, 3], plain);
     c.elect(1);
     c.join(4);
-    change(c, 1, { type: "addLearner", node: 4 });
+    change(c, 1, { type: "addLearner", node: NodeId.of(4) });
     expect(c.engine(4).status().membership).toEqual({ voters: [1, 2, 3], learners: [4] });
     c.engine(1).propose(new TextEncoder().encode("x"));
     c.stabilize();
@@ -31,20 +31,20 @@ describe("§6 membership change", () => {
     c.engine(1).propose(new TextEncoder().encode("y"));
     c.stabilize();
     expect(c.engine(1).status().commit).toBe(before);
-    expect(c.engine(1).status().progress?.get(4)?.match).toBe(c.engine(1).status().lastIndex);
+    expect(c.engine(1).status().progress?.get(NodeId.of(4))?.match).toBe(c.engine(1).status().lastIndex);
   });
 
   it("promoting a learner goes through a joint configuration that is left automatically", () => {
     const c = new EngineCluster([1, 2, 3], plain);
     c.elect(1);
     c.join(4);
-    change(c, 1, { type: "addLearner", node: 4 });
-    c.engine(1).proposeMembership({ type: "promote", node: 4 });
+    change(c, 1, { type: "addLearner", node: NodeId.of(4) });
+    c.engine(1).proposeMembership({ type: "promote", node: NodeId.of(4) });
     c.stabilize();
     c.tick(1);
     c.stabilize();
     const s = c.engine(1).status();
-    const configs = c.engine(1).entries(1, s.lastIndex + 1).filter((e) => e.kind === "config").map((e) => decodeMembership(e.data));
+    const configs = c.engine(1).entries(Index.of(1), Index.of(s.lastIndex + 1)).filter((e) => e.kind === "config").map((e) => decodeMembership(e.data));
     expect(configs).toEqual([
       { voters: [1, 2, 3], learners: [4] },
       { voters: [1, 2, 3, 4], outgoing: [1, 2, 3], learners: [] },
@@ -56,7 +56,7 @@ describe("§6 membership change", () => {
   it("a joint configuration needs a majority of both the old and the new voters", () => {
     const c = new EngineCluster([1, 2, 3], plain);
     c.elect(1);
-    change(c, 1, { type: "remove", node: 3 }); // {1,2,3} → joint → {1,2}
+    change(c, 1, { type: "remove", node: NodeId.of(3) }); // {1,2,3} → joint → {1,2}
     expect(c.engine(1).status().membership).toEqual({ voters: [1, 2], learners: [] });
     // In {1,2}, node 2 alone blocks every commit.
     c.partition([[1, 3], [2]]);
@@ -69,23 +69,23 @@ describe("§6 membership change", () => {
   it("refuses a second change while one is in flight, with a typed error", () => {
     const c = new EngineCluster([1, 2, 3], plain);
     c.elect(1);
-    c.engine(1).proposeMembership({ type: "addLearner", node: 4 });
-    expect(() => c.engine(1).proposeMembership({ type: "addLearner", node: 5 })).toThrowError(expect.objectContaining({ code: "ConfigChangeInProgress" }));
-    expect(() => c.engine(2).proposeMembership({ type: "addLearner", node: 5 })).toThrowError(expect.objectContaining({ code: "NotLeader" }));
+    c.engine(1).proposeMembership({ type: "addLearner", node: NodeId.of(4) });
+    expect(() => c.engine(1).proposeMembership({ type: "addLearner", node: NodeId.of(5) })).toThrowError(expect.objectContaining({ code: "ConfigChangeInProgress" }));
+    expect(() => c.engine(2).proposeMembership({ type: "addLearner", node: NodeId.of(5) })).toThrowError(expect.objectContaining({ code: "NotLeader" }));
   });
 
   it("refuses changes that make no sense", () => {
     const c = new EngineCluster([1, 2, 3], plain);
     c.elect(1);
-    expect(() => c.engine(1).proposeMembership({ type: "promote", node: 9 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
-    expect(() => c.engine(1).proposeMembership({ type: "addLearner", node: 2 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
-    expect(() => c.engine(1).proposeMembership({ type: "remove", node: 9 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
+    expect(() => c.engine(1).proposeMembership({ type: "promote", node: NodeId.of(9) })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
+    expect(() => c.engine(1).proposeMembership({ type: "addLearner", node: NodeId.of(2) })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
+    expect(() => c.engine(1).proposeMembership({ type: "remove", node: NodeId.of(9) })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
   });
 
   it("a leader that removes itself commits the change, steps down, and the rest elect a leader", () => {
     const c = new EngineCluster([1, 2, 3], plain);
     c.elect(1);
-    c.engine(1).proposeMembership({ type: "remove", node: 1 });
+    c.engine(1).proposeMembership({ type: "remove", node: NodeId.of(1) });
     for (let i = 0; i < 10; i++) {
       c.stabilize();
       c.tick(1);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../src/engine/index.js";
 import { EngineCluster } from "../support/engine-cluster.js";
+import { Index, NodeId, Term } from "../../src/engine/index.js";
 
 // Tests named after the sections of the Raft paper (Ongaro & Ousterhout,
 // "In Search of an Understandable Consensus Algorithm").
@@ -128,7 +129,7 @@ describe("§5.3 log replication", () => {
     c.elect(1);
     propose(c, 1, "a");
     const follower = c.engine(2);
-    follower.step({ type: "Append", from: 1, to: 2, term: 1, prevIndex: 2, prevTerm: 9, entries: [], commit: 2 });
+    follower.step({ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.of(2), prevTerm: Term.of(9), entries: [], commit: Index.of(2) });
     c.processReady(2);
     const resp = c.mailbox.find((m) => m.from === 2);
     expect(resp).toMatchObject({ type: "AppendResp", reject: true, index: 2 });
@@ -144,7 +145,7 @@ describe("§5.3 log replication", () => {
     c.heal();
     c.tick(2);
     c.stabilize();
-    const log = (id: number) => c.engine(id).entries(1, c.engine(id).status().lastIndex + 1).map((e: Entry) => `${e.index}@${e.term}`);
+    const log = (id: number) => c.engine(id).entries(Index.of(1), Index.of(c.engine(id).status().lastIndex + 1)).map((e: Entry) => `${e.index}@${e.term}`);
     expect(log(1)).toEqual(log(2));
     expect(c.appliedData(1)).toEqual(["kept"]);
   });
@@ -156,7 +157,7 @@ describe("§5.3 log replication", () => {
     c.processReady(1);
     const to2 = c.mailbox.filter((m) => m.type === "Append" && m.to === 2);
     expect(to2.length).toBe(3);
-    expect(c.engine(1).status().progress?.get(2)?.inflight).toBe(3);
+    expect(c.engine(1).status().progress?.get(NodeId.of(2))?.inflight).toBe(3);
   });
 });
 
@@ -215,7 +216,7 @@ describe("§5.4 safety", () => {
     for (let i = 0; i < 50 && c.engine(1).status().commit < 3; i++) {
       step();
       const s = c.engine(1).status();
-      if (s.role === "leader" && s.progress?.get(3)?.match === 2) {
+      if (s.role === "leader" && s.progress?.get(NodeId.of(3))?.match === 2) {
         sawOldOnMajority = true;
         // 2@1 is on nodes 1, 2 and 3 — a majority — yet it is not committed: node 5
         // (last entry 2@2) could still win and overwrite it.

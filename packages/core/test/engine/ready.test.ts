@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RaftEngine, type Entry, type HardState, type Message, type Ready, type StorageWrite } from "../../src/engine/index.js";
+import { Index, NodeId, RaftEngine, Term, type Entry, type HardState, type Message, type Ready, type StorageWrite } from "../../src/engine/index.js";
 import { MemoryLog } from "../../src/testing/index.js";
 import { EngineCluster } from "../support/engine-cluster.js";
 
@@ -10,7 +10,7 @@ const logs = new WeakMap<RaftEngine, MemoryLog>();
 
 function engine(id = 1, voters = [1, 2, 3], options = {}) {
   const log = new MemoryLog();
-  const e = new RaftEngine({ id, voters, log, seed: 1, preVote: false, ...options });
+  const e = new RaftEngine({ id: NodeId.of(id), voters: voters.map(NodeId.of), log, seed: 1, preVote: false, ...options });
   logs.set(e, log);
   return e;
 }
@@ -51,7 +51,7 @@ describe("exact Ready for one input", () => {
     expect(e.ready()).toEqual({
       ...empty,
       softState: { role: "candidate", leader: 0 },
-      write: write({ hardState: { term: 1, vote: 1, commit: 0 }, durableTo: { index: 0, term: 0 } }),
+      write: write({ hardState: { term: Term.of(1), vote: NodeId.of(1), commit: Index.zero }, durableTo: { index: 0, term: 0 } }),
       messages: [
         { type: "Vote", from: 1, to: 2, term: 1, lastIndex: 0, lastTerm: 0, transfer: false },
         { type: "Vote", from: 1, to: 3, term: 1, lastIndex: 0, lastTerm: 0, transfer: false },
@@ -86,10 +86,10 @@ describe("exact Ready for one input", () => {
 
   it("a vote request: the vote is persisted in the same Ready, and the grant leaves after it", () => {
     const e = engine(2);
-    e.step({ type: "Vote", from: 1, to: 2, term: 1, lastIndex: 0, lastTerm: 0, transfer: false });
+    e.step({ type: "Vote", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), lastIndex: Index.zero, lastTerm: Term.zero, transfer: false });
     expect(e.ready()).toEqual({
       ...empty,
-      write: write({ hardState: { term: 1, vote: 1, commit: 0 }, durableTo: { index: 0, term: 0 } }),
+      write: write({ hardState: { term: Term.of(1), vote: NodeId.of(1), commit: Index.zero }, durableTo: { index: 0, term: 0 } }),
       messagesAfterWrite: [{ type: "VoteResp", from: 2, to: 1, term: 1, reject: false }],
     });
   });
@@ -101,9 +101,9 @@ describe("exact Ready for one input", () => {
     e.advance(rd);
     persist(e, rd);
     for (const m of rd.messagesAfterWrite) e.step(m);
-    e.step({ type: "VoteResp", from: 2, to: 1, term: 1, reject: false });
-    const noop: Entry = { index: 1, term: 1, kind: "noop", data: new Uint8Array(0) };
-    const append = (to: number): Message => ({ type: "Append", from: 1, to, term: 1, prevIndex: 0, prevTerm: 0, entries: [noop], commit: 0 } as Message);
+    e.step({ type: "VoteResp", from: NodeId.of(2), to: NodeId.of(1), term: Term.of(1), reject: false });
+    const noop: Entry = { index: Index.of(1), term: Term.of(1), kind: "noop", data: new Uint8Array(0) };
+    const append = (to: number): Message => ({ type: "Append", from: NodeId.of(1), to: NodeId.of(to), term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, entries: [noop], commit: Index.zero });
     expect(e.ready()).toEqual({
       ...empty,
       softState: { role: "leader", leader: 1 },
@@ -115,14 +115,14 @@ describe("exact Ready for one input", () => {
   it("a follower's append: persist, acknowledge, and apply what the leader committed", () => {
     const e = engine(2);
     const entries = [
-      { index: 1, term: 1, kind: "noop" as const, data: new Uint8Array(0) },
-      { index: 2, term: 1, kind: "normal" as const, data: new Uint8Array([7]) },
+      { index: Index.of(1), term: Term.of(1), kind: "noop" as const, data: new Uint8Array(0) },
+      { index: Index.of(2), term: Term.of(1), kind: "normal" as const, data: new Uint8Array([7]) },
     ];
-    e.step({ type: "Append", from: 1, to: 2, term: 1, prevIndex: 0, prevTerm: 0, entries, commit: 1 });
+    e.step({ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, entries, commit: Index.of(1) });
     expect(e.ready()).toEqual({
       ...empty,
       softState: { role: "follower", leader: 1 },
-      write: write({ hardState: { term: 1, vote: 0, commit: 1 }, entries, durableTo: { index: 2, term: 1 } }),
+      write: write({ hardState: { term: Term.of(1), vote: 0, commit: Index.of(1) }, entries, durableTo: { index: 2, term: 1 } }),
       messagesAfterWrite: [{ type: "AppendResp", from: 2, to: 1, term: 1, reject: false, index: 2, hintIndex: 0, hintTerm: 0 }],
       committed: [entries[0]],
     });
@@ -130,24 +130,24 @@ describe("exact Ready for one input", () => {
 
   it("a change of the commit index alone writes nothing; the next write carries it", () => {
     const e = engine(2);
-    const entries: Entry[] = [{ index: 1, term: 1, kind: "noop", data: new Uint8Array(0) }];
-    e.step({ type: "Append", from: 1, to: 2, term: 1, prevIndex: 0, prevTerm: 0, entries, commit: 0 });
+    const entries: Entry[] = [{ index: Index.of(1), term: Term.of(1), kind: "noop", data: new Uint8Array(0) }];
+    e.step({ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, entries, commit: Index.zero });
     const first = e.ready();
     e.advance(first);
     persist(e, first);
-    e.step({ type: "Heartbeat", from: 1, to: 2, term: 1, commit: 1, round: 1 });
+    e.step({ type: "Heartbeat", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), commit: Index.of(1), round: 1 });
     const rd = e.ready();
     expect(rd.write).toBeUndefined();
     expect(rd.committed).toEqual(entries);
     e.advance(rd);
-    const next: Entry = { index: 2, term: 1, kind: "normal", data: new Uint8Array([1]) };
-    e.step({ type: "Append", from: 1, to: 2, term: 1, prevIndex: 1, prevTerm: 1, entries: [next], commit: 1 });
-    expect(e.ready().write).toEqual(write({ hardState: { term: 1, vote: 0, commit: 1 }, entries: [next], durableTo: { index: 2, term: 1 } }));
+    const next: Entry = { index: Index.of(2), term: Term.of(1), kind: "normal", data: new Uint8Array([1]) };
+    e.step({ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.of(1), prevTerm: Term.of(1), entries: [next], commit: Index.of(1) });
+    expect(e.ready().write).toEqual(write({ hardState: { term: Term.of(1), vote: 0, commit: Index.of(1) }, entries: [next], durableTo: { index: 2, term: 1 } }));
   });
 
   it("a follower rejects an append it cannot match, with a hint", () => {
     const e = engine(2);
-    e.step({ type: "Append", from: 1, to: 2, term: 3, prevIndex: 5, prevTerm: 3, entries: [], commit: 0 });
+    e.step({ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(3), prevIndex: Index.of(5), prevTerm: Term.of(3), entries: [], commit: Index.zero });
     expect(e.ready().messagesAfterWrite).toEqual([{ type: "AppendResp", from: 2, to: 1, term: 3, reject: true, index: 5, hintIndex: 0, hintTerm: 0 }]);
   });
 
@@ -157,11 +157,11 @@ describe("exact Ready for one input", () => {
     const e = c.engine(1);
     const data = new TextEncoder().encode("x");
     expect(e.propose(data)).toEqual({ index: 2, term: 1 });
-    const entry: Entry = { index: 2, term: 1, kind: "normal", data };
+    const entry: Entry = { index: Index.of(2), term: Term.of(1), kind: "normal", data };
     const append = (to: number) => ({ type: "Append", from: 1, to, term: 1, prevIndex: 1, prevTerm: 1, entries: [entry], commit: 1 });
     expect(e.ready()).toEqual({
       ...empty,
-      write: write({ hardState: { term: 1, vote: 1, commit: 1 }, entries: [entry], durableTo: { index: 2, term: 1 } }),
+      write: write({ hardState: { term: Term.of(1), vote: NodeId.of(1), commit: Index.of(1) }, entries: [entry], durableTo: { index: 2, term: 1 } }),
       messages: [append(2), append(3)],
     });
   });
@@ -174,7 +174,7 @@ describe("exact Ready for one input", () => {
     const rd = e.ready();
     e.advance(rd);
     // Follower 2 acknowledges; 2 alone is no quorum of three.
-    e.step({ type: "AppendResp", from: 2, to: 1, term: 1, reject: false, index: 2, hintIndex: 0, hintTerm: 0 });
+    e.step({ type: "AppendResp", from: NodeId.of(2), to: NodeId.of(1), term: Term.of(1), reject: false, index: Index.of(2), hintIndex: Index.zero, hintTerm: Term.zero });
     expect(e.status().commit).toBe(1);
     persist(e, rd, c.logs.get(1));
     expect(e.status().commit).toBe(2);
@@ -184,25 +184,25 @@ describe("exact Ready for one input", () => {
     const e = engine(2);
     const log = logs.get(e) as MemoryLog;
     const old: Entry[] = [
-      { index: 1, term: 1, kind: "noop", data: new Uint8Array(0) },
-      { index: 2, term: 1, kind: "normal", data: new Uint8Array([1]) },
+      { index: Index.of(1), term: Term.of(1), kind: "noop", data: new Uint8Array(0) },
+      { index: Index.of(2), term: Term.of(1), kind: "normal", data: new Uint8Array([1]) },
     ];
-    e.step({ type: "Append", from: 1, to: 2, term: 1, prevIndex: 0, prevTerm: 0, entries: old, commit: 1 });
+    e.step({ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, entries: old, commit: Index.of(1) });
     const first = e.ready();
     e.advance(first);
     // A new leader replaces entry 2 before the first write is acknowledged.
-    const replacement: Entry = { index: 2, term: 2, kind: "noop", data: new Uint8Array(0) };
-    e.step({ type: "Append", from: 3, to: 2, term: 2, prevIndex: 1, prevTerm: 1, entries: [replacement], commit: 1 });
+    const replacement: Entry = { index: Index.of(2), term: Term.of(2), kind: "noop", data: new Uint8Array(0) };
+    e.step({ type: "Append", from: NodeId.of(3), to: NodeId.of(2), term: Term.of(2), prevIndex: Index.of(1), prevTerm: Term.of(1), entries: [replacement], commit: Index.of(1) });
     const second = e.ready();
     e.advance(second);
     expect(second.write?.entries).toEqual([replacement]);
     // The first write lands: its acknowledgement names 2@1, which the log no longer holds.
     log.append(old);
     e.persisted((first.write as StorageWrite).durableTo);
-    expect(e.entries(1, 3)).toEqual([old[0], replacement]);
+    expect(e.entries(Index.of(1), Index.of(3))).toEqual([old[0], replacement]);
     persist(e, second);
-    expect(e.entries(1, 3)).toEqual([old[0], replacement]);
-    expect(log.entries(1, 3, Infinity)).toEqual([old[0], replacement]);
+    expect(e.entries(Index.of(1), Index.of(3))).toEqual([old[0], replacement]);
+    expect(log.entries(Index.of(1), Index.of(3), Infinity)).toEqual([old[0], replacement]);
   });
 
   it("a proposal on a follower is refused with the leader's id", () => {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../src/engine/index.js";
 import { EngineCluster, fakeSnapshot } from "../support/engine-cluster.js";
+import { NodeId, Term } from "../../src/engine/index.js";
 
 // §7 of the paper, engine side: what a follower does with InstallSnapshot, and how the leader tracks it.
 
 const plain = { preVote: false, checkQuorum: false, keepTrailing: 0 };
 
 function offer(to: number, index: number, term: number, from = 1, leaderTerm = 1): Message {
-  return { type: "InstallSnapshot", from, to, term: leaderTerm, snapshot: fakeSnapshot(index, term, [1, 2, 3]), source: { kind: "peer" } };
+  return { type: "InstallSnapshot", from: NodeId.of(from), to: NodeId.of(to), term: Term.of(leaderTerm), snapshot: fakeSnapshot(index, term, [1, 2, 3]), source: { kind: "peer" } };
 }
 
 function respondedWith(c: EngineCluster, from: number): Message[] {
@@ -87,10 +88,10 @@ describe("§7 InstallSnapshot on a follower", () => {
     c.tick(1);
     c.stabilize();
     expect(c.installs.has(3)).toBe(true);
-    expect(c.engine(1).status().progress?.get(3)?.state).toBe("snapshot");
+    expect(c.engine(1).status().progress?.get(NodeId.of(3))?.state).toBe("snapshot");
     c.finishInstall(3, false);
     c.stabilize();
-    expect(c.engine(1).status().progress?.get(3)?.state).toBe("probe");
+    expect(c.engine(1).status().progress?.get(NodeId.of(3))?.state).toBe("probe");
     c.tick(1);
     c.stabilize();
     expect(c.installs.has(3)).toBe(true); // offered again on the next heartbeat
@@ -98,7 +99,7 @@ describe("§7 InstallSnapshot on a follower", () => {
     c.stabilize();
     c.tick(1);
     c.stabilize();
-    const p = c.engine(1).status().progress?.get(3);
+    const p = c.engine(1).status().progress?.get(NodeId.of(3));
     expect(p?.state).toBe("replicate");
     expect(p?.match).toBe(c.engine(1).status().lastIndex);
   });

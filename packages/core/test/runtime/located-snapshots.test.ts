@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeMessages, encodeMessages, manifestDigest, snapshotId } from "../../src/contracts/index.js";
-import type { Index, Message, NodeId, SnapshotMeta } from "../../src/engine/index.js";
+import { Index, NodeId, Term, type Message, type SnapshotMeta } from "../../src/engine/index.js";
 import type { FinishedTransfer, RaftNodeConfig } from "../../src/runtime/index.js";
 import { runSnapshotStoreContract } from "../../src/conformance/index.js";
 import { MemorySnapshotStore, TestCluster, type SimStateMachine } from "../../src/testing/index.js";
@@ -35,7 +35,7 @@ afterEach(async () => {
  * (so it cannot find the snapshot at startup); the leader writes, snapshots
  * and compacts everything, then adds node 4, which must install.
  */
-async function joinAfterSnapshot(storeFor: (id: NodeId) => MemorySnapshotStore, beforeAdd: (meta: SnapshotMeta) => void = () => {}, writes = 300) {
+async function joinAfterSnapshot(storeFor: (id: number) => MemorySnapshotStore, beforeAdd: (meta: SnapshotMeta) => void = () => {}, writes = 300) {
   cluster = TestCluster.of([1, 2, 3], { node: settings, snapshotStore: storeFor });
   await cluster.startAll();
   const joiner = await cluster.startJoiner(4);
@@ -89,7 +89,7 @@ describe("located snapshots", () => {
     // The copy is the follower's own, under its prefix.
     expect((await cluster.snapshotStores.get(4)?.locate(meta.id)) ?? "").toContain("prefix=node-4%2F");
     await cluster.until(() => joiner.status().applied === leader.status().applied);
-    expectSameValues(cluster, [1, 2, 3, 4]);
+    expectSameValues(cluster, [NodeId.of(1), NodeId.of(2), NodeId.of(3), NodeId.of(4)]);
   });
 
   it("a follower sharing the leader's prefix copies nothing: the snapshot is already in its store", async () => {
@@ -103,7 +103,7 @@ describe("located snapshots", () => {
     expect(transfers).toEqual([expect.objectContaining({ peer: leader.id, direction: "receive", source: "local", id: meta.id, ok: true })]);
     expect(cluster.machines.get(4)?.restoredValues).toBe(300);
     await cluster.until(() => joiner.status().applied === leader.status().applied);
-    expectSameValues(cluster, [1, 2, 3, 4]);
+    expectSameValues(cluster, [NodeId.of(1), NodeId.of(2), NodeId.of(3), NodeId.of(4)]);
   });
 
   it("a location cut mid-transfer: the follower falls back to the leader, which sends only the rest", async () => {
@@ -125,7 +125,7 @@ describe("located snapshots", () => {
     expect(s.resumes).toBeGreaterThanOrEqual(1);
     expect(transfers.filter((t) => t.direction === "receive")).toEqual([expect.objectContaining({ source: "peer", ok: true, bytesDone: size })]);
     await cluster.until(() => joiner.status().applied === leader.status().applied);
-    expectSameValues(cluster, [1, 2, 3, 4]);
+    expectSameValues(cluster, [NodeId.of(1), NodeId.of(2), NodeId.of(3), NodeId.of(4)]);
   });
 
   it("an unreachable location, or one this store cannot read, means pulling from the leader", async () => {
@@ -209,19 +209,19 @@ describe("located snapshots", () => {
     expect(after).toBeLessThanOrEqual(meta.size - Math.floor(meta.size * 0.6) + chunk); // the rest only (the cut comes at a chunk's edge)
     expect(back.status().snapshots.resumes).toBeGreaterThanOrEqual(1);
     await cluster.until(() => back.status().applied === leader.status().applied);
-    expectSameValues(cluster, [1, 2, 3, 4]);
+    expectSameValues(cluster, [NodeId.of(1), NodeId.of(2), NodeId.of(3), NodeId.of(4)]);
   });
 
   it("an offer with a location survives the wire codec", () => {
     const files = [{ name: "values.json", size: 10, sha256: "cd".repeat(32) }];
     const digest = manifestDigest(files);
-    const meta: SnapshotMeta = { id: snapshotId(7, 2, digest), index: 7, term: 2, membership: { voters: [1, 2, 3], learners: [4] }, files, size: 10, sha256: digest, createdAt: 1 };
+    const meta: SnapshotMeta = { id: snapshotId(7, 2, digest), index: Index.of(7), term: Term.of(2), membership: { voters: [NodeId.of(1), NodeId.of(2), NodeId.of(3)], learners: [NodeId.of(4)] }, files, size: 10, sha256: digest, createdAt: 1 };
     const urls = [
       `mem://snaps/${meta.id}?prefix=node-1%2F`,
       `s3://raft-snapshots/clusters/bank/node-1/snapshots/${meta.id}/manifest.json?region=us-east-1&endpoint=http%3A%2F%2F127.0.0.1%3A7099`,
     ];
     for (const url of urls) {
-      const m: Message = { type: "InstallSnapshot", from: 1, to: 4, term: 2, snapshot: meta, source: { kind: "url", url } };
+      const m: Message = { type: "InstallSnapshot", from: NodeId.of(1), to: NodeId.of(4), term: Term.of(2), snapshot: meta, source: { kind: "url", url } };
       expect(decodeMessages(encodeMessages([m]))).toEqual([m]);
     }
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isRaftError, type Index, type NodeId } from "../../src/engine/index.js";
+import { isRaftError, NodeId, type Index } from "../../src/engine/index.js";
 import { TestCluster, type SimStateMachine } from "../../src/testing/index.js";
 import type { RaftNode } from "../../src/runtime/index.js";
 import { bytes } from "../support/bytes.js";
@@ -43,14 +43,14 @@ describe("membership", () => {
     const joiner = await cluster.startJoiner(4);
     const asLearner = await cluster.settle(leader.addLearner(4));
     expect(asLearner.learners).toEqual([4]);
-    await cluster.until(() => values(cluster, 4).length === 45 && leader.status().progress?.get(4)?.match === leader.status().lastIndex);
+    await cluster.until(() => values(cluster, NodeId.of(4)).length === 45 && leader.status().progress?.get(NodeId.of(4))?.match === leader.status().lastIndex);
     expect(joiner.status().snapshots.installed).toBe(1);
     expect(joiner.status().membership.learners).toEqual([4]);
     const final = await cluster.settle(leader.promote(4));
     expect(final).toEqual({ voters: [1, 2, 3, 4], learners: [] });
     await write(cluster, leader, 3, "c");
     await cluster.run(100);
-    for (const id of [1, 2, 3, 4]) expect(values(cluster, id)).toEqual(values(cluster, leader.id));
+    for (const id of [1, 2, 3, 4]) expect(values(cluster, NodeId.of(id))).toEqual(values(cluster, leader.id));
     expect(joiner.status().membership.voters).toContain(4);
   });
 
@@ -93,7 +93,7 @@ describe("membership", () => {
       await onLeader(cluster, (l) => l.addLearner(newcomer));
       await cluster.until(() => {
         const l = cluster.leader();
-        return l !== undefined && (l.status().progress?.get(newcomer)?.match ?? 0) >= l.status().lastIndex - 3;
+        return l !== undefined && (l.status().progress?.get(NodeId.of(newcomer))?.match ?? 0) >= l.status().lastIndex - 3;
       });
       await onLeader(cluster, (l) => l.promote(newcomer));
       await onLeader(cluster, (l) => l.removeMember(old));
@@ -108,7 +108,7 @@ describe("membership", () => {
     expect(leader.status().membership).toEqual({ voters: [4, 5, 6], learners: [] });
     const finalValues = values(cluster, leader.id);
     for (const v of acked) expect(finalValues).toContain(v);
-    for (const id of [4, 5, 6]) expect(values(cluster, id)).toEqual(finalValues);
+    for (const id of [4, 5, 6]) expect(values(cluster, NodeId.of(id))).toEqual(finalValues);
     expect(acked.length).toBeGreaterThan(20);
   });
 
@@ -138,7 +138,7 @@ describe("membership", () => {
     const follower = cluster.voters.find((id) => id !== leader.id) as NodeId;
     await cluster.crash(follower);
     const again = await cluster.start(follower);
-    await cluster.until(() => again.status().membership.learners.includes(4)); // replayed from the log
+    await cluster.until(() => again.status().membership.learners.includes(NodeId.of(4))); // replayed from the log
     await cluster.settle(again.takeSnapshot());
     await cluster.crash(follower);
     const third = await cluster.start(follower);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RaftNode } from "../../src/runtime/index.js";
 import { InMemoryNetwork, MemoryLog, MemorySnapshotStore, SimClock, SimLogStore, SimStateMachine, TestCluster } from "../../src/testing/index.js";
-import { Prng, type Index } from "../../src/engine/index.js";
+import { NodeId, Prng, type Index } from "../../src/engine/index.js";
 import { bytes } from "../support/bytes.js";
 
 let cluster: TestCluster<Index, SimStateMachine>;
@@ -84,11 +84,11 @@ describe("RaftNode", () => {
     await cluster.settle(node.propose(bytes("e")));
     expect(events).toEqual(expect.arrayContaining(["role:pre-candidate", "role:candidate", "role:leader", "leader:1", "commit", "apply"]));
     // The proposal may have committed with node 3's acknowledgement alone; node 2's follows.
-    await cluster.until(() => node.status().progress?.get(2)?.match === node.status().lastIndex);
+    await cluster.until(() => node.status().progress?.get(NodeId.of(2))?.match === node.status().lastIndex);
     const status = node.status();
     expect(status).toMatchObject({ role: "leader", leader: 1, pendingProposals: 0, stopped: false });
     expect([...(status.progress?.keys() ?? [])].sort()).toEqual([1, 2, 3]);
-    expect(status.progress?.get(2)?.match).toBe(status.lastIndex);
+    expect(status.progress?.get(NodeId.of(2))?.match).toBe(status.lastIndex);
   });
 
   it("restarts from its durable log and re-applies committed commands", async () => {

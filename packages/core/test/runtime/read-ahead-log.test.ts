@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { MemoryLog, type LogStore, type LogWrite } from "../../src/contracts/index.js";
-import type { Entry } from "../../src/engine/index.js";
+import { Index, Term, type Entry } from "../../src/engine/index.js";
 import { ReadAheadLog } from "../../src/runtime/storage/read-ahead-log.js";
 
-const entry = (i: number, term = 1): Entry => ({ index: i, term: term, kind: "normal", data: new Uint8Array(10) });
+const entry = (i: number, term = 1): Entry => ({ index: Index.of(i), term: Term.of(term), kind: "normal", data: new Uint8Array(10) });
 const range = (lo: number, hi: number, term = 1) => Array.from({ length: hi - lo + 1 }, (_, k) => entry(lo + k, term));
 
 /** A store over a MemoryLog whose reads ahead and writes complete when the test says so. */
@@ -66,16 +66,16 @@ describe("ReadAheadLog", () => {
     const { store, reads, syncReads } = controlledStore(100);
     let woken = 0;
     const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++);
-    expect(log.readable?.(1)).toBe(false);
+    expect(log.readable?.(Index.of(1))).toBe(false);
     expect(reads.map((r) => [r.lo, r.hi])).toEqual([[1, 9]]);
-    expect(log.readable?.(1), "one read per range").toBe(false);
+    expect(log.readable?.(Index.of(1)), "one read per range").toBe(false);
     expect(reads).toHaveLength(1);
     reads[0]?.finish();
     await settle();
     expect(woken).toBe(1);
-    expect(log.readable?.(1)).toBe(true);
-    expect(log.entries(1, 5, Infinity).map((e) => e.index)).toEqual([1, 2, 3, 4]);
-    expect(log.entries(5, 50, Infinity).map((e) => e.index)).toEqual([5, 6, 7, 8]);
+    expect(log.readable?.(Index.of(1))).toBe(true);
+    expect(log.entries(Index.of(1), Index.of(5), Infinity).map((e) => e.index)).toEqual([1, 2, 3, 4]);
+    expect(log.entries(Index.of(5), Index.of(50), Infinity).map((e) => e.index)).toEqual([5, 6, 7, 8]);
     expect(syncReads(), "nothing read on the caller's thread").toBe(0);
     // Serving the last of a range starts the next.
     expect(reads.map((r) => [r.lo, r.hi])).toEqual([
@@ -90,21 +90,21 @@ describe("ReadAheadLog", () => {
     const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++);
     void log.save({ entries: [entry(21)] });
     void log.save({ entries: range(15, 16, 2) });
-    expect(log.readable?.(10)).toBe(false);
+    expect(log.readable?.(Index.of(10))).toBe(false);
     expect(reads.map((r) => [r.lo, r.hi]), "clamped below the truncation in flight").toEqual([[10, 15]]);
-    expect(log.readable?.(15), "nothing to read below the writes: read in place").toBe(true);
+    expect(log.readable?.(Index.of(15)), "nothing to read below the writes: read in place").toBe(true);
     // A later write truncating at 12 voids the read in flight: what it returns is dropped, the engine is woken to ask again.
     void log.save({ entries: range(12, 13, 3) });
     reads[0]?.finish();
     await settle();
     expect(woken).toBe(1);
-    expect(log.readable?.(10)).toBe(false);
+    expect(log.readable?.(Index.of(10))).toBe(false);
     expect(reads.map((r) => [r.lo, r.hi])[1], "now below the truncation at 12").toEqual([10, 12]);
     for (const w of writes) w.finish();
     await settle();
     reads[1]?.finish();
     await settle();
-    expect(log.entries(10, 14, Infinity).map((e) => [e.index, e.term])).toEqual([
+    expect(log.entries(Index.of(10), Index.of(14), Infinity).map((e) => [e.index, e.term])).toEqual([
       [10, 1],
       [11, 1],
     ]);
@@ -112,7 +112,7 @@ describe("ReadAheadLog", () => {
     expect(reads.map((r) => [r.lo, r.hi])[2]).toEqual([12, 14]);
     reads[2]?.finish();
     await settle();
-    expect(log.entries(12, 14, Infinity).map((e) => [e.index, e.term])).toEqual([
+    expect(log.entries(Index.of(12), Index.of(14), Infinity).map((e) => [e.index, e.term])).toEqual([
       [12, 3],
       [13, 3],
     ]);
@@ -122,19 +122,19 @@ describe("ReadAheadLog", () => {
     const { store, reads, syncReads } = controlledStore(50);
     let woken = 0;
     const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++);
-    expect(log.readable?.(3)).toBe(false);
-    await log.compact(5);
+    expect(log.readable?.(Index.of(3))).toBe(false);
+    await log.compact(Index.of(5));
     reads[0]?.finish();
     await settle();
     expect(woken, "the voided read wakes the engine to ask again").toBe(1);
-    expect(log.readable?.(3), "below the compaction: nothing to read ahead").toBe(true);
-    expect(log.readable?.(6)).toBe(false);
+    expect(log.readable?.(Index.of(3)), "below the compaction: nothing to read ahead").toBe(true);
+    expect(log.readable?.(Index.of(6))).toBe(false);
     reads[1]?.fail(new Error("disk on fire"));
     await settle();
     expect(woken).toBe(2);
-    expect(log.readable?.(6), "after a failure the engine reads in place").toBe(true);
-    expect(log.entries(6, 8, Infinity).map((e) => e.index)).toEqual([6, 7]);
+    expect(log.readable?.(Index.of(6)), "after a failure the engine reads in place").toBe(true);
+    expect(log.entries(Index.of(6), Index.of(8), Infinity).map((e) => e.index)).toEqual([6, 7]);
     expect(syncReads()).toBe(1);
-    expect(log.readable?.(6), "once: the next ask reads ahead again").toBe(false);
+    expect(log.readable?.(Index.of(6)), "once: the next ask reads ahead again").toBe(false);
   });
 });

@@ -4,13 +4,14 @@ import type { RaftEngine, SnapshotMeta } from "../../src/engine/index.js";
 import { SnapshotManager } from "../../src/runtime/snapshots/snapshot-manager.js";
 import { drainMicrotasks, InMemoryNetwork, MemorySnapshotStore, SimClock } from "../../src/testing/index.js";
 import { createHash } from "node:crypto";
+import { Index, NodeId, Term } from "../../src/engine/index.js";
 
 // On one node, taking and installing never overlap: an install aborts a take in progress.
 
 function inlineSnapshot(index: number, data: Uint8Array): SnapshotMeta {
   const files = [{ name: "state", size: data.length, sha256: createHash("sha256").update(data).digest("hex") }];
   const sha256 = manifestDigest(files);
-  return { id: snapshotId(index, 1, sha256), index, term: 1, membership: { voters: [1, 2], learners: [] }, files, size: data.length, sha256, createdAt: 0 };
+  return { id: snapshotId(index, 1, sha256), index: Index.of(index), term: Term.of(1), membership: { voters: [NodeId.of(1), NodeId.of(2)], learners: [] }, files, size: data.length, sha256, createdAt: 0 };
 }
 
 describe("snapshot exclusion", () => {
@@ -65,14 +66,14 @@ describe("snapshot exclusion", () => {
     });
     const take = manager.requestTake();
     take.catch(() => {});
-    await manager.takeIfRequested(5);
+    await manager.takeIfRequested(Index.of(5));
     for (let i = 0; i < 5; i++) {
       clock.fireNext();
       await drainMicrotasks();
     }
     expect(streamingTake).toBe(true);
     const data = new TextEncoder().encode("restored state");
-    manager.install({ meta: inlineSnapshot(9, data), from: 2, source: { kind: "peer" }, inline: [{ name: "state", data }] });
+    manager.install({ meta: inlineSnapshot(9, data), from: NodeId.of(2), source: { kind: "peer" }, inline: [{ name: "state", data }] });
     for (let i = 0; i < 20; i++) {
       clock.fireNext();
       await drainMicrotasks();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RaftError } from "../../src/engine/index.js";
+import { Index, NodeId, RaftError, Term } from "../../src/engine/index.js";
 import { silentLogger } from "../../src/contracts/index.js";
 import { SnapshotServer } from "../../src/runtime/snapshots/snapshot-server.js";
 import { emptySnapshotStats } from "../../src/runtime/snapshots/snapshot-stats.js";
@@ -58,18 +58,18 @@ describe("snapshot flow control", () => {
 
   it("the server caps concurrent transfers (Busy) and pins what it sends", async () => {
     const store = new MemorySnapshotStore();
-    const w = await store.create({ index: 5, term: 1, membership: { voters: [1], learners: [] } });
+    const w = await store.create({ index: Index.of(5), term: Term.of(1), membership: { voters: [NodeId.of(1)], learners: [] } });
     await w.write("data", new Uint8Array(10_000));
     const meta = await w.commit();
     const clock = new SimClock();
     const server = new SnapshotServer(store, { maxConcurrent: 1, bytesPerSecond: 0, clock, logger: silentLogger, stats: emptySnapshotStats(), transfers: new TransferTracker(clock, () => {}) });
     const request = { id: meta.id, file: "data", offset: 0, chunkSize: 1000 };
-    const first = server.serve(2, request, new AbortController().signal)[Symbol.asyncIterator]();
+    const first = server.serve(NodeId.of(2), request, new AbortController().signal)[Symbol.asyncIterator]();
     await first.next();
-    const second = server.serve(3, request, new AbortController().signal)[Symbol.asyncIterator]();
+    const second = server.serve(NodeId.of(3), request, new AbortController().signal)[Symbol.asyncIterator]();
     await expect(second.next()).rejects.toMatchObject({ code: "Busy" });
     // A newer snapshot and pruning to one: the one being sent stays.
-    const w2 = await store.create({ index: 9, term: 1, membership: { voters: [1], learners: [] } });
+    const w2 = await store.create({ index: Index.of(9), term: Term.of(1), membership: { voters: [NodeId.of(1)], learners: [] } });
     await w2.write("data", new Uint8Array(5));
     await w2.commit();
     await store.prune(1);
@@ -79,7 +79,7 @@ describe("snapshot flow control", () => {
     expect(n).toBe(10);
     await store.prune(1);
     expect((await store.list()).map((m) => m.id)).not.toContain(meta.id);
-    const third = server.serve(3, { ...request, id: meta.id }, new AbortController().signal)[Symbol.asyncIterator]();
+    const third = server.serve(NodeId.of(3), { ...request, id: meta.id }, new AbortController().signal)[Symbol.asyncIterator]();
     await expect(third.next()).rejects.toBeInstanceOf(RaftError);
   });
 });

@@ -1,6 +1,6 @@
 import { manifestDigest, snapshotId } from "../../src/contracts/index.js";
 import { MemoryLog } from "../../src/contracts/index.js";
-import { decodeMembership, RaftEngine, type EngineOptions, type Entry, type Message, type NodeId, type Ready, type SnapshotMeta, type StorageWrite, type SnapshotToInstall } from "../../src/engine/index.js";
+import { decodeMembership, Index, NodeId, RaftEngine, Term, type EngineOptions, type Entry, type Message, type Ready, type SnapshotMeta, type StorageWrite, type SnapshotToInstall } from "../../src/engine/index.js";
 
 const decoder = new TextDecoder();
 
@@ -44,13 +44,14 @@ function formatMembership(m: { voters: readonly number[]; outgoing?: readonly nu
 }
 
 /** A manifest for a snapshot with no files, as the engine sees one (the bytes do not matter to it). */
-export function fakeSnapshot(index: number, term: number, voters: readonly NodeId[]): SnapshotMeta {
+export function fakeSnapshot(index: number, term: number, voters: readonly number[]): SnapshotMeta {
   const sha256 = manifestDigest([]);
-  return { id: snapshotId(index, term, sha256), index, term, membership: { voters, learners: [] }, files: [], size: 0, sha256, createdAt: 0 };
+  const membership = { voters: voters.map(NodeId.of), learners: [] };
+  return { id: snapshotId(index, term, sha256), index: Index.of(index), term: Term.of(term), membership, files: [], size: 0, sha256, createdAt: 0 };
 }
 
 /** The lines a Ready prints as in the transcripts, in the order the driver carries it out. */
-export function formatReady(id: NodeId, rd: Ready): string[] {
+export function formatReady(id: number, rd: Ready): string[] {
   const out = [`ready ${id}:`];
   if (rd.softState) out.push(`  role=${rd.softState.role} leader=${rd.softState.leader}`);
   const w = rd.write;
@@ -73,43 +74,43 @@ export function formatReady(id: NodeId, rd: Ready): string[] {
  * transcripts, the paper tests and the exact-Ready tests.
  */
 export class EngineCluster {
-  readonly engines = new Map<NodeId, RaftEngine>();
-  readonly logs = new Map<NodeId, MemoryLog>();
-  readonly applied = new Map<NodeId, Entry[]>();
-  readonly reads = new Map<NodeId, string[]>();
+  readonly engines = new Map<number, RaftEngine>();
+  readonly logs = new Map<number, MemoryLog>();
+  readonly applied = new Map<number, Entry[]>();
+  readonly reads = new Map<number, string[]>();
   /** Installs the engines asked for and that are not yet reported. */
-  readonly installs = new Map<NodeId, SnapshotToInstall>();
+  readonly installs = new Map<number, SnapshotToInstall>();
   mailbox: Message[] = [];
   private readonly cut = new Set<string>();
   /** Nodes whose writes wait for `persist(id)`, with what waits: writes in order, each with the messages that depend on it. */
-  private readonly heldWrites = new Map<NodeId, { write: StorageWrite | undefined; after: readonly Message[] }[]>();
+  private readonly heldWrites = new Map<number, { write: StorageWrite | undefined; after: readonly Message[] }[]>();
 
   constructor(
-    readonly ids: readonly NodeId[],
+    readonly ids: readonly number[],
     readonly options: EngineOptions = {},
   ) {
     for (const id of ids) this.start(id);
   }
 
   /** Starts a node that is not (yet) in the bootstrap configuration: it joins through a membership change. */
-  join(id: NodeId): RaftEngine {
+  join(id: number): RaftEngine {
     return this.start(id);
   }
 
   /** (Re)starts a node from what its log store holds. */
-  start(id: NodeId): RaftEngine {
+  start(id: number): RaftEngine {
     // A crash loses the writes that were not durable yet.
     if (this.heldWrites.has(id)) this.heldWrites.set(id, []);
     const log = this.logs.get(id) ?? new MemoryLog();
     this.logs.set(id, log);
     this.applied.set(id, []);
     this.reads.set(id, []);
-    const engine = new RaftEngine({ id, voters: this.ids, log, hardState: log.hardState, seed: id, ...this.options });
+    const engine = new RaftEngine({ id: NodeId.of(id), voters: this.ids.map(NodeId.of), log, hardState: log.hardState, seed: id, ...this.options });
     this.engines.set(id, engine);
     return engine;
   }
 
-  engine(id: NodeId): RaftEngine {
+  engine(id: number): RaftEngine {
     const e = this.engines.get(id);
     if (e === undefined) throw new Error(`no node ${id}`);
     return e;
@@ -120,7 +121,7 @@ export class EngineCluster {
    * once, unless the node holds its writes (`holdWrites`): then they wait,
    * with the messages that depend on them, for `persist(id)`.
    */
-  processReady(id: NodeId): string[] {
+  processReady(id: number): string[] {
     const engine = this.engine(id);
     if (!engine.hasReady()) return [];
     const rd = engine.ready();
@@ -139,12 +140,12 @@ export class EngineCluster {
   }
 
   /** From now on, `id`'s writes wait for `persist(id)` (a slow disk); the leader replicates meanwhile. */
-  holdWrites(id: NodeId): void {
+  holdWrites(id: number): void {
     if (!this.heldWrites.has(id)) this.heldWrites.set(id, []);
   }
 
   /** Makes every write `id` holds durable, in order, and releases the messages waiting for them. */
-  persist(id: NodeId): string[] {
+  persist(id: number): string[] {
     const held = this.heldWrites.get(id) ?? [];
     const out: string[] = [];
     for (const { write, after } of held.splice(0)) {
@@ -155,7 +156,7 @@ export class EngineCluster {
     return out;
   }
 
-  private write(id: NodeId, write: StorageWrite | undefined, after: readonly Message[]): void {
+  private write(id: number, write: StorageWrite | undefined, after: readonly Message[]): void {
     const log = this.logs.get(id) as MemoryLog;
     if (write !== undefined) {
       if (write.reset) log.reset(write.reset.index, write.reset.term);
@@ -167,7 +168,7 @@ export class EngineCluster {
   }
 
   /** Delivers every message in the mailbox (optionally only those to `only`); cut links drop them. */
-  deliver(only?: NodeId): string[] {
+  deliver(only?: number): string[] {
     const out: string[] = [];
     const keep: Message[] = [];
     const batch = this.mailbox;
@@ -207,14 +208,14 @@ export class EngineCluster {
   }
 
   /** Cuts both directions between each pair of groups. */
-  partition(groups: readonly (readonly NodeId[])[]): void {
+  partition(groups: readonly (readonly number[])[]): void {
     for (const a of groups) for (const b of groups) {
       if (a === b) continue;
       for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`);
     }
   }
 
-  cutLink(from: NodeId, to: NodeId): void {
+  cutLink(from: number, to: number): void {
     this.cut.add(`${from}>${to}`);
   }
 
@@ -223,18 +224,18 @@ export class EngineCluster {
   }
 
   /** Ticks a node n times. */
-  tick(id: NodeId, n = 1): void {
+  tick(id: number, n = 1): void {
     for (let i = 0; i < n; i++) this.engine(id).tick();
   }
 
   /** Elects `id` and settles the cluster. */
-  elect(id: NodeId): void {
+  elect(id: number): void {
     this.engine(id).campaign();
     this.stabilize();
   }
 
   /** Takes a snapshot of `id` at its applied index (the engine only needs the manifest). */
-  snapshot(id: NodeId): SnapshotMeta {
+  snapshot(id: number): SnapshotMeta {
     const e = this.engine(id);
     const { applied } = e.status();
     const meta = fakeSnapshot(applied, e.termAt(applied) ?? 0, this.ids);
@@ -243,7 +244,7 @@ export class EngineCluster {
   }
 
   /** Completes the install `id` asked for, as if fetched and restored. */
-  finishInstall(id: NodeId, ok = true): void {
+  finishInstall(id: number, ok = true): void {
     const target = this.installs.get(id);
     if (target === undefined) throw new Error(`node ${id} is installing nothing`);
     this.installs.delete(id);
@@ -251,7 +252,7 @@ export class EngineCluster {
     else this.engine(id).snapshotFailed(target.meta);
   }
 
-  appliedData(id: NodeId): string[] {
+  appliedData(id: number): string[] {
     return (this.applied.get(id) ?? []).filter((e) => e.kind === "normal").map((e) => decoder.decode(e.data));
   }
 }

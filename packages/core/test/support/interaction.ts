@@ -1,4 +1,4 @@
-import { isRaftError, type EngineOptions, type NodeId } from "../../src/engine/index.js";
+import { Index, isRaftError, NodeId, type EngineOptions } from "../../src/engine/index.js";
 import { EngineCluster, formatEntry } from "./engine-cluster.js";
 
 /**
@@ -31,7 +31,7 @@ export class Interaction {
   }
 
   private dispatch(name: string, args: string[]): string[] {
-    const id = (i = 0): NodeId => Number(args[i]);
+    const id = (i = 0): number => Number(args[i]);
     switch (name) {
       case "add-nodes": {
         const n = Number(args[0]);
@@ -57,7 +57,7 @@ export class Interaction {
         this.c.engine(id()).readIndex(Number(args[1]));
         return [];
       case "transfer-leadership":
-        this.c.engine(id()).transferLeadership(id(1));
+        this.c.engine(id()).transferLeadership(NodeId.of(id(1)));
         return [];
       case "snapshot": {
         const meta = this.c.snapshot(id());
@@ -66,7 +66,7 @@ export class Interaction {
       case "change-membership": {
         // change-membership LEADER addLearner|promote|remove NODE
         const type = args[1] as "addLearner" | "promote" | "remove";
-        const { index } = this.c.engine(id()).proposeMembership({ type, node: Number(args[2]) });
+        const { index } = this.c.engine(id()).proposeMembership({ type, node: NodeId.of(Number(args[2])) });
         return [`proposed at ${index}`];
       }
       case "membership": {
@@ -112,7 +112,7 @@ export class Interaction {
       }
       case "log": {
         const s = this.c.engine(id()).status();
-        return [this.c.engine(id()).entries(s.firstIndex, s.lastIndex + 1).map(formatEntry).join(", ") || "(empty)"];
+        return [this.c.engine(id()).entries(s.firstIndex, Index.of(s.lastIndex + 1)).map(formatEntry).join(", ") || "(empty)"];
       }
       case "applied":
         return [this.c.appliedData(id()).join(", ") || "(nothing)"];

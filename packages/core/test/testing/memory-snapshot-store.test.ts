@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { manifestDigest, snapshotId } from "../../src/contracts/index.js";
 import { runSnapshotStoreContract } from "../../src/conformance/index.js";
 import { MemorySnapshotStore } from "../../src/testing/index.js";
+import { Index, NodeId, Term } from "../../src/engine/index.js";
 
 runSnapshotStoreContract("MemorySnapshotStore", {
   durable: false,
@@ -13,13 +14,13 @@ runSnapshotStoreContract("MemorySnapshotStore", {
   corrupt: async (store, id, file) => (store as MemorySnapshotStore).corrupt(id, file),
 });
 
-const draft = { index: 7, term: 2, membership: { voters: [1, 2, 3], learners: [] } };
+const draft = { index: Index.of(7), term: Term.of(2), membership: { voters: [1, 2, 3].map(NodeId.of), learners: [] } };
 const data = new TextEncoder().encode("the state at index 7");
 
 function meta(files: Record<string, Uint8Array>) {
   const list = Object.entries(files).map(([name, b]) => ({ name, size: b.length, sha256: createHash("sha256").update(b).digest("hex") }));
   const sha256 = manifestDigest(list);
-  return { id: snapshotId(9, 3, sha256), index: 9, term: 3, membership: draft.membership, files: list, size: list.reduce((n, f) => n + f.size, 0), sha256, createdAt: 5 };
+  return { id: snapshotId(9, 3, sha256), index: Index.of(9), term: Term.of(3), membership: draft.membership, files: list, size: list.reduce((n, f) => n + f.size, 0), sha256, createdAt: 5 };
 }
 
 async function codeOf(p: Promise<unknown>): Promise<unknown> {
@@ -67,7 +68,7 @@ describe("MemorySnapshotStore", () => {
     const kept = await store.create(draft);
     await kept.write("state", data);
     const committed = await kept.commit();
-    const local = await store.create({ ...draft, index: 8 });
+    const local = await store.create({ ...draft, index: Index.of(8) });
     await local.write("state", data);
     await local.flush();
     const big = new Uint8Array(100).fill(7);

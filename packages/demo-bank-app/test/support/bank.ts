@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import type { Command, Index, SnapshotFileStream, SnapshotMeta, StateMachineSnapshot } from "@raft/core/contracts";
+import type { Command, SnapshotFileStream, SnapshotMeta, StateMachineSnapshot } from "@raft/core/contracts";
 import { encodeBankCommand, type BankCommand, type BankStateMachine } from "../../src/index.js";
+import { Index, NodeId, Term } from "@raft/core/contracts";
 
 export const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -11,7 +12,7 @@ export const transfer = (requestId: string, from: string, to: string, amount: nu
 
 /** Feeds a state machine commands at consecutive log indices, as the runtime would. */
 export class Feeder {
-  next: Index = 1;
+  next = 1;
 
   constructor(readonly sm: BankStateMachine) {}
 
@@ -26,7 +27,7 @@ export class Feeder {
   }
 
   commands(items: readonly (BankCommand | Uint8Array)[]): Command[] {
-    return items.map((item) => ({ index: this.next++, term: 1, data: item instanceof Uint8Array ? item : encodeBankCommand(item) }));
+    return items.map((item) => ({ index: Index.of(this.next++), term: Term.of(1), data: item instanceof Uint8Array ? item : encodeBankCommand(item) }));
   }
 }
 
@@ -75,7 +76,7 @@ export function fileText(files: readonly ReadFile[], name: string): string {
 
 /** A manifest for `restore`: only `index` and `id` matter to the bank. */
 export function metaAt(index: Index): SnapshotMeta {
-  return { id: `test-${index}`, index, term: 1, membership: { voters: [1], learners: [] }, files: [], size: 0, sha256: "", createdAt: 0 };
+  return { id: `test-${index}`, index, term: Term.of(1), membership: { voters: [NodeId.of(1)], learners: [] }, files: [], size: 0, sha256: "", createdAt: 0 };
 }
 
 /** A digest of everything observable: accounts in order, total, remembered requests in order, applied index. */

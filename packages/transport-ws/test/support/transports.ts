@@ -1,6 +1,7 @@
 import type { Logger, Message, NodeId } from "@raft/core/contracts";
 import { afterEach } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../../src/index.js";
+import { Index, Term } from "@raft/core/contracts";
 
 export const CLUSTER = "test-cluster";
 
@@ -34,7 +35,7 @@ export async function waitFor(cond: () => boolean, what: string, ms = 10_000): P
   }
 }
 
-export const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round });
+export const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: Term.of(1), commit: Index.zero, round });
 
 export interface LogLine {
   readonly level: "debug" | "info" | "warn" | "error";

@@ -1,7 +1,6 @@
 import { RaftError } from "../../engine/errors.js";
-import type { NodeId } from "../../engine/index.js";
+import { NodeId } from "../../engine/index.js";
 import type { Logger } from "../logger.js";
-import { nodeIdSchema } from "../schemas.js";
 import type { AddressBook, TransportHandlers } from "../transport.js";
 import { isAddress } from "./address.js";
 
@@ -46,11 +45,11 @@ export class TransportLifecycle {
  * node's own left out. Invalid entries are logged and skipped, never thrown
  * (membership is not this transport's to refuse).
  */
-export function usableAddresses(book: AddressBook, self: NodeId, logger: Logger, what: string): Map<NodeId, string> {
+export function usableAddresses(book: AddressBook, self: number, logger: Logger, what: string): Map<NodeId, string> {
   const valid = new Map<NodeId, string>();
   for (const [id, address] of book) {
     if (id === self) continue;
-    if (nodeIdSchema.safeParse(id).success && isAddress(address)) valid.set(id, address);
+    if (NodeId.is(id) && isAddress(address)) valid.set(id, address);
     else logger.warn(`${what}: ignoring a member's invalid address`, { peer: id, address: String(address).slice(0, 100) });
   }
   return valid;

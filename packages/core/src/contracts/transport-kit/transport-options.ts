@@ -21,7 +21,7 @@ const pemSchema = z.custom<string | Buffer>((v) => (typeof v === "string" || Buf
 
 /** Node id → `"host:port"`, as an object or a `Map`; parsed into a `Map` (this node's own entry is dropped later). */
 export const peerMapSchema = z
-  .custom<Readonly<Record<string, string>> | ReadonlyMap<NodeId, string>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
+  .custom<Readonly<Record<string, string>> | ReadonlyMap<number, string>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
     message: "must be an object or a Map of node id to address",
   })
   .transform((peers, ctx) => {
@@ -32,7 +32,7 @@ export const peerMapSchema = z
       const parsed = nodeIdSchema.safeParse(id);
       if (!parsed.success) ctx.addIssue({ code: "custom", path: [String(key)], message: "keys must be node ids (positive integers)" });
       else if (!isAddress(address)) ctx.addIssue({ code: "custom", path: [String(key)], message: `must be "host:port" (IPv6 as "[::1]:7002"), got ${JSON.stringify(address)?.slice(0, 80)}` });
-      else out.set(parsed.data as NodeId, address);
+      else out.set(parsed.data, address);
     }
     return out;
   });

@@ -1,5 +1,5 @@
 import { RaftError } from "../../engine/errors.js";
-import type { Entry, EntryKind, InlineFile, Membership, Message, MessageType, SnapshotMeta } from "../../engine/index.js";
+import { Index, NodeId, Term, type Entry, type EntryKind, type InlineFile, type Membership, type Message, type MessageType, type SnapshotMeta } from "../../engine/index.js";
 import { parseMessage } from "../schemas.js";
 import { BinaryReader } from "./binary-reader.js";
 import { BinaryWriter } from "./binary-writer.js";
@@ -148,39 +148,39 @@ function readMessage(r: BinaryReader): Message {
   const code = r.u8("message type");
   const type = TYPES.get(code);
   if (type === undefined) throw new RaftError("InvalidMessage", `unknown message type ${code}`);
-  const head = { from: nodeId(r, "from"), to: nodeId(r, "to"), term: r.varint("term") };
+  const head = { from: nodeId(r, "from"), to: nodeId(r, "to"), term: term(r, "term") };
   switch (type) {
     case "PreVote":
     case "Vote":
-      return { type, ...head, lastIndex: r.varint("lastIndex"), lastTerm: r.varint("lastTerm"), transfer: r.bool("transfer") };
+      return { type, ...head, lastIndex: index(r, "lastIndex"), lastTerm: term(r, "lastTerm"), transfer: r.bool("transfer") };
     case "PreVoteResp":
     case "VoteResp":
       return { type, ...head, reject: r.bool("reject") };
     case "Append": {
-      const prevIndex = r.varint("prevIndex");
-      const prevTerm = r.varint("prevTerm");
-      const commit = r.varint("commit");
+      const prevIndex = index(r, "prevIndex");
+      const prevTerm = term(r, "prevTerm");
+      const commit = index(r, "commit");
       const n = r.count("entry count", 3);
       const entries: Entry[] = [];
       for (let i = 0; i < n; i++) {
-        const term = r.varint("entry term");
-        if (term < prevTerm || term > head.term) throw new RaftError("InvalidMessage", `entry term ${term} outside [prevTerm ${prevTerm}, term ${head.term}]`);
+        const entryTerm = term(r, "entry term");
+        if (entryTerm < prevTerm || entryTerm > head.term) throw new RaftError("InvalidMessage", `entry term ${entryTerm} outside [prevTerm ${prevTerm}, term ${head.term}]`);
         const kind = KINDS[r.u8("entry kind")];
         if (kind === undefined) throw new RaftError("InvalidMessage", "unknown entry kind");
-        entries.push({ index: prevIndex + 1 + i, term, kind, data: r.bytes("entry data") });
+        entries.push({ index: Index.of(prevIndex + 1 + i), term: entryTerm, kind, data: r.bytes("entry data") });
       }
       return { type, ...head, prevIndex, prevTerm, commit, entries };
     }
     case "AppendResp":
-      return { type, ...head, reject: r.bool("reject"), index: r.varint("index"), hintIndex: r.varint("hintIndex"), hintTerm: r.varint("hintTerm") };
+      return { type, ...head, reject: r.bool("reject"), index: index(r, "index"), hintIndex: index(r, "hintIndex"), hintTerm: term(r, "hintTerm") };
     case "Heartbeat":
-      return { type, ...head, commit: r.varint("commit"), round: r.varint("round") };
+      return { type, ...head, commit: index(r, "commit"), round: r.varint("round") };
     case "HeartbeatResp":
       return { type, ...head, round: r.varint("round") };
     case "ReadIndex":
       return { type, ...head, id: r.varint("id") };
     case "ReadIndexResp":
-      return { type, ...head, id: r.varint("id"), index: r.varint("index"), reject: r.bool("reject") };
+      return { type, ...head, id: r.varint("id"), index: index(r, "index"), reject: r.bool("reject") };
     case "TimeoutNow":
       return { type, ...head };
     case "InstallSnapshot": {
@@ -195,13 +195,23 @@ function readMessage(r: BinaryReader): Message {
       return parseMessage({ type, ...head, snapshot, source, inline });
     }
     case "InstallSnapshotResp":
-      return { type, ...head, index: r.varint("index"), reject: r.bool("reject") };
+      return { type, ...head, index: index(r, "index"), reject: r.bool("reject") };
   }
 }
 
-function nodeId(r: BinaryReader, what: string): number {
+// The reader yields safe non-negative integers only, so terms and indices are
+// always valid; node ids must also be positive.
+function term(r: BinaryReader, what: string): Term {
+  return Term.of(r.varint(what));
+}
+
+function index(r: BinaryReader, what: string): Index {
+  return Index.of(r.varint(what));
+}
+
+function nodeId(r: BinaryReader, what: string): NodeId {
   const id = r.varint(what);
-  if (id === 0) throw new RaftError("InvalidMessage", `${what}: node id 0`);
+  if (!NodeId.is(id)) throw new RaftError("InvalidMessage", `${what}: node id ${id}`);
   return id;
 }
 

@@ -1,5 +1,6 @@
 import type { Append, Heartbeat, InstallSnapshot, Message } from "../messages.js";
 import type { RaftState } from "../raft.js";
+import { Index, Term } from "../brands.js";
 import { onReadIndexRequest, onReadIndexResponse } from "../read-only.js";
 
 /** Followers and (pre-)candidates count down to an election. */
@@ -41,15 +42,15 @@ export function stepFollower(r: RaftState, m: Message): void {
 export function handleAppend(r: RaftState, m: Append): void {
   if (m.prevIndex < r.log.committed) {
     // Everything up to our commit index already matches the leader's log.
-    r.send({ type: "AppendResp", to: m.from, reject: false, index: r.log.committed, hintIndex: 0, hintTerm: 0 });
+    r.send({ type: "AppendResp", to: m.from, reject: false, index: r.log.committed, hintIndex: Index.zero, hintTerm: Term.zero });
     return;
   }
   const lastNew = r.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
   if (lastNew !== undefined) {
-    r.send({ type: "AppendResp", to: m.from, reject: false, index: lastNew, hintIndex: 0, hintTerm: 0 });
+    r.send({ type: "AppendResp", to: m.from, reject: false, index: lastNew, hintIndex: Index.zero, hintTerm: Term.zero });
     return;
   }
-  const hint = r.log.findConflictByTerm(Math.min(m.prevIndex, r.log.lastIndex()), m.prevTerm);
+  const hint = r.log.findConflictByTerm(Index.of(Math.min(m.prevIndex, r.log.lastIndex())), m.prevTerm);
   r.send({ type: "AppendResp", to: m.from, reject: true, index: m.prevIndex, hintIndex: hint.index, hintTerm: hint.term });
 }
 

@@ -4,7 +4,8 @@ import { onReadIndexRequest, roundAcknowledged, startRound } from "../read-only.
 import type { RaftState } from "../raft.js";
 import { encodeMembership } from "../cluster-config.js";
 import type { Progress } from "../progress.js";
-import type { Entry, Index, MembershipChange, NodeId, SnapshotMeta, Term } from "../types.js";
+import { Index, type NodeId, type Term } from "../brands.js";
+import type { Entry, MembershipChange, SnapshotMeta } from "../types.js";
 
 /** About the most entry bytes a probe carries: it mostly asks where the follower's log matches ours. */
 const PROBE_BYTES = 64 << 10;
@@ -21,7 +22,7 @@ const PROBE_BYTES = 64 << 10;
 export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean): boolean {
   const pr = r.progress.get(to);
   if (pr === undefined || pr.isPaused()) return false;
-  const prevIndex = pr.next - 1;
+  const prevIndex = Index.of(pr.next - 1);
   const prevTerm = r.log.term(prevIndex);
   const probe = pr.state === "probe";
   let maxBytes = probe ? Math.min(PROBE_BYTES, r.settings.maxMsgBytes) : r.settings.maxMsgBytes;
@@ -39,7 +40,7 @@ export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean):
     maxBytes = Math.min(maxBytes, allowance.bytes);
     maxCount = Math.min(maxCount, allowance.entries);
   }
-  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, r.log.lastIndex() + 1, maxBytes, maxCount);
+  const entries = prevTerm === undefined ? undefined : r.log.slice(pr.next, Index.of(r.log.lastIndex() + 1), maxBytes, maxCount);
   if (prevTerm === undefined || entries === undefined) {
     // The entries the follower needs were compacted: only a snapshot can help it.
     if (r.latestSnapshot !== undefined) sendSnapshot(r, to, r.latestSnapshot);
@@ -52,7 +53,7 @@ export function maybeSendAppend(r: RaftState, to: NodeId, sendIfEmpty: boolean):
 function sendAppend(r: RaftState, to: NodeId, prevIndex: Index, prevTerm: Term, entries: Entry[]): true {
   let bytes = 0;
   for (const e of entries) bytes += e.data.length;
-  (r.progress.get(to) as Progress).sentAppend(prevIndex + entries.length, entries.length, bytes);
+  (r.progress.get(to) as Progress).sentAppend(Index.of(prevIndex + entries.length), entries.length, bytes);
   r.send({ type: "Append", to, prevIndex, prevTerm, entries, commit: r.log.committed });
   return true;
 }
@@ -90,7 +91,7 @@ export function broadcastHeartbeat(r: RaftState): void {
   for (const [id, pr] of r.progress) {
     if (id === r.id) continue;
     // Never tell a follower to commit past what it is known to hold.
-    r.send({ type: "Heartbeat", to: id, commit: Math.min(pr.match, r.log.committed), round });
+    r.send({ type: "Heartbeat", to: id, commit: Index.of(Math.min(pr.match, r.log.committed)), round });
   }
 }
 
@@ -195,7 +196,7 @@ function onInstallSnapshotResponse(r: RaftState, m: InstallSnapshotResponse): vo
 }
 
 /** Leader: a local proposal. Throws a typed error when it cannot be accepted. */
-export function proposeAsLeader(r: RaftState, items: readonly { kind: "normal"; data: Uint8Array }[]): number {
+export function proposeAsLeader(r: RaftState, items: readonly { kind: "normal"; data: Uint8Array }[]): Index {
   if (r.role !== "leader") throw notLeader(r.lead);
   if (r.leadTransferee !== 0) {
     throw new RaftError("ProposalDropped", `leadership is being transferred to node ${r.leadTransferee}`, { leaderHint: r.leadTransferee });
@@ -210,7 +211,7 @@ export function proposeAsLeader(r: RaftState, items: readonly { kind: "normal"; 
 }
 
 /** Leader: proposes one membership change; another waits until this one (and its joint phase) is applied. */
-export function proposeMembership(r: RaftState, change: MembershipChange): number {
+export function proposeMembership(r: RaftState, change: MembershipChange): Index {
   if (r.role !== "leader") throw notLeader(r.lead);
   if (r.leadTransferee !== 0) throw new RaftError("ProposalDropped", `leadership is being transferred to node ${r.leadTransferee}`, { leaderHint: r.leadTransferee });
   if (r.pendingConfIndex > r.log.applied) {

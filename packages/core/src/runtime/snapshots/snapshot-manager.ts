@@ -41,7 +41,8 @@ export class SnapshotManager<Result> {
   readonly transfers: TransferTracker;
   private readonly server: SnapshotServer;
   private job: Job | undefined;
-  private lastIndex: Index = 0;
+  /** Index of the newest snapshot taken or installed (0: none); the take policy counts from it. */
+  private lastIndex = 0;
   private bytesSince = 0;
   private takeWaiters: { resolve(m: SnapshotMeta): void; reject(e: Error): void }[] = [];
   private takeRequested = false;

@@ -1,5 +1,5 @@
 import type { LogStore, LogWrite } from "../../contracts/log-store.js";
-import type { Entry, HardState, Index, Term } from "../../engine/index.js";
+import { Index, type Entry, type HardState, type Term } from "../../engine/index.js";
 
 /** How far one read ahead goes: about a turn's catch-up budget. */
 export interface ReadAheadLimits {
@@ -123,7 +123,7 @@ export class ReadAheadLog implements LogStore {
     if (lo >= hi || lo < this.store.firstIndex() || this.reading.size >= MAX_SEGMENTS) return false;
     const generation = this.generation;
     this.reading.add(lo);
-    this.store.readAhead(lo, hi, this.limits.bytes).then(
+    this.store.readAhead(Index.of(lo), Index.of(hi), this.limits.bytes).then(
       (entries) => {
         this.reading.delete(lo);
         // A read voided by a write is dropped; the engine, woken all the same, asks again.

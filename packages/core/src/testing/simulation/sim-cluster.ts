@@ -1,5 +1,5 @@
 import { MemoryLog } from "../../contracts/memory-log.js";
-import { Prng, type Index, type NodeId } from "../../engine/index.js";
+import { NodeId, Prng, type Index } from "../../engine/index.js";
 import { RaftNode } from "../../runtime/index.js";
 import { InMemoryNetwork } from "../in-memory-network.js";
 import { MemorySnapshotStore } from "../memory-snapshot-store.js";
@@ -58,8 +58,8 @@ export class SimCluster {
     this.network = new InMemoryNetwork({ clock: this.clock, seed: seed * 31 + 7 });
     this.network.faults = mix.network;
     this.network.streamFaults = mix.streams;
-    this.ids = Array.from({ length: size }, (_, i) => i + 1);
-    this.allIds = mix.membership > 0 ? [...this.ids, size + 1, size + 2] : this.ids;
+    this.ids = Array.from({ length: size }, (_, i) => NodeId.of(i + 1));
+    this.allIds = mix.membership > 0 ? [...this.ids, NodeId.of(size + 1), NodeId.of(size + 2)] : this.ids;
     this.nodes = this.allIds.map((id) => ({
       id,
       durable: new MemoryLog(),
