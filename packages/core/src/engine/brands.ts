@@ -16,15 +16,12 @@
 
 declare const brand: unique symbol;
 
-/** `T` known to satisfy the invariant named by `B`. */
-type Branded<T, B extends string> = T & { readonly [brand]: B };
-
 /** A node's identity in the cluster: a positive safe integer. Where a node may be unknown, the type is `NodeId | 0`. */
-export type NodeId = Branded<number, "NodeId">;
+export type NodeId = number & { readonly [brand]: "NodeId" };
 /** A Raft term: a non-negative safe integer, 0 before any election. */
-export type Term = Branded<number, "Term">;
+export type Term = number & { readonly [brand]: "Term" };
 /** A log position: a non-negative safe integer, 0 meaning "before the first entry". */
-export type Index = Branded<number, "Index">;
+export type Index = number & { readonly [brand]: "Index" };
 
 function isNonNegative(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
@@ -37,22 +34,15 @@ function checked<T extends number>(what: string, is: (n: number) => n is T): (n:
   };
 }
 
-function isTerm(n: number): n is Term {
-  return isNonNegative(n);
-}
-function isIndex(n: number): n is Index {
-  return isNonNegative(n);
-}
-function isNodeId(n: number): n is NodeId {
-  return isNonNegative(n) && n > 0;
-}
-
+const isTerm = (n: number): n is Term => isNonNegative(n);
+const isIndex = (n: number): n is Index => isNonNegative(n);
+const isNodeId = (n: number): n is NodeId => isNonNegative(n) && n > 0;
 const toTerm = checked("a term", isTerm);
 const toIndex = checked("a log index", isIndex);
 
-/** Constructor, guard and zero of {@link Term}. */
-export const Term = { of: toTerm, is: isTerm, zero: toTerm(0) } as const;
-/** Constructor, guard and zero ("before the first entry") of {@link Index}. */
-export const Index = { of: toIndex, is: isIndex, zero: toIndex(0) } as const;
-/** Constructor and guard of {@link NodeId}. */
-export const NodeId = { of: checked("a node id", isNodeId), is: isNodeId } as const;
+/** `Term.of(n)`: `n` as a term (throws a `RangeError` unless a non-negative safe integer); `Term.is(n)` narrows; `Term.zero`. */
+export const Term: { readonly of: (n: number) => Term; readonly is: (n: number) => n is Term; readonly zero: Term } = { of: toTerm, is: isTerm, zero: toTerm(0) };
+/** `Index.of(n)`: `n` as a log index (throws a `RangeError` unless a non-negative safe integer); `Index.is(n)` narrows; `Index.zero`. */
+export const Index: { readonly of: (n: number) => Index; readonly is: (n: number) => n is Index; readonly zero: Index } = { of: toIndex, is: isIndex, zero: toIndex(0) };
+/** `NodeId.of(n)`: `n` as a node id (throws a `RangeError` unless a positive safe integer); `NodeId.is(n)` narrows. */
+export const NodeId: { readonly of: (n: number) => NodeId; readonly is: (n: number) => n is NodeId } = { of: checked("a node id", isNodeId), is: isNodeId };
