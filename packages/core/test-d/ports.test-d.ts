@@ -72,7 +72,7 @@ expectTypeOf<Transport["updatePeers"]>().toEqualTypeOf<((addresses: AddressBook)
 expectTypeOf<Transport["close"]>().toEqualTypeOf<() => Promise<void>>();
 expectTypeOf<TransportHandlers["onMessage"]>().toEqualTypeOf<(message: Message) => void>();
 expectTypeOf<TransportHandlers["onSnapshotRequest"]>().toEqualTypeOf<(from: NodeId, request: SnapshotRequest, signal: AbortSignal) => AsyncIterable<Uint8Array>>();
-expectTypeOf<AddressBook>().toEqualTypeOf<ReadonlyMap<NodeId, string>>();
+expectTypeOf<AddressBook>().toEqualTypeOf<ReadonlyMap<number, string>>(); // plain keys: transports check every entry (usableAddresses)
 
 // StateMachine: one result per command, synchronous or not; snapshot as files; restore from a stream.
 expectTypeOf<StateMachine<string>["apply"]>().toEqualTypeOf<(commands: readonly Command[]) => string[] | Promise<string[]>>();
