@@ -1,6 +1,6 @@
 import type { PeerCertificate } from "node:tls";
 import { Metadata, status } from "@grpc/grpc-js";
-import { certificateMismatch, isAddress, isNodeToken, type NodeId } from "@raft/core/contracts";
+import { certificateMismatch, isAddress, isNodeToken, NodeId } from "@raft/core/contracts";
 import type { RejectionReason } from "./rejections.js";
 
 /** Metadata keys: what each call carries, and what an accepting server answers. */
@@ -70,7 +70,7 @@ function single(md: Metadata, key: string): string | undefined {
 function nodeId(value: string | undefined): NodeId | undefined {
   if (value === undefined || !/^[1-9]\d{0,15}$/.test(value)) return undefined;
   const n = Number(value);
-  return Number.isSafeInteger(n) ? (n as NodeId) : undefined;
+  return NodeId.is(n) ? n : undefined;
 }
 
 /**

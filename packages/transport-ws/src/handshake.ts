@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { PeerCertificate } from "node:tls";
-import { certificateMismatch, isNodeToken, parseAddress, type NodeId } from "@raft/core/contracts";
+import { certificateMismatch, isNodeToken, NodeId, parseAddress } from "@raft/core/contracts";
 import type { ConnectionRejectReason } from "./rejection.js";
 
 /**
@@ -117,5 +117,5 @@ function nodeIdHeader(headers: IncomingHttpHeaders, name: string): NodeId | unde
   const v = header(headers, name);
   if (v === undefined || !/^[1-9]\d{0,15}$/.test(v)) return undefined;
   const id = Number(v);
-  return Number.isSafeInteger(id) ? (id as NodeId) : undefined;
+  return NodeId.is(id) ? id : undefined;
 }

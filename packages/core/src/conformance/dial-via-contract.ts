@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Message, NodeId } from "../engine/index.js";
+import { NodeId, type Message } from "../engine/index.js";
 import { TcpProxy } from "../testing/tcp-proxy.js";
 import type { LinkedTransport } from "./link-heal-contract.js";
 
@@ -9,7 +9,7 @@ export interface DialViaFactory {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const [node1, node2] = [1 as NodeId, 2 as NodeId];
+const [node1, node2] = [NodeId.of(1), NodeId.of(2)];
 const heartbeat = (round: number): Message => ({ type: "Heartbeat", from: node1, to: node2, term: 1, commit: 0, round }) as Message;
 const serveNone = () => {
   throw new Error("serves no snapshots");

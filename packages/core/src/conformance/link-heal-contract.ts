@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AddressBook } from "../contracts/index.js";
-import type { Message, NodeId } from "../engine/index.js";
+import { NodeId, type Message } from "../engine/index.js";
 import { TcpProxy } from "../testing/tcp-proxy.js";
 import type { ListeningTransport } from "../testing/test-cluster.js";
 
@@ -29,7 +29,7 @@ export interface LinkHealFactory {
 export const REJOIN_MS = 1000;
 
 const heartbeat = (from: NodeId, to: NodeId, round: number): Message => ({ type: "Heartbeat", from, to, term: 1, commit: 0, round }) as Message;
-const [node1, node2] = [1 as NodeId, 2 as NodeId];
+const [node1, node2] = [NodeId.of(1), NodeId.of(2)];
 const serveNone = () => {
   throw new Error("serves no snapshots");
 };

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { PeerCertificate } from "node:tls";
-import type { NodeId } from "../../engine/index.js";
+import { NodeId } from "../../engine/index.js";
 
 /**
  * Node identity bound to credentials, for every network transport. A peer
@@ -51,7 +51,8 @@ export function certificateNodeIds(cert: Pick<PeerCertificate, "subject" | "subj
   const ids: NodeId[] = [];
   for (const name of names) {
     const m = IDENTITY.exec(name);
-    if (m !== null && m[1] === clusterId && Number.isSafeInteger(Number(m[2]))) ids.push(Number(m[2]) as NodeId);
+    const id = Number(m?.[2]);
+    if (m !== null && m[1] === clusterId && NodeId.is(id)) ids.push(id);
   }
   return ids;
 }
