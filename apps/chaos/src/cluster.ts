@@ -4,8 +4,8 @@ import { dirname, join } from "node:path";
 import { freePortRange, NodeChild } from "@raft/core/testing";
 import { ProxyMesh } from "./proxy-mesh.js";
 
-/** The bank demo's CLI: `bank-demo node --config FILE` is the node program every process runs. */
-const bankDemoCli = join(dirname(createRequire(import.meta.url).resolve("@raft/bank-demo/package.json")), "dist", "cli.js");
+/** The bank demo's CLI: `bank-demo node --config FILE` is the node program every process runs, and its client commands change the membership. */
+export const bankDemoCli = join(dirname(createRequire(import.meta.url).resolve("@raft/bank-demo/package.json")), "dist", "cli.js");
 
 /** The part of a node's `GET /status` the harness reads. */
 export interface NodeStatus {
@@ -79,6 +79,11 @@ export class ChaosCluster {
 
   urlOf(id: number): string {
     return `http://127.0.0.1:${this.basePort + 2 * (id - 1) + 1}`;
+  }
+
+  /** The cluster directory, laid out as `bank-demo cluster` lays out its own (`<dir>/<id>/config.json`, `pid`), so the bank's client commands work on it. */
+  get dir(): string {
+    return this.o.dir;
   }
 
   dataDir(id: number): string {

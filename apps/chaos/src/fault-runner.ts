@@ -1,7 +1,7 @@
 import { Prng } from "@raft/core/testing";
 import type { ChaosCluster } from "./cluster.js";
 import { impairs, planFault, type ClusterView, type FaultKind, type FaultPlan } from "./fault-plan.js";
-import { addNode, removeNode } from "./membership.js";
+import { addNode, bankCommand, removeNode } from "./membership.js";
 
 /** A fault injected, as the report lists it. */
 export interface FaultRecord {
@@ -143,9 +143,8 @@ export class FaultRunner {
         return this.hold(plan, plan.kind === "delay" ? [] : impairs(plan), () => this.applyNetwork(), [plan.kind === "partition" ? plan.side : plan.kind === "bridge" ? [plan.bridge, ...plan.right] : [plan.node]].flat());
       case "transfer-leader": {
         const record = this.record(plan);
-        const leader = this.leader as number;
-        const reply = await c.request(leader, "POST", "/admin/leadership", { to: plan.to }, 6_000);
-        record.outcome = reply === undefined ? "no answer" : reply.status === 200 ? "ok" : String(reply.body.error ?? reply.status);
+        const moved = await bankCommand(c, ["transfer-leadership", "--to", String(plan.to)], 6);
+        record.outcome = moved.ok ? "ok" : moved.last;
         return;
       }
       case "snapshot": {

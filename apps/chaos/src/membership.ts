@@ -1,19 +1,18 @@
-import type { ChaosCluster, Reply } from "./cluster.js";
+import { execFile } from "node:child_process";
+import { bankDemoCli, type ChaosCluster } from "./cluster.js";
 
-/** Tries `attempt` on the leader until it answers 200, retrying refusals a later try may not meet (no leader, a change in progress, not caught up) until `ms` ran out. */
-async function onLeader(c: ChaosCluster, leaderOf: () => number | undefined, body: unknown, ms: number): Promise<{ ok: boolean; last: string }> {
-  const deadline = performance.now() + ms;
-  let last = "no leader";
-  while (performance.now() < deadline) {
-    const leader = leaderOf();
-    if (leader !== undefined) {
-      const reply: Reply | undefined = await c.request(leader, "POST", "/admin/members", body, 5_000);
-      if (reply?.status === 200) return { ok: true, last: "ok" };
-      last = reply === undefined ? "no answer" : String(reply.body.error ?? reply.status);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { ok: false, last };
+/**
+ * Runs a bank-demo client command on the cluster's directory, as an operator
+ * would (one deadline; it retries across the members, follows leader hints and
+ * waits out elections): ok on exit code 0, else its last line of output.
+ */
+export function bankCommand(c: ChaosCluster, args: readonly string[], seconds: number): Promise<{ ok: boolean; last: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bankDemoCli, ...args, "--dir", c.dir, "--timeout", String(seconds)], { timeout: (seconds + 15) * 1000, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+      const lines = `${stdout}\n${stderr}`.split("\n").filter((l) => l.trim() !== "");
+      resolve({ ok: error === null, last: error === null ? "ok" : (lines.at(-1) ?? error.message) });
+    });
+  });
 }
 
 /** Whether the leader's membership (read now) has `id` among its voters or learners; `undefined` if no leader answered. */
@@ -30,9 +29,10 @@ async function isVoter(c: ChaosCluster, leaderOf: () => number | undefined, id: 
 }
 
 /**
- * Starts node `id` (a new process that waits to be added), adds it as a
- * learner through the leader, then promotes it once caught up. Returns
- * `ok`, or what stopped it; a node that never became a member is stopped.
+ * Starts node `id` (a new process that waits to be added, behind its
+ * proxies), then runs `bank-demo add-node --id <id>`, which adds it as a
+ * learner, waits for its catch-up and promotes it. Returns `ok`, or what
+ * stopped it; a node that never became a member is stopped.
  */
 export async function addNode(c: ChaosCluster, id: number, leaderOf: () => number | undefined): Promise<string> {
   c.writeConfig(id, true);
@@ -45,23 +45,20 @@ export async function addNode(c: ChaosCluster, id: number, leaderOf: () => numbe
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const added = await onLeader(c, leaderOf, { action: "add-learner", id, address: c.raftAddress(id) }, 15_000);
-  if (!added.ok) {
-    if ((await isMember(c, leaderOf, id)) === false) await c.kill(id);
-    return `add-learner: ${added.last}`;
-  }
-  const promoted = await onLeader(c, leaderOf, { action: "promote", id }, 30_000);
-  if (promoted.ok) return "ok";
-  // A promotion whose answer was lost is refused when retried (node `id` is no learner any more).
-  return (await isVoter(c, leaderOf, id)) ? `ok (answer lost: ${promoted.last})` : `promote: ${promoted.last}`;
+  const added = await bankCommand(c, ["add-node", "--id", String(id)], 45);
+  if (added.ok) return "ok";
+  const member = await isMember(c, leaderOf, id);
+  if (member === false) await c.kill(id);
+  // A promotion whose answer was lost leaves a voter behind a failed command.
+  return (await isVoter(c, leaderOf, id)) ? `ok (the command failed: ${added.last})` : `add-node: ${added.last}`;
 }
 
-/** Removes voter `id` through the leader (itself, if it leads) and stops its process once it is out. */
+/** Runs `bank-demo remove-node --id <id>` (the leader itself, if it leads) and makes sure its process is gone once it is out. */
 export async function removeNode(c: ChaosCluster, id: number, leaderOf: () => number | undefined): Promise<string> {
-  const removed = await onLeader(c, leaderOf, { action: "remove", id }, 15_000);
+  const removed = await bankCommand(c, ["remove-node", "--id", String(id)], 15);
   if (removed.ok || (await isMember(c, leaderOf, id)) === false) {
     await c.kill(id);
-    return removed.ok ? "ok" : `ok (answer lost: ${removed.last})`;
+    return removed.ok ? "ok" : `ok (the command failed: ${removed.last})`;
   }
-  return `remove: ${removed.last}`;
+  return `remove-node: ${removed.last}`;
 }
