@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { OpenOptions, SnapshotDraft, SnapshotStore, SnapshotWriter } from "../contracts/index.js";
-import { isSnapshotId, manifestDigest, snapshotId } from "../contracts/snapshot-manifest.js";
-import { Index, isRaftError, NodeId, Term, type SnapshotMeta } from "../engine/index.js";
+import type { SnapshotStore } from "../contracts/index.js";
+import { isSnapshotId, manifestDigest } from "../contracts/snapshot-manifest.js";
+import { A, B, bytes, draft, files, hex, manifest, read, rejection, take, writeNew, writeRest, type Files, type Session } from "./snapshot-fixtures.js";
+import { retentionCases } from "./snapshot-store-retention.js";
 
 export interface SnapshotStoreFactory {
   /** Durable stores also prove that committed snapshots and flushed receptions survive a reopen. */
@@ -19,84 +19,12 @@ export interface SnapshotStoreFactory {
   corruptManifest?(store: SnapshotStore, id: string): Promise<void>;
 }
 
-type Files = readonly (readonly [name: string, bytes: Uint8Array])[];
-
-const membership = { voters: [1, 2, 3].map(NodeId.of), learners: [NodeId.of(4)] };
-const draft = (index: number, term = 1): SnapshotDraft => ({ index: Index.of(index), term: Term.of(term), membership });
-
-/** Deterministic, non-repeating bytes, so a misplaced chunk changes the checksum. */
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-function chunks(b: Uint8Array, size: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < b.length; i += size) out.push(b.subarray(i, i + size));
-  return out;
-}
-
-/** The manifest a peer would send for these files. */
-function manifest(index: number, term: number, files: Files): SnapshotMeta {
-  const list = files.map(([name, b]) => ({ name, size: b.length, sha256: sha256(b) }));
-  const digest = manifestDigest(list);
-  const size = list.reduce((n, f) => n + f.size, 0);
-  return { id: snapshotId(index, term, digest), index: Index.of(index), term: Term.of(term), membership, files: list, size, sha256: digest, createdAt: 1_700_000_000_000 };
-}
-
-/** Writes a new snapshot's files; an empty chunk declares an empty file. */
-async function writeNew(w: SnapshotWriter, files: Files, chunkSize: number): Promise<void> {
-  for (const [name, b] of files) for (const c of b.length === 0 ? [b] : chunks(b, chunkSize)) await w.write(name, c);
-}
-
-/** Writes what a reception still lacks, from each file's reported progress on. */
-async function writeRest(w: SnapshotWriter, files: Files, chunkSize: number, progress: ReadonlyMap<string, number> = new Map()): Promise<void> {
-  for (const [name, b] of files) for (const c of chunks(b.subarray(progress.get(name) ?? 0), chunkSize)) await w.write(name, c);
-}
-
-async function take(store: SnapshotStore, d: SnapshotDraft, files: Files, chunkSize = 1000): Promise<SnapshotMeta> {
-  const w = await store.create(d);
-  await writeNew(w, files, chunkSize);
-  return w.commit();
-}
-
-async function read(store: SnapshotStore, id: string, file: string, options?: OpenOptions): Promise<{ bytes: Uint8Array; sizes: number[] }> {
-  const parts: Uint8Array[] = [];
-  for await (const c of store.open(id, file, options)) parts.push(new Uint8Array(c));
-  const out = new Uint8Array(parts.reduce((n, c) => n + c.length, 0));
-  parts.reduce((at, c) => (out.set(c, at), at + c.length), 0);
-  return { bytes: out, sizes: parts.map((c) => c.length) };
-}
-
-async function rejection(p: Promise<unknown>, code: string): Promise<Error> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(isRaftError(e) ? e.code : e).toBe(code);
-  return e as Error;
-}
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-
 /**
  * The `SnapshotStore` port's contract, as vitest tests. An adapter's test
  * file calls this once; a third-party adapter can do the same.
  */
 export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFactory): void {
   describe(`SnapshotStore contract: ${name}`, () => {
-    interface Session {
-      store: SnapshotStore;
-      /** Closes the current store and opens a new one over the same data. */
-      reopen(): Promise<SnapshotStore>;
-    }
-
     async function withStore(fn: (s: Session) => Promise<void>): Promise<void> {
       const { store, reopen, dispose } = await factory.create();
       const opened: SnapshotStore[] = [];
@@ -117,10 +45,6 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
         await dispose();
       }
     }
-
-    const A = bytes(2500, 1);
-    const B = bytes(700, 2);
-    const files: Files = [["state.bin", A], ["index.json", B], ["empty", new Uint8Array(0)]];
 
     it("starts empty", () =>
       withStore(async ({ store }) => {
@@ -376,132 +300,6 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
         expect(await store.list()).toEqual([held]);
       }));
 
-    it("prunes beyond `keep`, never the newest, and receptions no newer than the newest snapshot", () =>
-      withStore(async ({ store }) => {
-        const s1 = await take(store, draft(1), files);
-        const s2 = await take(store, draft(2), files);
-        const s3 = await take(store, draft(3), files);
-        const s4 = await take(store, draft(4), files);
-        const stale = manifest(4, 1, [["x", A]]);
-        const ahead = manifest(9, 1, [["x", A]]);
-        for (const m of [stale, ahead]) {
-          const r = await store.receive(m);
-          await r.writer.write("x", A.subarray(0, 100));
-          await r.writer.flush();
-        }
-        expect((await store.prune(2)).sort()).toEqual([s1.id, s2.id, stale.id].sort());
-        expect((await store.list()).map((m) => m.id)).toEqual([s4.id, s3.id]);
-        expect((await store.receive(stale)).progress.get("x") ?? 0).toBe(0);
-        expect((await store.receive(ahead)).progress.get("x")).toBe(100);
-        await rejection(store.prune(-1), "InvalidConfig");
-        expect((await store.prune(0)).sort()).toEqual([s3.id, stale.id].sort());
-        expect((await store.list()).map((m) => m.id)).toEqual([s4.id]);
-        expect((await store.receive(ahead)).progress.get("x")).toBe(100);
-      }));
-
-    it("never prunes a pinned snapshot, counting pins", () =>
-      withStore(async ({ store }) => {
-        const old = await take(store, draft(1), files);
-        await take(store, draft(2), files);
-        const unpinA = store.pin(old.id);
-        const unpinB = store.pin(old.id);
-        expect(await store.prune(1)).toEqual([]);
-        unpinA();
-        unpinA();
-        expect(await store.prune(1)).toEqual([]);
-        await store.verify(old.id);
-        unpinB();
-        expect(await store.prune(1)).toEqual([old.id]);
-        await rejection(store.get(old.id), "NotFound");
-      }));
-
-    it("keeps a snapshot while a reader iterates over it", () =>
-      withStore(async ({ store }) => {
-        const old = await take(store, draft(1), files);
-        await take(store, draft(2), files);
-        const it = store.open(old.id, "state.bin", { chunkSize: 1000 })[Symbol.asyncIterator]();
-        const first = await it.next();
-        expect(first.value?.length).toBe(1000);
-        expect(await store.prune(1)).toEqual([]);
-        const rest: number[] = [];
-        for (let r = await it.next(); r.done !== true; r = await it.next()) rest.push(r.value.length);
-        expect(rest).toEqual([1000, 500]);
-        const early = store.open(old.id, "index.json", { chunkSize: 100 })[Symbol.asyncIterator]();
-        await early.next();
-        await early.return?.();
-        expect(await store.prune(1)).toEqual([old.id]);
-      }));
-
-    if (factory.corrupt !== undefined) {
-      const corrupt = factory.corrupt;
-      it("verify() finds damaged bytes and names the file", () =>
-        withStore(async ({ store }) => {
-          const meta = await take(store, draft(1), files);
-          const other = await take(store, draft(2), [["state.bin", B]]);
-          await store.verify(meta.id);
-          await corrupt(store, meta.id, "index.json");
-          expect((await rejection(store.verify(meta.id), "Corrupt")).message).toContain("index.json");
-          await store.verify(other.id);
-        }));
-    }
-
-    it("locates committed snapshots, if it can, and reads them back through the location", () =>
-      withStore(async ({ store }) => {
-        const meta = await take(store, draft(4), files);
-        const url = store.locate === undefined ? undefined : await store.locate(meta.id);
-        if (url === undefined) return; // not a locatable store (or not configured as one)
-        expect(url.length).toBeLessThanOrEqual(4096);
-        expect(() => new URL(url)).not.toThrow();
-        expect(await store.locate?.(manifest(99, 9, files).id)).toBeUndefined();
-        expect(await store.locate?.("../etc")).toBeUndefined();
-        if (store.canRead === undefined || store.openLocated === undefined) return;
-        expect(store.canRead(url)).toBe(true);
-        expect(store.canRead("not a location")).toBe(false);
-        const located = await store.openLocated(url);
-        expect(located.meta).toEqual(meta);
-        const parts: Uint8Array[] = [];
-        for await (const c of located.open("state.bin", { offset: 1234, chunkSize: 500 })) parts.push(new Uint8Array(c));
-        expect(parts.map((c) => c.length)).toEqual([500, 500, 266]);
-        expect(hex(Buffer.concat(parts))).toBe(hex(A.subarray(1234)));
-        for (const [name, b] of files) {
-          const all: Uint8Array[] = [];
-          for await (const c of located.open(name)) all.push(new Uint8Array(c));
-          expect(hex(Buffer.concat(all))).toBe(hex(b));
-        }
-      }));
-
-    if (!factory.durable) return;
-
-    it("keeps committed snapshots, byte for byte, across a reopen, and nothing uncommitted", () =>
-      withStore(async (session) => {
-        const a = await take(session.store, draft(1), files);
-        const b = await take(session.store, draft(2, 2), [["state.bin", B]]);
-        const pending = await session.store.create(draft(3));
-        await writeNew(pending, files, 700);
-        await pending.flush();
-        const store = await session.reopen();
-        expect(await store.list()).toEqual([b, a]);
-        expect(await store.get(a.id)).toEqual(a);
-        for (const [file, bytes] of files) expect(hex((await read(store, a.id, file)).bytes)).toBe(hex(bytes));
-        await store.verify(a.id);
-        await store.verify(b.id);
-        expect((await store.prune(1)).sort()).toEqual([a.id]);
-      }));
-
-    if (factory.corruptManifest !== undefined) {
-      const corruptManifest = factory.corruptManifest;
-      it("validates manifests read back: a damaged one is left out, the rest are served", () =>
-        withStore(async (session) => {
-          const good = await take(session.store, draft(1), files);
-          const bad = await take(session.store, draft(2), files);
-          await corruptManifest(session.store, bad.id);
-          const store = await session.reopen();
-          expect(await store.list()).toEqual([good]);
-          await rejection(store.get(bad.id), "NotFound");
-          await store.verify(good.id);
-          const next = await take(store, draft(3), files);
-          expect(await store.latest()).toEqual(next);
-        }));
-    }
+    retentionCases(withStore, factory);
   });
 }

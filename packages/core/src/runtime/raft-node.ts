@@ -1,6 +1,7 @@
-import type { AddressBook, Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
+import type { Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { silentLogger } from "../contracts/index.js";
 import { Index, NodeId, RaftEngine, RaftError, isRaftError, type EngineStatus, type Entry, type Membership, type Message, type Role, type SnapshotMeta } from "../engine/index.js";
+import { addressBook } from "./address-book.js";
 import { Applier } from "./applier.js";
 import { Emitter, type RaftNodeEvents } from "./events.js";
 import { engineOptions, parseNodeConfig, snapshotSettings, type RaftNodeOptions, type ResolvedRaftNodeConfig } from "./options.js";
@@ -390,15 +391,6 @@ export class RaftNode<Result = unknown> {
       this.state = "stopped";
     });
   }
-}
-
-function addressBook(membership: Membership): AddressBook {
-  const book = new Map<NodeId, string>();
-  for (const [key, address] of Object.entries(membership.addresses ?? {})) {
-    const id = Number(key);
-    if (NodeId.is(id)) book.set(id, address);
-  }
-  return book;
 }
 
 /** The public API takes node ids as plain numbers; one that is not a positive safe integer is refused with `InvalidConfig`. */
