@@ -45,11 +45,7 @@ export default tseslint.config(
         })),
       ],
       "no-restricted-properties": ["error", { object: "Math", property: "random", message: "Randomness comes from the injected seeded PRNG." }],
-      "no-restricted-syntax": [
-        "error",
-        { selector: "AwaitExpression", message: "The engine is synchronous." },
-        { selector: ":function[async=true]", message: "The engine is synchronous." },
-      ],
+      "no-restricted-syntax": ["error", { selector: "AwaitExpression", message: "The engine is synchronous." }, { selector: ":function[async=true]", message: "The engine is synchronous." }],
     },
   },
   {

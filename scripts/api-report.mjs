@@ -67,15 +67,20 @@ function report(dir) {
       const seen = new Set();
       for (const decl of symbol.declarations ?? []) {
         if (ts.isSourceFile(decl)) {
-          const body = exportsOf(symbol).join("\n\n").replace(/^(?=.)/gm, "    ");
+          const body = exportsOf(symbol)
+            .join("\n\n")
+            .replace(/^(?=.)/gm, "    ");
           lines.push(`namespace ${exported.name} {\n${body}\n}`);
           continue;
         }
         const node = ts.isVariableDeclaration(decl) ? decl.parent.parent : decl;
-        const text = printer.printNode(ts.EmitHint.Unspecified, node, node.getSourceFile())
+        const text = printer
+          .printNode(ts.EmitHint.Unspecified, node, node.getSourceFile())
           .replace(/^export declare |^export |^declare /, "")
           // Private members are not part of the contract (d.ts lists them by name only).
-          .split("\n").filter((line) => !/^\s+private (readonly )?[#\w$]+[;?(]/.test(line) && !/^\s+#private;/.test(line)).join("\n");
+          .split("\n")
+          .filter((line) => !/^\s+private (readonly )?[#\w$]+[;?(]/.test(line) && !/^\s+#private;/.test(line))
+          .join("\n");
         if (seen.has(text)) continue;
         seen.add(text);
         const renamed = exported.name !== symbol.name && symbol.name !== "default" ? ` // exported as ${exported.name}` : "";

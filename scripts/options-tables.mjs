@@ -35,7 +35,12 @@ function typeOf(p) {
 function defaultText(name, value) {
   const code = `\`${JSON.stringify(value)}\``;
   if (!/Bytes/.test(name) || typeof value !== "number" || value < 1024) return code;
-  for (const [unit, size] of [["GiB", 1 << 30], ["MiB", 1 << 20], ["KiB", 1 << 10]]) if (value % size === 0) return `${code} (${value / size} ${unit})`;
+  for (const [unit, size] of [
+    ["GiB", 1 << 30],
+    ["MiB", 1 << 20],
+    ["KiB", 1 << 10],
+  ])
+    if (value % size === 0) return `${code} (${value / size} ${unit})`;
   return code;
 }
 

@@ -47,7 +47,11 @@ export function tarFiles(tarball) {
   while (at + 512 <= data.length) {
     const header = data.subarray(at, at + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (from, len) => header.subarray(from, from + len).toString("utf8").replace(/\0.*$/s, "");
+    const field = (from, len) =>
+      header
+        .subarray(from, from + len)
+        .toString("utf8")
+        .replace(/\0.*$/s, "");
     const size = parseInt(field(124, 12).trim() || "0", 8);
     const prefix = field(345, 155);
     let name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));

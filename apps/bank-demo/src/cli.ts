@@ -58,10 +58,18 @@ program
     });
   });
 
-program.command("node").description("run one node").requiredOption("--config <file>", "the node's config.json").action((o) => runNode(o.config));
+program
+  .command("node")
+  .description("run one node")
+  .requiredOption("--config <file>", "the node's config.json")
+  .action((o) => runNode(o.config));
 
-target(program.command("status").description("every current member's role, term, indexes and snapshot; removed nodes apart")).action((o) => showStatus(clientFor(o), o.url === undefined ? o.dir : undefined));
-target(program.command("open <id> <balance>").description("open an account with an initial balance (minor units)")).action((id: string, balance: string, o) => openAccount(clientFor(o), id, integer(0)(balance)));
+target(program.command("status").description("every current member's role, term, indexes and snapshot; removed nodes apart")).action((o) =>
+  showStatus(clientFor(o), o.url === undefined ? o.dir : undefined),
+);
+target(program.command("open <id> <balance>").description("open an account with an initial balance (minor units)")).action((id: string, balance: string, o) =>
+  openAccount(clientFor(o), id, integer(0)(balance)),
+);
 target(program.command("transfer <from> <to> <amount>").description("move money; retried with the same request id until definite or the deadline"))
   .option("--request-id <id>", "the idempotency key (default: a new UUID)")
   .action((from: string, to: string, amount: string, o) => transfer(clientFor(o), from, to, integer(1)(amount), o.requestId));

@@ -58,7 +58,9 @@ describe("ApiClient", () => {
 
   it("follows a 421 to the leader it names", async () => {
     const leader = await fakeNode((_m, path) => (path === "/status" ? { status: 200, body: status("leader", 1, {}) } : { status: 200, body: { ok: true } }));
-    const follower = await fakeNode((_m, path) => (path === "/status" ? { status: 200, body: status("follower", 1, {}, leader) } : { status: 421, body: { error: "NotLeader", leaderId: 1, leaderUrl: leader } }));
+    const follower = await fakeNode((_m, path) =>
+      path === "/status" ? { status: 200, body: status("follower", 1, {}, leader) } : { status: 421, body: { error: "NotLeader", leaderId: 1, leaderUrl: leader } },
+    );
     const client = new ApiClient([follower], Date.now() + 5_000);
     const answer = await client.request("GET", "/accounts", undefined, { anyMember: true });
     expect(answer.url).toBe(leader);
@@ -66,7 +68,11 @@ describe("ApiClient", () => {
 
   it("returns a definite refusal at once, and gives up at its deadline saying what it last heard", async () => {
     const node = await fakeNode((_m, path) =>
-      path === "/status" ? { status: 200, body: status("leader", 1, {}) } : path === "/accounts" ? { status: 409, body: { error: "AccountExists" } } : { status: 503, body: { error: "Timeout", reason: "no quorum" } },
+      path === "/status"
+        ? { status: 200, body: status("leader", 1, {}) }
+        : path === "/accounts"
+          ? { status: 409, body: { error: "AccountExists" } }
+          : { status: 503, body: { error: "Timeout", reason: "no quorum" } },
     );
     const client = new ApiClient([node], Date.now() + 1_500);
     expect((await client.request("POST", "/accounts", {})).status).toBe(409);

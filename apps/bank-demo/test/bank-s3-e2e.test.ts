@@ -37,7 +37,9 @@ describe("the bank with S3 snapshots", () => {
 
   it("refuses S3 options without --snapshots s3, naming them", async () => {
     await expect(cluster.runToEnd(["cluster", "--nodes", "1", "--dir", join(cluster.dir, "refused"), "--s3-bucket", "snaps"])).rejects.toThrow(/--s3-bucket: only with --snapshots s3/);
-    await expect(cluster.runToEnd(["cluster", "--nodes", "1", "--dir", join(cluster.dir, "refused"), "--snapshots", "s3", "--s3-endpoint", "http://127.0.0.1:1"])).rejects.toThrow(/--s3-endpoint needs --s3-bucket/);
+    await expect(cluster.runToEnd(["cluster", "--nodes", "1", "--dir", join(cluster.dir, "refused"), "--snapshots", "s3", "--s3-endpoint", "http://127.0.0.1:1"])).rejects.toThrow(
+      /--s3-endpoint needs --s3-bucket/,
+    );
   });
 
   it("a new node reads the leader's snapshot from S3 (the leader sends no bytes), and Ctrl-C stops the local S3 server too", async () => {

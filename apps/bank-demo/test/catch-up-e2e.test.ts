@@ -195,7 +195,8 @@ describe("catch-up of two followers 100,000 entries behind, on five node process
       // Figures.
       const seconds = (caughtUp - catchUpStart) / 1000;
       const entries = (doneAt.get(isolated)?.index ?? 0) - isolatedBefore.log.lastIndex + ((doneAt.get(stopped)?.index ?? 0) - leftAt);
-      const loop = (w: LoopWindow) => `p99 ${fmt(w.p99Ms, 1)} ms (p50 ${fmt(w.p50Ms, 1)}, p90 ${fmt(w.p90Ms, 1)}, max ${fmt(w.maxMs, 1)}; CPU ${fmt(w.cpu, 2)} s/s, log saves ${fmt(w.savesPerSecond)}/s of ${fmt(w.saveMeanMs, 1)} ms, load average ${fmt(w.load, 1)})`;
+      const loop = (w: LoopWindow) =>
+        `p99 ${fmt(w.p99Ms, 1)} ms (p50 ${fmt(w.p50Ms, 1)}, p90 ${fmt(w.p90Ms, 1)}, max ${fmt(w.maxMs, 1)}; CPU ${fmt(w.cpu, 2)} s/s, log saves ${fmt(w.savesPerSecond)}/s of ${fmt(w.saveMeanMs, 1)} ms, load average ${fmt(w.load, 1)})`;
       const writes = async (from: number, to: number) => {
         const w = await load.latency(from, to);
         return `${fmt(w.count / ((to - from) / 1000))}/s, p50 ${fmt(w.p50, 1)} / p99 ${fmt(w.p99, 1)} ms`;
@@ -214,8 +215,11 @@ describe("catch-up of two followers 100,000 entries behind, on five node process
           `  leader event-loop delay, two lagging (${fmt(lagging.seconds, 1)} s): ${loop(lagging)}`,
           `  leader event-loop delay, catch-up (${fmt(catchUp.seconds, 1)} s): ${loop(catchUp)}`,
           `  client writes: ${clientWrites}; errors ${totals.errors} ${JSON.stringify(totals.errorKinds)}`,
-          `  elections: ${watch.electionSeen(term) ?? "none"} (${watch.polls} status polls of every node); role changes logged: ${JSON.stringify(cluster.roleChanges(since).map((c) => `${c.node}:${c.role}@${c.term}`)) }`,
-          `  warnings the leader logged: ${leaderWarnings.length}${leaderWarnings.slice(0, 5).map((l) => `\n    ${l}`).join("")}`,
+          `  elections: ${watch.electionSeen(term) ?? "none"} (${watch.polls} status polls of every node); role changes logged: ${JSON.stringify(cluster.roleChanges(since).map((c) => `${c.node}:${c.role}@${c.term}`))}`,
+          `  warnings the leader logged: ${leaderWarnings.length}${leaderWarnings
+            .slice(0, 5)
+            .map((l) => `\n    ${l}`)
+            .join("")}`,
           `  slow loop turns (> 200 ms) logged by the followers: ${[isolated, stopped].map((id) => `node ${id}: ${slowTurns(id).join(", ") || "none"}`).join("; ")}`,
           `  test ${fmt((epochNow() - t0) / 1000, 1)} s`,
         ].join("\n"),

@@ -44,7 +44,7 @@ describe("node config", () => {
     expect(() => parseNodeConfig(value, "node.json")).toThrowError(new RegExp(`node\\.json:[\\s\\S]*${field.replace(".", "\\.")}`));
   });
 
-  it("takes an S3 section with snapshots \"s3\": a prefix per node by default", () => {
+  it('takes an S3 section with snapshots "s3": a prefix per node by default', () => {
     const c = parseNodeConfig({ ...valid, snapshots: "s3", s3: { bucket: "snaps", endpoint: "http://127.0.0.1:7099" } }, "test");
     expect(c.s3).toEqual({ bucket: "snaps", prefix: "bank-demo/", region: "us-east-1", endpoint: "http://127.0.0.1:7099", layout: "per-node" });
     expect(s3PrefixOf(c)).toBe("bank-demo/node-1/");

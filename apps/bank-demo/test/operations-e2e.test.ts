@@ -34,7 +34,11 @@ describe("operator commands under faults", () => {
 
   beforeAll(async () => {
     await cluster.start(3, "grpc", 6);
-    for (const [id, balance] of [["alice", 100_000], ["bob", 0]] as const) expect((await cluster.cli(["open", id, String(balance), "--dir", dir])).code).toBe(0);
+    for (const [id, balance] of [
+      ["alice", 100_000],
+      ["bob", 0],
+    ] as const)
+      expect((await cluster.cli(["open", id, String(balance), "--dir", dir])).code).toBe(0);
   });
   afterAll(() => cluster.dispose());
 
@@ -158,7 +162,12 @@ describe("operator commands under faults", () => {
     const status = await cluster.cli(["status", "--dir", dir]);
     expect(status.code, status.out).toBe(0);
     expect(status.out).not.toContain("down");
-    expect(status.out.split("\n").filter((line) => /^\d+\s+http/.test(line)).map((line) => Number(line.split(/\s+/)[0]))).toEqual([4, 5]);
+    expect(
+      status.out
+        .split("\n")
+        .filter((line) => /^\d+\s+http/.test(line))
+        .map((line) => Number(line.split(/\s+/)[0])),
+    ).toEqual([4, 5]);
     expect(status.out).toContain("not members: node 1 (removed), node 2 (removed), node 3 (removed)");
     const view = (await (await fetch(`${cluster.urlOf(4)}/cluster`)).json()) as ClusterView;
     expect(view.nodes.map((n) => [n.id, n.ok])).toEqual([

@@ -45,7 +45,7 @@ export class BlobMachine implements StateMachine<number> {
       for await (const chunk of file.chunks) {
         // Spot-check the generated pattern once per chunk: cheap, and catches misplaced data.
         const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        if (chunk.length >= 4 && view.getUint32(0, true) !== ((bytes ^ 0x9e3779b9) >>> 0)) throw new Error(`unexpected bytes at ${bytes}`);
+        if (chunk.length >= 4 && view.getUint32(0, true) !== (bytes ^ 0x9e3779b9) >>> 0) throw new Error(`unexpected bytes at ${bytes}`);
         bytes += chunk.length;
       }
     }

@@ -18,7 +18,16 @@ class Counter implements StateMachine<number> {
 
   snapshot(): StateMachineSnapshot {
     const bytes = new TextEncoder().encode(String(this.count));
-    return { files: [{ name: "count", chunks: async function* () { yield bytes; } }] };
+    return {
+      files: [
+        {
+          name: "count",
+          chunks: async function* () {
+            yield bytes;
+          },
+        },
+      ],
+    };
   }
 
   async restore(_meta: unknown, files: SnapshotFileStream): Promise<void> {

@@ -19,7 +19,9 @@ let served = 0;
 await transport.start({
   onMessage(m: Message) {
     if (m.type === "Append") {
-      transport.send([{ type: "AppendResp", from: NodeId.of(2), to: NodeId.of(1), term: m.term, reject: false, index: Index.of(m.prevIndex + m.entries.length), hintIndex: Index.zero, hintTerm: Term.zero }]);
+      transport.send([
+        { type: "AppendResp", from: NodeId.of(2), to: NodeId.of(1), term: m.term, reject: false, index: Index.of(m.prevIndex + m.entries.length), hintIndex: Index.zero, hintTerm: Term.zero },
+      ]);
     } else if (m.type === "Heartbeat") {
       transport.send([{ type: "HeartbeatResp", from: NodeId.of(2), to: NodeId.of(1), term: m.term, round: m.round }]);
     }

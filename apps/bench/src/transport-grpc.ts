@@ -42,10 +42,7 @@ async function snapshotStream(): Promise<string> {
   const m = await measureSnapshotFetch(transport, size, chunkSize, () => toChild({ kind: "reset-peak" }));
   toChild({ kind: "report" });
   const server = await fromChild("report");
-  return [
-    m.summary,
-    `  peak RSS: reader ${mib(m.peakRss)} (+${mib(m.peakRss - m.idleRss)} over idle), server ${mib(server.peakRss)} (+${mib(server.peakRss - server.idleRss)} over idle)`,
-  ].join("\n");
+  return [m.summary, `  peak RSS: reader ${mib(m.peakRss)} (+${mib(m.peakRss - m.idleRss)} over idle), server ${mib(server.peakRss)} (+${mib(server.peakRss - server.idleRss)} over idle)`].join("\n");
 }
 
 /** Sends `make(i)` messages with at most `window` unanswered; counts answers for `seconds`. */

@@ -103,7 +103,16 @@ async function messageRate(label: string, make: (i: number) => Message, bytesEac
 }
 
 const entries: Entry[] = Array.from({ length: 64 }, (_, i) => ({ index: Index.of(i + 1), term: Term.of(1), kind: "normal", data: new Uint8Array(256).fill(i) }));
-const append = (i: number): Message => ({ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.of(i * 64), prevTerm: Term.of(1), commit: Index.of(i * 64), entries: entries.map((e, k) => ({ ...e, index: Index.of(i * 64 + k + 1) })) });
+const append = (i: number): Message => ({
+  type: "Append",
+  from: NodeId.of(1),
+  to: NodeId.of(2),
+  term: Term.of(1),
+  prevIndex: Index.of(i * 64),
+  prevTerm: Term.of(1),
+  commit: Index.of(i * 64),
+  entries: entries.map((e, k) => ({ ...e, index: Index.of(i * 64 + k + 1) })),
+});
 const heartbeat = (i: number): Message => ({ type: "Heartbeat", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), commit: Index.zero, round: i });
 
 console.log(`@raft/transport-ws between two processes on 127.0.0.1 (${tls === undefined ? "ws" : "wss + mTLS"})`);

@@ -65,7 +65,10 @@ export function checkApplied(
   const ids = new Set([...Object.keys(expected), ...Object.keys(final)]);
   const off = [...ids].filter((id) => expected[id] !== final[id]);
   if (off.length > 0) {
-    anomalies.push({ kind: "balances", detail: `final balances are not the initial ones moved by the transfers applied ok: ${off.map((id) => `${id} is ${final[id]}, expected ${expected[id]}`).join("; ")}` });
+    anomalies.push({
+      kind: "balances",
+      detail: `final balances are not the initial ones moved by the transfers applied ok: ${off.map((id) => `${id} is ${final[id]}, expected ${expected[id]}`).join("; ")}`,
+    });
   }
   return anomalies;
 }

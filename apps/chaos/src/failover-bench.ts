@@ -63,6 +63,8 @@ const lines: string[] = [];
 for (const transport of transports) {
   const times = (await bench(transport)).sort((a, b) => a - b);
   const median = times.length % 2 === 1 ? (times[(times.length - 1) / 2] as number) : ((times[times.length / 2 - 1] as number) + (times[times.length / 2] as number)) / 2;
-  lines.push(`failover (${transport}): SIGKILL of the leader → next write acknowledged: median ${median.toFixed(0)} ms, max ${(times.at(-1) as number).toFixed(0)} ms, min ${(times[0] as number).toFixed(0)} ms over ${times.length} (5 nodes, SQLite, default timeouts; target median < 1,000 ms)`);
+  lines.push(
+    `failover (${transport}): SIGKILL of the leader → next write acknowledged: median ${median.toFixed(0)} ms, max ${(times.at(-1) as number).toFixed(0)} ms, min ${(times[0] as number).toFixed(0)} ms over ${times.length} (5 nodes, SQLite, default timeouts; target median < 1,000 ms)`,
+  );
 }
 console.log(lines.join("\n"));

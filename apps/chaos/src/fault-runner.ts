@@ -140,7 +140,12 @@ export class FaultRunner {
       case "bridge":
       case "delay":
         this.record(plan);
-        return this.hold(plan, plan.kind === "delay" ? [] : impairs(plan), () => this.applyNetwork(), [plan.kind === "partition" ? plan.side : plan.kind === "bridge" ? [plan.bridge, ...plan.right] : [plan.node]].flat());
+        return this.hold(
+          plan,
+          plan.kind === "delay" ? [] : impairs(plan),
+          () => this.applyNetwork(),
+          [plan.kind === "partition" ? plan.side : plan.kind === "bridge" ? [plan.bridge, ...plan.right] : [plan.node]].flat(),
+        );
       case "transfer-leader": {
         const record = this.record(plan);
         const moved = await bankCommand(c, ["transfer-leadership", "--to", String(plan.to)], 6);

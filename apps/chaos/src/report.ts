@@ -36,10 +36,19 @@ export function summary(r: ChaosResult): string {
   ];
   if (lin?.verdict === "illegal") {
     const w = lin.failure.window;
-    lines.push(`  first violation: the failing window runs from ${(w.from / 1000).toFixed(3)} s to ${(w.to / 1000).toFixed(3)} s of the run (${w.operations.length} operations); the checker's report:`);
-    lines.push(...linearizabilityReport(bankModel(), lin).split("\n").map((l) => `    ${l}`));
+    lines.push(
+      `  first violation: the failing window runs from ${(w.from / 1000).toFixed(3)} s to ${(w.to / 1000).toFixed(3)} s of the run (${w.operations.length} operations); the checker's report:`,
+    );
+    lines.push(
+      ...linearizabilityReport(bankModel(), lin)
+        .split("\n")
+        .map((l) => `    ${l}`),
+    );
   }
-  if (!r.passed) lines.push(`  replay: pnpm chaos --minutes ${o.minutes} --seed ${o.seed} --nodes ${o.nodes} --transport ${o.transport} (the seed fixes the faults and the clients' requests, not the processes' timing)`);
+  if (!r.passed)
+    lines.push(
+      `  replay: pnpm chaos --minutes ${o.minutes} --seed ${o.seed} --nodes ${o.nodes} --transport ${o.transport} (the seed fixes the faults and the clients' requests, not the processes' timing)`,
+    );
   return lines.join("\n");
 }
 
@@ -68,7 +77,9 @@ function escape(s: string): string {
 }
 
 function html(r: ChaosResult, text: string): string {
-  const rows = r.faults.map((f) => `<tr><td>${(f.at / 1000).toFixed(1)} s</td><td>${escape(f.plan.kind)}</td><td>${escape(describePlan(f.plan))}</td><td>${escape(f.outcome ?? "")}</td></tr>`).join("\n");
+  const rows = r.faults
+    .map((f) => `<tr><td>${(f.at / 1000).toFixed(1)} s</td><td>${escape(f.plan.kind)}</td><td>${escape(describePlan(f.plan))}</td><td>${escape(f.outcome ?? "")}</td></tr>`)
+    .join("\n");
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>chaos seed ${r.options.seed}: ${r.passed ? "passed" : "FAILED"}</title>

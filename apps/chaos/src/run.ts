@@ -92,7 +92,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       if (performance.now() - lastProgress < 10_000) continue;
       lastProgress = performance.now();
       const acked = history.transfers.filter((t) => t.outcome === "ok").length;
-      log(`${((performance.now() - history.t0) / 1000).toFixed(0)}s: ${runner.faults.length} faults, ${history.operations.length} operations (${acked} transfers acknowledged), voters ${runner.voters.join(",")}`);
+      log(
+        `${((performance.now() - history.t0) / 1000).toFixed(0)}s: ${runner.faults.length} faults, ${history.operations.length} operations (${acked} transfers acknowledged), voters ${runner.voters.join(",")}`,
+      );
     }
 
     // Heal, then a write must be acknowledged within 5 s.
@@ -106,7 +108,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await Promise.race([clients.transfer(probeRoute, probe, new Prng(o.seed)), new Promise((r) => setTimeout(r, 60_000))]);
     if (probe.outcome !== undefined) recoveryMs = performance.now() - healedAt;
     if (recoveryMs === undefined || recoveryMs > 5_000) {
-      anomalies.push({ kind: "liveness", detail: recoveryMs === undefined ? "no write was acknowledged within 60 s of the heal" : `the first write after the heal was acknowledged after ${(recoveryMs / 1000).toFixed(2)} s (limit 5 s)` });
+      anomalies.push({
+        kind: "liveness",
+        detail:
+          recoveryMs === undefined ? "no write was acknowledged within 60 s of the heal" : `the first write after the heal was acknowledged after ${(recoveryMs / 1000).toFixed(2)} s (limit 5 s)`,
+      });
     }
     const drained = await Promise.race([clients.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
     if (!drained) {
@@ -124,7 +130,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const memberIds = [...leader.members.voters, ...leader.members.learners];
     const { states, behind } = await settle(cluster, leader.id, memberIds, 60_000);
     for (const b of behind) anomalies.push({ kind: "convergence", detail: `${b} 60 s after the heal` });
-    anomalies.push(...checkConvergence(final, states.filter((s) => s.id !== leader.id)));
+    anomalies.push(
+      ...checkConvergence(
+        final,
+        states.filter((s) => s.id !== leader.id),
+      ),
+    );
 
     // The checks of the history.
     anomalies.push(...checkTotals(history.totals, accounts.length * initialBalance));
@@ -135,7 +146,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     log(`checking ${history.operations.length} operations for linearizability…`);
     linearizability = checkLinearizability(bankModel(initial), history.operations, { timeoutMs: o.checkTimeoutMs ?? 120_000 });
     if (linearizability.verdict === "illegal") anomalies.push({ kind: "linearizability", detail: "the history is not linearizable (see linearizability.html)" });
-    if (linearizability.verdict === "unknown") anomalies.push({ kind: "linearizability", detail: `the linearizability check ran out of time (${linearizability.checked} of ${linearizability.partitions} parts checked)` });
+    if (linearizability.verdict === "unknown")
+      anomalies.push({ kind: "linearizability", detail: `the linearizability check ran out of time (${linearizability.checked} of ${linearizability.partitions} parts checked)` });
     passed = anomalies.length === 0;
     return result();
   } catch (error) {

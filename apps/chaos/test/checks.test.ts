@@ -24,7 +24,13 @@ describe("the end-of-run checks", () => {
   });
 
   it("name an acknowledged transfer that is not applied, or applied with another outcome or index", () => {
-    const lost = checkApplied(sent, applied.filter((r) => r.requestId !== "w1-1"), known, initial, { a: 103, b: 97 });
+    const lost = checkApplied(
+      sent,
+      applied.filter((r) => r.requestId !== "w1-1"),
+      known,
+      initial,
+      { a: 103, b: 97 },
+    );
     // The balances agree with what was applied: only the client's answer shows the loss.
     expect(lost.map((a) => a.kind)).toEqual(["lost-write"]);
     const moved = applied.map((r) => (r.requestId === "w1-1" ? { ...r, index: 9 } : r));
@@ -41,9 +47,15 @@ describe("the end-of-run checks", () => {
   });
 
   it("name every read whose total is not the money in the bank", () => {
-    expect(checkTotals([{ at: 1000, total: 200, client: "r1" }, { at: 2500, total: 190, client: "r2" }], 200)).toEqual([
-      { kind: "conservation", detail: "client r2 read a total of 190 at 2.500 s; the bank holds 200" },
-    ]);
+    expect(
+      checkTotals(
+        [
+          { at: 1000, total: 200, client: "r1" },
+          { at: 2500, total: 190, client: "r2" },
+        ],
+        200,
+      ),
+    ).toEqual([{ kind: "conservation", detail: "client r2 read a total of 190 at 2.500 s; the bank holds 200" }]);
   });
 
   it("name a member whose state differs from the leader's", () => {

@@ -15,9 +15,7 @@ export interface ProcessConfig {
 export type ControlRequest = { seq: number; op: "propose"; value: string } | { seq: number; op: "status" | "read" | "values" };
 
 /** Child → parent over IPC: a reply to `seq`, or (seq 0) the notice that the node is up. */
-export type ControlReply =
-  | { seq: number; ok: true; result: unknown }
-  | { seq: number; ok: false; error: { code: string; message: string; leaderHint?: number } };
+export type ControlReply = { seq: number; ok: true; result: unknown } | { seq: number; ok: false; error: { code: string; message: string; leaderHint?: number } };
 
 /** What `status` answers. */
 export interface ProcessStatus {

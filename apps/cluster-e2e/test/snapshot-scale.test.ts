@@ -43,7 +43,9 @@ function expectInstalled(r: JoinResult): void {
 function report(what: string, r: JoinResult): void {
   const rss = Object.entries(r.rss).map(([who, g]) => `${who} +${mib(g.growth)}`);
   const sent = r.leaderStatuses.map((s) => `${s.id}:${s.snapshots.bytesSent ?? 0}`);
-  console.log(`${what}: ${mib(r.snapshot.size)} in ${r.seconds.toFixed(1)} s (${r.mbPerSecond.toFixed(0)} MB/s); RSS ${rss.join(", ")}; joiner received ${stat(r, r.joiner, "bytesReceived")} (from S3 ${stat(r, r.joiner, "urlBytesReceived")}), resumes ${stat(r, r.joiner, "resumes")}; fault at ${r.faultAt ?? "-"}; bytes sent by voter ${sent.join(" ")}${r.killedLeaderSent !== undefined ? `, by the killed leader ${r.killedLeaderSent.runtime}` : ""}`);
+  console.log(
+    `${what}: ${mib(r.snapshot.size)} in ${r.seconds.toFixed(1)} s (${r.mbPerSecond.toFixed(0)} MB/s); RSS ${rss.join(", ")}; joiner received ${stat(r, r.joiner, "bytesReceived")} (from S3 ${stat(r, r.joiner, "urlBytesReceived")}), resumes ${stat(r, r.joiner, "resumes")}; fault at ${r.faultAt ?? "-"}; bytes sent by voter ${sent.join(" ")}${r.killedLeaderSent !== undefined ? `, by the killed leader ${r.killedLeaderSent.runtime}` : ""}`,
+  );
 }
 
 function expectRssBounded(r: JoinResult): void {

@@ -47,7 +47,25 @@ function project(name, tarballs, example) {
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `consumer-${name}`, private: true, type: "module", dependencies, devDependencies }, null, 2));
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", lib: ["ES2023"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noUncheckedIndexedAccess: true, outDir: "dist", rootDir: "src", types: ["node"], skipLibCheck: false }, include: ["src"] }, null, 2),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: "ES2022",
+          lib: ["ES2023"],
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          outDir: "dist",
+          rootDir: "src",
+          types: ["node"],
+          skipLibCheck: false,
+        },
+        include: ["src"],
+      },
+      null,
+      2,
+    ),
   );
   cpSync(join(root, "examples", example, "src"), join(dir, "src"), { recursive: true });
   return dir;

@@ -20,7 +20,16 @@ export class KeyValueMachine implements StateMachine<string> {
   /** One JSON file; the copy taken now is the frozen view later applies cannot touch. */
   snapshot(): StateMachineSnapshot {
     const bytes = new TextEncoder().encode(JSON.stringify([...this.map]));
-    return { files: [{ name: "map.json", chunks: async function* () { yield bytes; } }] };
+    return {
+      files: [
+        {
+          name: "map.json",
+          chunks: async function* () {
+            yield bytes;
+          },
+        },
+      ],
+    };
   }
 
   async restore(_meta: unknown, files: SnapshotFileStream): Promise<void> {

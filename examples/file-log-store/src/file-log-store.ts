@@ -8,8 +8,7 @@ export interface FileLogStoreOptions {
 
 /** One line of the file: a write or a compaction, replayed in order on open. */
 type Record =
-  | { op: "save"; reset?: { index: number; term: number }; hardState?: HardState; entries: { index: number; term: number; kind: Entry["kind"]; data: string }[] }
-  | { op: "compact"; index: number };
+  { op: "save"; reset?: { index: number; term: number }; hardState?: HardState; entries: { index: number; term: number; kind: Entry["kind"]; data: string }[] } | { op: "compact"; index: number };
 
 /**
  * A `LogStore` on one append-only file of JSON lines. Each `save` and
@@ -120,10 +119,12 @@ function replay(log: MemoryLog, record: Record): void {
   for (let i = 1; i < entries.length; i++) {
     const prev = entries[i - 1] as Entry;
     const e = entries[i] as Entry;
-    if (e.index !== prev.index + 1 || e.term < prev.term) throw new RaftError("StorageFailure", `entries must be contiguous with non-decreasing terms: ${prev.index}/${prev.term} then ${e.index}/${e.term}`);
+    if (e.index !== prev.index + 1 || e.term < prev.term)
+      throw new RaftError("StorageFailure", `entries must be contiguous with non-decreasing terms: ${prev.index}/${prev.term} then ${e.index}/${e.term}`);
   }
   if (record.reset !== undefined) {
-    if (entries.length > 0 && entries[0]?.index !== record.reset.index + 1) throw new RaftError("StorageFailure", `entries after a reset to ${record.reset.index} must start at ${record.reset.index + 1}`);
+    if (entries.length > 0 && entries[0]?.index !== record.reset.index + 1)
+      throw new RaftError("StorageFailure", `entries after a reset to ${record.reset.index} must start at ${record.reset.index + 1}`);
     log.reset(Index.of(record.reset.index), Term.of(record.reset.term));
   }
   log.append(entries);

@@ -13,7 +13,16 @@ class Counter implements StateMachine<number> {
   }
   snapshot(): StateMachineSnapshot {
     const bytes = new TextEncoder().encode(String(this.total));
-    return { files: [{ name: "total", chunks: async function* () { yield bytes; } }] };
+    return {
+      files: [
+        {
+          name: "total",
+          chunks: async function* () {
+            yield bytes;
+          },
+        },
+      ],
+    };
   }
   async restore(_meta: unknown, files: SnapshotFileStream): Promise<void> {
     let text = "";

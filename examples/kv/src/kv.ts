@@ -25,7 +25,16 @@ class KvStore implements StateMachine<string | undefined> {
   }
   snapshot(): StateMachineSnapshot {
     const bytes = new TextEncoder().encode(JSON.stringify([...this.map]));
-    return { files: [{ name: "map.json", chunks: async function* () { yield bytes; } }] };
+    return {
+      files: [
+        {
+          name: "map.json",
+          chunks: async function* () {
+            yield bytes;
+          },
+        },
+      ],
+    };
   }
   async restore(_meta: unknown, files: SnapshotFileStream): Promise<void> {
     const parts: Uint8Array[] = [];
@@ -45,14 +54,16 @@ const addresses = new Map(transports.map((t, i) => [ids[i] as number, t.address]
 for (const t of transports) t.updatePeers(addresses);
 // #endregion
 // #region nodes
-const nodes = await Promise.all(ids.map(async (id, i) => {
-  const kv = new KvStore();
-  const log = await SqliteLogStore.open({ path: join(dir, `node-${id}.sqlite`) });
-  const snapshots = await DiskSnapshotStore.open({ dir: join(dir, `snapshots-${id}`) });
-  const node = new RaftNode({ id, voters: ids, log, snapshots, stateMachine: kv, transport: transports[i] as GrpcTransport });
-  await node.start();
-  return { node, kv };
-}));
+const nodes = await Promise.all(
+  ids.map(async (id, i) => {
+    const kv = new KvStore();
+    const log = await SqliteLogStore.open({ path: join(dir, `node-${id}.sqlite`) });
+    const snapshots = await DiskSnapshotStore.open({ dir: join(dir, `snapshots-${id}`) });
+    const node = new RaftNode({ id, voters: ids, log, snapshots, stateMachine: kv, transport: transports[i] as GrpcTransport });
+    await node.start();
+    return { node, kv };
+  }),
+);
 // #endregion
 
 // #region use

@@ -14,7 +14,7 @@ const node = new RaftNode({
   log: new MemoryLogStore(),
   snapshots: await DiskSnapshotStore.open({ dir: "/var/lib/raft/node-1/snapshots" }),
   stateMachine: myStateMachine, // implements StateMachine<Result>
-  transport: myTransport,       // implements Transport
+  transport: myTransport, // implements Transport
 });
 await node.start();
 const result = await node.propose(new TextEncoder().encode("deposit 10")); // applied on this node

@@ -24,8 +24,7 @@ export type RecordedOutcome = (typeof recordedOutcomes)[number];
  * index and outcome, and changes nothing.
  */
 export type BankResult =
-  | { readonly ok: true; readonly index: Index; readonly duplicate: boolean }
-  | { readonly ok: false; readonly error: BankErrorCode; readonly index: Index; readonly duplicate: boolean };
+  { readonly ok: true; readonly index: Index; readonly duplicate: boolean } | { readonly ok: false; readonly error: BankErrorCode; readonly index: Index; readonly duplicate: boolean };
 
 /** A remembered request: where it was applied and what it answered then. */
 export interface BankRequestRecord {

@@ -100,7 +100,14 @@ describe("apply", () => {
   it("follows the log's indices, gaps included (no-ops and membership entries never reach it)", () => {
     const sm = new BankStateMachine();
     const data = new Feeder(sm).commands([open("r1", "a", 1), open("r2", "b", 1)]).map((c) => c.data);
-    expect(sm.apply([{ index: Index.of(3), term: Term.of(1), data: data[0] as Uint8Array }, { index: Index.of(7), term: Term.of(2), data: data[1] as Uint8Array }]).map((r) => r.index)).toEqual([3, 7]);
+    expect(
+      sm
+        .apply([
+          { index: Index.of(3), term: Term.of(1), data: data[0] as Uint8Array },
+          { index: Index.of(7), term: Term.of(2), data: data[1] as Uint8Array },
+        ])
+        .map((r) => r.index),
+    ).toEqual([3, 7]);
     expect(sm.appliedIndex()).toBe(7);
     expect(sm.request("r2")?.index).toBe(7);
   });
@@ -109,7 +116,12 @@ describe("apply", () => {
     const { sm, feed } = bank();
     feed.one(open("r1", "a", 1));
     const [d2, d3] = new Feeder(sm).commands([deposit("r2", "a", 1), deposit("r3", "a", 1)]).map((c) => c.data) as [Uint8Array, Uint8Array];
-    expect(() => sm.apply([{ index: Index.of(2), term: Term.of(1), data: d2 }, { index: Index.of(2), term: Term.of(1), data: d3 }])).toThrow(expect.objectContaining({ code: "Corrupt" }));
+    expect(() =>
+      sm.apply([
+        { index: Index.of(2), term: Term.of(1), data: d2 },
+        { index: Index.of(2), term: Term.of(1), data: d3 },
+      ]),
+    ).toThrow(expect.objectContaining({ code: "Corrupt" }));
     expect(() => sm.apply([{ index: Index.of(1), term: Term.of(1), data: d2 }])).toThrow(expect.objectContaining({ code: "Corrupt" }));
     expect(sm.balance("a")).toBe(1);
     expect(sm.appliedIndex()).toBe(1);

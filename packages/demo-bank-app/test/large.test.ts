@@ -31,7 +31,12 @@ function generated(): SnapshotFileStream {
     }
   }
   return (async function* () {
-    yield { name: HEADER_FILE, chunks: (async function* () { yield bytes(`${JSON.stringify(header)}\n`); })() };
+    yield {
+      name: HEADER_FILE,
+      chunks: (async function* () {
+        yield bytes(`${JSON.stringify(header)}\n`);
+      })(),
+    };
     yield { name: ACCOUNTS_FILE, chunks: lines() };
     yield { name: REQUESTS_FILE, chunks: (async function* () {})() };
   })();

@@ -45,6 +45,10 @@ export function lockLog(path: string, busyTimeoutMs: number): Database.Database 
       throw new RaftError("StorageFailure", `${path} is locked by another process or connection (still held after ${busyTimeoutMs} ms); one writer per log file`, { cause: error });
     }
     // Not a lock conflict: the lock file is damaged or unusable. It holds no data, so it may be deleted while no store has the log open.
-    throw new RaftError("StorageFailure", `${path}: cannot take the lock in ${lockPath(path)} (${error instanceof Error ? error.message : String(error)}); if no store has the log open, delete the lock file`, { cause: error });
+    throw new RaftError(
+      "StorageFailure",
+      `${path}: cannot take the lock in ${lockPath(path)} (${error instanceof Error ? error.message : String(error)}); if no store has the log open, delete the lock file`,
+      { cause: error },
+    );
   }
 }

@@ -45,7 +45,7 @@ port.on("message", (value: unknown) => {
   try {
     request = parseRequest(value);
   } catch (error) {
-    const id = typeof value === "object" && value !== null && Number.isSafeInteger((value as { id?: unknown }).id) ? ((value as { id: number }).id) : null;
+    const id = typeof value === "object" && value !== null && Number.isSafeInteger((value as { id?: unknown }).id) ? (value as { id: number }).id : null;
     reply({ type: "failed", id, error: toWriterError(error) });
     return;
   }
@@ -68,7 +68,11 @@ port.on("message", (value: unknown) => {
 
 function handleOpen(request: Extract<WriterRequest, { type: "open" }>): void {
   if (request.protocol !== PROTOCOL_VERSION) {
-    reply({ type: "failed", id: null, error: { message: `the writer thread speaks protocol ${PROTOCOL_VERSION}, the store ${request.protocol}: the build of @raft/log-sqlite is out of date or mixed`, code: "" } });
+    reply({
+      type: "failed",
+      id: null,
+      error: { message: `the writer thread speaks protocol ${PROTOCOL_VERSION}, the store ${request.protocol}: the build of @raft/log-sqlite is out of date or mixed`, code: "" },
+    });
     return;
   }
   if (connection !== undefined || reader !== undefined) {

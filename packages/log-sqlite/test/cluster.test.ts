@@ -62,7 +62,19 @@ class SqliteCluster {
     this.snapshots.set(id, snapshots);
     const machine = new SimStateMachine();
     // Small snapshot thresholds, so the logs get compacted and restarts replay from a snapshot plus the log after it.
-    const node = new RaftNode<Index>({ id, voters: this.ids, tickMs: 10, seed: id, snapshotEntries: 8, keepTrailing: 2, log, snapshots: incarnationOf(snapshots), stateMachine: machine, transport: this.network.transport(id), clock: this.clock });
+    const node = new RaftNode<Index>({
+      id,
+      voters: this.ids,
+      tickMs: 10,
+      seed: id,
+      snapshotEntries: 8,
+      keepTrailing: 2,
+      log,
+      snapshots: incarnationOf(snapshots),
+      stateMachine: machine,
+      transport: this.network.transport(id),
+      clock: this.clock,
+    });
     this.nodes.set(id, node);
     this.machines.set(id, machine);
     await node.start();

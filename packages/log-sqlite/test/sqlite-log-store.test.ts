@@ -54,7 +54,10 @@ describe("SqliteLogStore", () => {
     const path = join(dir, "a", "b", "node-1.db");
     const store = await SqliteLogStore.open({ path });
     expect(store.path).toBe(path);
-    await store.save({ hardState: { term: Term.of(7), vote: NodeId.of(2), commit: Index.of(3) }, entries: [entry(1, 7, "x"), { index: Index.of(2), term: Term.of(7), kind: "config", data: new Uint8Array([9]) }] });
+    await store.save({
+      hardState: { term: Term.of(7), vote: NodeId.of(2), commit: Index.of(3) },
+      entries: [entry(1, 7, "x"), { index: Index.of(2), term: Term.of(7), kind: "config", data: new Uint8Array([9]) }],
+    });
     await store.close();
     const again = await SqliteLogStore.open({ path, integrityCheck: "full" });
     try {

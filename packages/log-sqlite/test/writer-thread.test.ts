@@ -66,18 +66,30 @@ describe("SqliteLogStore's writer thread", () => {
       expect(await store.loadHardState()).toEqual({ term: 2, vote: 1, commit: 7 });
 
       const compacting = store.compact(Index.of(6));
-      spinUntilCommitted(store.path, (db) => firstRow(db) === 7, () => expect([store.firstIndex(), ...terms(store, 1, 8)]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2]));
+      spinUntilCommitted(
+        store.path,
+        (db) => firstRow(db) === 7,
+        () => expect([store.firstIndex(), ...terms(store, 1, 8)]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2]),
+      );
       await compacting;
       expect([store.firstIndex(), store.term(Index.of(6))]).toEqual([7, 1]);
 
       const resetting = store.save({ reset: { index: Index.of(30), term: Term.of(3) }, entries: entries(31, 32, 3) });
-      spinUntilCommitted(store.path, (db) => firstRow(db) === 31, () => expect([store.firstIndex(), store.lastIndex(), ...terms(store, 7, 15)]).toEqual([7, 15, 1, 2, 2, 2, 2, 2, 2, 2, 2]));
+      spinUntilCommitted(
+        store.path,
+        (db) => firstRow(db) === 31,
+        () => expect([store.firstIndex(), store.lastIndex(), ...terms(store, 7, 15)]).toEqual([7, 15, 1, 2, 2, 2, 2, 2, 2, 2, 2]),
+      );
       await resetting;
       expect([store.firstIndex(), store.lastIndex(), store.term(Index.of(30)), store.term(Index.of(32))]).toEqual([31, 32, 3, 3]);
 
       // An append rewrites nothing reads can reach: they run on the live file, bounded by the last index in memory.
       const appending = store.save({ entries: entries(33, 40, 3) });
-      spinUntilCommitted(store.path, (db) => lastRow(db) === 40, () => expect([store.lastIndex(), ...terms(store, 31, 32)]).toEqual([32, 3, 3]));
+      spinUntilCommitted(
+        store.path,
+        (db) => lastRow(db) === 40,
+        () => expect([store.lastIndex(), ...terms(store, 31, 32)]).toEqual([32, 3, 3]),
+      );
       expect(() => store.term(Index.of(33))).toThrowError(expect.objectContaining({ code: "Unavailable" }));
       await appending;
       expect([store.lastIndex(), store.term(Index.of(33))]).toEqual([40, 3]);

@@ -134,7 +134,7 @@ export class DiskSnapshotStore implements SnapshotStore {
       const path = this.host.layout.snapshotFile(id, file);
       const fh = await io("open", path, () => open(path, "r"), "Corrupt");
       try {
-        for (let pos = offset; pos < spec.size; ) {
+        for (let pos = offset; pos < spec.size;) {
           // A fresh buffer per chunk: the consumer may keep it. Memory stays at about one chunk.
           const chunk = new Uint8Array(Math.min(chunkSize, spec.size - pos));
           const n = await io("read", path, () => readFully(fh, chunk, pos));

@@ -22,7 +22,7 @@ export async function fsyncDir(path: string, enabled: boolean): Promise<void> {
 
 /** Writes all of `data` at `position` (a single write may be short). */
 export async function writeFully(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < data.length; ) {
+  for (let done = 0; done < data.length;) {
     const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
     done += bytesWritten;
   }

@@ -103,7 +103,10 @@ describe("DiskSnapshotStore under crashes and failures", () => {
       const previous = await take(store, 1, { "state.bin": A });
       f.arm();
       const w = await store.create(draft(2));
-      const e = await w.write("state.bin", B).then(() => undefined, (err: unknown) => err);
+      const e = await w.write("state.bin", B).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(isRaftError(e, "DiskFull")).toBe(true);
       expect((e as Error).message).toContain(join("files", "state.bin"));
       expect(((e as Error).cause as { code?: string }).code).toBe("ENOSPC");

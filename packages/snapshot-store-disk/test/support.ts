@@ -57,7 +57,10 @@ export async function entries(path: string): Promise<string[]> {
 }
 
 export async function codeOf(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => "resolved", (e: { code?: unknown }) => e.code);
+  return p.then(
+    () => "resolved",
+    (e: { code?: unknown }) => e.code,
+  );
 }
 
 export function enospc(path: string): Error {

@@ -93,8 +93,12 @@ async function main(): Promise<void> {
     if (read !== size || hash.digest("hex") !== meta.files[0]?.sha256) throw new Error("read back different bytes");
 
     console.log(`S3SnapshotStore on s3rver (127.0.0.1), ${sizeMiB} MiB, partSize ${partSize / MiB} MiB, parallelism ${parallelism}`);
-    console.log(`  upload (create, write 1 MiB chunks, commit): ${mbps(size, upMs)} MB/s, ${(upMs / 1000).toFixed(1)} s, peak RSS ${(up.peak / MiB).toFixed(0)} MiB (+${((up.peak - up.base) / MiB).toFixed(0)})`);
-    console.log(`  download (open, ranged GET, 1 MiB chunks, SHA-256): ${mbps(size, downMs)} MB/s, ${(downMs / 1000).toFixed(1)} s, peak RSS ${(down.peak / MiB).toFixed(0)} MiB (+${((down.peak - down.base) / MiB).toFixed(0)})`);
+    console.log(
+      `  upload (create, write 1 MiB chunks, commit): ${mbps(size, upMs)} MB/s, ${(upMs / 1000).toFixed(1)} s, peak RSS ${(up.peak / MiB).toFixed(0)} MiB (+${((up.peak - up.base) / MiB).toFixed(0)})`,
+    );
+    console.log(
+      `  download (open, ranged GET, 1 MiB chunks, SHA-256): ${mbps(size, downMs)} MB/s, ${(downMs / 1000).toFixed(1)} s, peak RSS ${(down.peak / MiB).toFixed(0)} MiB (+${((down.peak - down.base) / MiB).toFixed(0)})`,
+    );
     await store.close();
   } finally {
     server.stop();

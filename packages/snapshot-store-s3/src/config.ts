@@ -16,9 +16,7 @@ export const MIN_PART_SIZE = 5 * MiB;
  */
 export const s3SnapshotStoreConfigSchema = z.strictObject({
   /** The bucket; it must exist. */
-  bucket: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens"),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens"),
   /** Key prefix for this cluster's objects, e.g. "clusters/payments". No leading slash; a trailing one is added. Default: none. */
   prefix: z
     .string()
@@ -28,7 +26,10 @@ export const s3SnapshotStoreConfigSchema = z.strictObject({
     .default("")
     .transform((p) => (p === "" || p.endsWith("/") ? p : `${p}/`)),
   /** The bucket's region. Default us-east-1. */
-  region: z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a region name like eu-west-1").default("us-east-1"),
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, "must be a region name like eu-west-1")
+    .default("us-east-1"),
   /** A custom endpoint (an S3-compatible server, a VPC endpoint): an http(s) URL. Default: AWS's. */
   endpoint: z
     .url({ protocol: /^https?$/, error: "must be an http or https URL" })
@@ -37,7 +38,12 @@ export const s3SnapshotStoreConfigSchema = z.strictObject({
   /** Path-style addressing (endpoint/bucket/key) instead of virtual-hosted; true for most local servers. Default false. */
   forcePathStyle: z.boolean().default(false),
   /** Bytes per multipart part (5 MiB to 5 GiB). Memory per upload is about partSize × (parallelism + 1). Default 8 MiB. */
-  partSize: z.number().int().min(MIN_PART_SIZE).max(5 * GiB).default(8 * MiB),
+  partSize: z
+    .number()
+    .int()
+    .min(MIN_PART_SIZE)
+    .max(5 * GiB)
+    .default(8 * MiB),
   /** Parts uploaded at once per file being written. Default 4. */
   parallelism: z.number().int().min(1).max(64).default(4),
   /**
@@ -45,7 +51,10 @@ export const s3SnapshotStoreConfigSchema = z.strictObject({
    * a store cleans up only its own abandoned uploads. One process per owner.
    * Default "node".
    */
-  owner: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, '_' or '-'").default("node"),
+  owner: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1 to 64 letters, digits, '_' or '-'")
+    .default("node"),
   /** Attempts per S3 request, the first included; throttling, network and 5xx failures are retried. Default 5. */
   maxAttempts: z.number().int().min(1).max(20).default(5),
   /** Backoff before retry n is a random delay (full jitter) in [0, min(retryMaxMs, retryBaseMs × 2^(n-1))]. Default 100. */

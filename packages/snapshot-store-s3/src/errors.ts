@@ -48,12 +48,51 @@ export function codeFor(reason: S3FailureReason): RaftErrorCode {
 }
 
 const notFound = new Set(["NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NotFound"]);
-const denied = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AllAccessDisabled", "AccountProblem", "CredentialsProviderError", "Forbidden"]);
-const throttled = new Set(["SlowDown", "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestLimitExceeded", "TooManyRequests", "TooManyRequestsException", "ProvisionedThroughputExceededException", "BandwidthLimitExceeded", "EC2ThrottledException"]);
+const denied = new Set([
+  "AccessDenied",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "InvalidToken",
+  "TokenRefreshRequired",
+  "AllAccessDisabled",
+  "AccountProblem",
+  "CredentialsProviderError",
+  "Forbidden",
+]);
+const throttled = new Set([
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "RequestThrottled",
+  "RequestLimitExceeded",
+  "TooManyRequests",
+  "TooManyRequestsException",
+  "ProvisionedThroughputExceededException",
+  "BandwidthLimitExceeded",
+  "EC2ThrottledException",
+]);
 /** The server does not implement the operation: not worth retrying (the store falls back where it can). */
 export const unsupported = new Set(["NotImplemented", "MethodNotAllowed"]);
 const serverSide = new Set(["InternalError", "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"]);
-const network = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "EADDRNOTAVAIL", "ERR_STREAM_PREMATURE_CLOSE", "UND_ERR_SOCKET", "TimeoutError", "NetworkingError"]);
+const network = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EADDRNOTAVAIL",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "UND_ERR_SOCKET",
+  "TimeoutError",
+  "NetworkingError",
+]);
 
 interface SdkErrorShape {
   name?: unknown;

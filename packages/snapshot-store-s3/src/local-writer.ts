@@ -67,7 +67,7 @@ export class LocalWriter implements StoppableWriter {
       f.hash.update(chunk);
       f.size += chunk.length;
       const { partSize } = this.host.config;
-      for (let at = 0; at < chunk.length; ) {
+      for (let at = 0; at < chunk.length;) {
         // Copied into the part buffer: the caller may reuse its chunk once write() resolves.
         f.buffer ??= this.buffers.take();
         const n = Math.min(chunk.length - at, partSize - f.bufLen);
@@ -165,7 +165,11 @@ export class LocalWriter implements StoppableWriter {
     } else {
       if (f.bufLen > 0) await this.dispatch(f);
       await this.inflight.settle();
-      etag = await s3.completeUpload(f.key, f.uploadId, [...f.parts].sort((a, b) => a.n - b.n));
+      etag = await s3.completeUpload(
+        f.key,
+        f.uploadId,
+        [...f.parts].sort((a, b) => a.n - b.n),
+      );
     }
     this.current = undefined;
     this.files.push({ name: f.name, size: f.size, sha256: f.hash.digest("hex") });

@@ -45,7 +45,23 @@ export function length(f: Received): number {
 }
 
 export function emptyFile(spec: SnapshotFile, key: string): Received {
-  return { spec, key, kind: "parts", uploadId: undefined, parts: [], dispatched: 0, dispatchedBytes: 0, bufLen: 0, buffer: undefined, tailOnServer: 0, oldTails: new Set(), hash: undefined, objectKey: undefined, etag: undefined, sha256: undefined };
+  return {
+    spec,
+    key,
+    kind: "parts",
+    uploadId: undefined,
+    parts: [],
+    dispatched: 0,
+    dispatchedBytes: 0,
+    bufLen: 0,
+    buffer: undefined,
+    tailOnServer: 0,
+    oldTails: new Set(),
+    hash: undefined,
+    objectKey: undefined,
+    etag: undefined,
+    sha256: undefined,
+  };
 }
 
 type FileRecord =

@@ -54,7 +54,7 @@ export class ReceptionWriter implements StoppableWriter {
       await this.load(f);
       f.hash?.update(chunk);
       const { partSize } = this.host.config;
-      for (let at = 0; at < chunk.length; ) {
+      for (let at = 0; at < chunk.length;) {
         f.buffer ??= this.buffers.take(Math.min(partSize, f.spec.size - f.dispatchedBytes));
         const n = Math.min(chunk.length - at, f.buffer.length - f.bufLen);
         f.buffer.set(chunk.subarray(at, at + n), f.bufLen);

@@ -389,7 +389,13 @@ export class S3SnapshotStore implements SnapshotStore {
       if (await this.s3.abortUpload(u.key, u.uploadId)) aborted++;
     }
     if (orphans.length > 0 || aborted > 0 || removed.length > 0) {
-      this.host.logger.info("snapshot store: cleaned up after an earlier crash or prune", { bucket: this.config.bucket, prefix: this.config.prefix, objects: orphans.length, uploads: aborted, records: removed.length });
+      this.host.logger.info("snapshot store: cleaned up after an earlier crash or prune", {
+        bucket: this.config.bucket,
+        prefix: this.config.prefix,
+        objects: orphans.length,
+        uploads: aborted,
+        records: removed.length,
+      });
     }
   }
 

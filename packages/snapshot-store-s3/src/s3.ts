@@ -183,13 +183,15 @@ export class S3Access {
   async delete(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
-      const r = await this.call("DeleteObjects", batch[0] ?? "", (c) =>
-        c.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })),
-      );
+      const r = await this.call("DeleteObjects", batch[0] ?? "", (c) => c.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })));
       const failed = (r.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
       if (failed.length > 0) {
         const first = failed[0];
-        throw s3Error(Object.assign(new Error(first?.Message ?? "delete failed"), { name: first?.Code ?? "DeleteFailed", $metadata: { httpStatusCode: first?.Code === "AccessDenied" ? 403 : 500 } }), "DeleteObjects", this.url(first?.Key ?? ""));
+        throw s3Error(
+          Object.assign(new Error(first?.Message ?? "delete failed"), { name: first?.Code ?? "DeleteFailed", $metadata: { httpStatusCode: first?.Code === "AccessDenied" ? 403 : 500 } }),
+          "DeleteObjects",
+          this.url(first?.Key ?? ""),
+        );
       }
     }
   }
@@ -230,9 +232,7 @@ export class S3Access {
   }
 
   async uploadPart(key: string, uploadId: string, n: number, body: Uint8Array): Promise<PartInfo> {
-    const r = await this.call("UploadPart", key, (c) =>
-      c.send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length })),
-    );
+    const r = await this.call("UploadPart", key, (c) => c.send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length })));
     if (r.ETag === undefined) throw s3Error(new Error(`no ETag for part ${n}`), "UploadPart", this.url(key));
     return { n, etag: r.ETag, size: body.length };
   }

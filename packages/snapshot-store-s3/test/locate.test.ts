@@ -40,7 +40,13 @@ describe("locate() and reading located snapshots", () => {
     expect(parts.map((p) => p.length)).toEqual([10_000, 10_000, 10_000, 7_655]);
     expect(Buffer.concat(parts).equals(Buffer.from(A.subarray(12_345)))).toBe(true);
     await located.verify();
-    expect(await codeOf((async () => { for await (const _ of located.open("nope.bin")) void _; })())).toBe("NotFound");
+    expect(
+      await codeOf(
+        (async () => {
+          for await (const _ of located.open("nope.bin")) void _;
+        })(),
+      ),
+    ).toBe("NotFound");
 
     // What the follower's runtime would do: receive the snapshot into its own store, pulling from S3 instead of the leader.
     const { writer, progress } = await follower.receive(meta);

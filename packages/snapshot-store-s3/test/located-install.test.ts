@@ -2,7 +2,18 @@ import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Index, SnapshotMeta } from "@raft/core/contracts";
 import { Prng } from "@raft/core/testing";
-import { consoleLogger, decodeMessages, encodeMessages, NodeId, silentLogger, type Command, type SnapshotFileStream, type SnapshotStore, type StateMachine, type StateMachineSnapshot } from "@raft/core/contracts";
+import {
+  consoleLogger,
+  decodeMessages,
+  encodeMessages,
+  NodeId,
+  silentLogger,
+  type Command,
+  type SnapshotFileStream,
+  type SnapshotStore,
+  type StateMachine,
+  type StateMachineSnapshot,
+} from "@raft/core/contracts";
 import { RaftNode, type FinishedTransfer } from "@raft/core/runtime";
 import { InMemoryNetwork, MemoryLog, SimLogStore, SimStateMachine } from "@raft/core/testing";
 import { systemClock } from "@raft/core/runtime";
@@ -27,9 +38,10 @@ afterAll(async () => {
 const ballastFiles = ["ballast-0.bin", "ballast-1.bin", "ballast-2.bin"];
 const ballastFileSize = MiB + 4321;
 const ballastSize = ballastFiles.length * ballastFileSize;
-const ballastChunks = (k: number) => (function* () {
-  for (let i = 0; i * MiB < ballastFileSize; i++) yield chunkOf(9 + k, i, ballastFileSize);
-})();
+const ballastChunks = (k: number) =>
+  (function* () {
+    for (let i = 0; i * MiB < ballastFileSize; i++) yield chunkOf(9 + k, i, ballastFileSize);
+  })();
 const ballastSha = ballastFiles.map((_, k) => {
   const h = createHash("sha256");
   for (const c of ballastChunks(k)) h.update(c);
@@ -50,7 +62,12 @@ class BallastMachine implements StateMachine<Index> {
   }
 
   snapshot(): StateMachineSnapshot {
-    const ballast = ballastFiles.map((name, k) => ({ name, async *chunks() { yield* ballastChunks(k); } }));
+    const ballast = ballastFiles.map((name, k) => ({
+      name,
+      async *chunks() {
+        yield* ballastChunks(k);
+      },
+    }));
     return { files: [...ballast, ...this.sim.snapshot().files] };
   }
 
@@ -74,9 +91,18 @@ class BallastMachine implements StateMachine<Index> {
         rest.push({ name: f.name, data: Buffer.concat(parts) });
       }
     }
-    await this.sim.restore(meta, (async function* () {
-      for (const r of rest) yield { name: r.name, chunks: (async function* () { yield r.data; })() };
-    })());
+    await this.sim.restore(
+      meta,
+      (async function* () {
+        for (const r of rest)
+          yield {
+            name: r.name,
+            chunks: (async function* () {
+              yield r.data;
+            })(),
+          };
+      })(),
+    );
     this.restoredBallast = ballast;
   }
 }

@@ -113,7 +113,7 @@ describe("SIGKILL mid-reception", () => {
     const done = meta.files.reduce((n, f) => n + (progress.get(f.name) ?? 0), 0);
     expect(done).toBeGreaterThanOrEqual(flushed);
     for (const [k, f] of meta.files.entries()) {
-      for (let at = progress.get(f.name) ?? 0; at < f.size; ) {
+      for (let at = progress.get(f.name) ?? 0; at < f.size;) {
         const i = Math.floor(at / MiB);
         const piece = chunkOf(k + 1, i, f.size).subarray(at - i * MiB);
         await writer.write(f.name, piece);

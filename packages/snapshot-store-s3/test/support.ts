@@ -194,7 +194,10 @@ export async function readAll(store: { open: SnapshotStore["open"] }, id: string
 }
 
 export async function codeOf(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => "resolved", (e: { code?: unknown }) => e.code);
+  return p.then(
+    () => "resolved",
+    (e: { code?: unknown }) => e.code,
+  );
 }
 
 export async function errorOf(p: Promise<unknown>): Promise<{ code?: string; reason?: string; message: string; attempts?: number }> {

@@ -62,7 +62,10 @@ function safe(value: bigint, what: string): number {
 /** A message of one `bytes` field (its descriptor's only field) holding `data`: one allocation, one copy of `data`. */
 function singleBytesMessage(schema: DescMessage, data: Uint8Array): Buffer {
   if (data.length === 0) return Buffer.alloc(0); // proto3 leaves empty bytes out
-  const head = new BinaryWriter().tag((schema.fields[0] as { number: number }).number, WireType.LengthDelimited).uint32(data.length).finish();
+  const head = new BinaryWriter()
+    .tag((schema.fields[0] as { number: number }).number, WireType.LengthDelimited)
+    .uint32(data.length)
+    .finish();
   const out = Buffer.allocUnsafe(head.length + data.length);
   out.set(head);
   out.set(data, head.length);

@@ -56,7 +56,18 @@ function badFrame(from: NodeId, victim: NodeId, other: NodeId): Buffer {
       return encodeFrame(encodeMessages([valid({ to: other })]));
     default: // an Append whose entries contradict its terms (decoded and refused)
       return encodeFrame(
-        encodeMessages([{ type: "Append", from, to: victim, term: Term.of(2), prevIndex: Index.of(5), prevTerm: Term.of(2), commit: Index.zero, entries: [{ index: Index.of(6), term: Term.of(1), kind: "normal", data: randomBytes(8) }] }]),
+        encodeMessages([
+          {
+            type: "Append",
+            from,
+            to: victim,
+            term: Term.of(2),
+            prevIndex: Index.of(5),
+            prevTerm: Term.of(2),
+            commit: Index.zero,
+            entries: [{ index: Index.of(6), term: Term.of(1), kind: "normal", data: randomBytes(8) }],
+          },
+        ]),
       );
   }
 }
@@ -134,7 +145,14 @@ it("10,000 junk, truncated, oversized and misaddressed frames: the node stays up
 
     // 6,000 bad frames on 20 authenticated streams of 300.
     const streams = await pool(
-      Array.from({ length: 20 }, () => () => client().messages(good, Array.from({ length: 300 }, () => badFrame(from, victim, other)))),
+      Array.from(
+        { length: 20 },
+        () => () =>
+          client().messages(
+            good,
+            Array.from({ length: 300 }, () => badFrame(from, victim, other)),
+          ),
+      ),
       5,
     );
     for (const s of streams) expect(s.error).toBeNull();
@@ -167,10 +185,16 @@ it("10,000 junk, truncated, oversized and misaddressed frames: the node stays up
       () => encodeSnapshotRequest({ id: "x", file: "a/b", offset: 0, chunkSize: 0 }),
       () => encodeSnapshotRequest({ id: "x", file: "state", offset: 0, chunkSize: 0xffff_fff0 }),
     ];
-    const fetches = await pool(Array.from({ length: 400 }, (_, i) => () => client().fetchSnapshot(good, (requests[i % requests.length] as () => Buffer)())), 20);
+    const fetches = await pool(
+      Array.from({ length: 400 }, (_, i) => () => client().fetchSnapshot(good, (requests[i % requests.length] as () => Buffer)())),
+      20,
+    );
     for (const f of fetches) expect(f.error).toBeDefined();
     // Below gRPC: 500 raw TCP connections of junk, and 2,000 HTTP/2 requests that are not proper gRPC.
-    await pool(Array.from({ length: 500 }, () => () => tcpJunk(port)), 20);
+    await pool(
+      Array.from({ length: 500 }, () => () => tcpJunk(port)),
+      20,
+    );
     await http2Junk(address, from, victim, 2000);
 
     // The node is up and the cluster still commits.

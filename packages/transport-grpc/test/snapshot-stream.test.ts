@@ -29,7 +29,11 @@ async function readAll(t: GrpcTransport, from: NodeId, r: SnapshotRequest, signa
   return chunks;
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe("the snapshot stream", () => {
   it("gives the reader the serving side's error code", async () => {

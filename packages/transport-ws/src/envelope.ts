@@ -104,12 +104,19 @@ export function cancelFrame(stream: number): Buffer {
 
 /** Copies `data` into the frame, so a server may yield the same buffer again. */
 export function chunkFrame(stream: number, data: Uint8Array): Buffer {
-  return withTail(head(KIND.snapshotChunk, (w) => w.varint(stream)), data);
+  return withTail(
+    head(KIND.snapshotChunk, (w) => w.varint(stream)),
+    data,
+  );
 }
 
 /** `chunkFrame` written into `target` (at least `data.length + CHUNK_HEAD_BYTES` long): a view of it. */
 export function chunkFrameInto(target: Buffer, stream: number, data: Uint8Array): Buffer {
-  return withTail(head(KIND.snapshotChunk, (w) => w.varint(stream)), data, target);
+  return withTail(
+    head(KIND.snapshotChunk, (w) => w.varint(stream)),
+    data,
+    target,
+  );
 }
 
 export function endFrame(stream: number): Buffer {

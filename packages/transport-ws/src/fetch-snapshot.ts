@@ -16,12 +16,7 @@ export interface FetchSettings {
  * arrive, returns credit as the consumer takes them. An abort, a timeout, or
  * the consumer stopping early cancels the server's stream.
  */
-export async function* fetchOverConnection(
-  connect: (signal: AbortSignal) => Promise<PeerConnection>,
-  request: SnapshotRequest,
-  signal: AbortSignal,
-  s: FetchSettings,
-): AsyncGenerator<Uint8Array> {
+export async function* fetchOverConnection(connect: (signal: AbortSignal) => Promise<PeerConnection>, request: SnapshotRequest, signal: AbortSignal, s: FetchSettings): AsyncGenerator<Uint8Array> {
   if (signal.aborted) throw new RaftError("Aborted", "the snapshot fetch was aborted");
   const conn = await connect(signal);
   const stream = conn.nextFetchId++;

@@ -97,7 +97,7 @@ export class ServedSnapshot {
   /** Sends one source chunk as one or more chunk frames, each taking one credit (the first was acquired by the caller). */
   private async sendSplit(chunk: Uint8Array): Promise<boolean> {
     const max = this.limits.maxChunkBytes;
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       if (at > 0 && !(await this.acquire())) return false;
       try {
         await this.conn.whenBelow(this.limits.socketHighWaterBytes, this.abort.signal);

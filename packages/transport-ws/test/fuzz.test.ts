@@ -91,14 +91,35 @@ describe("fuzz", () => {
       const stats = target.stats();
       expect(stats.messagesReceived).toBeGreaterThan(0);
       for (const id of [1, 2, 3].filter((i) => i !== leader.id)) expect(transports.get(NodeId.of(id))?.stats().rejectedFrames).toBe(0);
-      for (const reason of ["envelope-version", "frame-kind", "malformed-frame", "invalid-message", "wrong-sender", "wrong-recipient", "oversized-frame", "text-frame", "bad-snapshot-request", "duplicate-stream", "unknown-stream", "bad-http", "not-websocket", "missing-token", "wrong-token", "wrong-cluster"]) {
+      for (const reason of [
+        "envelope-version",
+        "frame-kind",
+        "malformed-frame",
+        "invalid-message",
+        "wrong-sender",
+        "wrong-recipient",
+        "oversized-frame",
+        "text-frame",
+        "bad-snapshot-request",
+        "duplicate-stream",
+        "unknown-stream",
+        "bad-http",
+        "not-websocket",
+        "missing-token",
+        "wrong-token",
+        "wrong-cluster",
+      ]) {
         expect(stats.rejectedByReason[reason as never], reason).toBeGreaterThan(0);
       }
 
       // Every reason was logged, but at most once per reason per second, each line counting what it suppressed.
       const lines = (logs.get(leader.id)?.lines ?? []).filter((l) => l.level === "warn" && typeof l.fields.reason === "string" && !String(l.fields.reason).startsWith("dial:"));
       const reasons = Object.keys(stats.rejectedByReason);
-      for (const reason of reasons) expect(lines.some((l) => l.fields.reason === reason), `a log line for ${reason}`).toBe(true);
+      for (const reason of reasons)
+        expect(
+          lines.some((l) => l.fields.reason === reason),
+          `a log line for ${reason}`,
+        ).toBe(true);
       expect(lines.length).toBeLessThanOrEqual(reasons.length * (Math.ceil(seconds) + 1));
       expect(lines.length).toBeLessThan((junkFrames + refusedConnections) / 20);
       // A summary line (at the end of an interval) stands for no event of its own, only for those it suppressed.
@@ -212,7 +233,18 @@ function wellFormedButInvalid(target: NodeId, count: number): Buffer[] {
     envelope(1, [1, 1, 99, ...hb.slice(3)]), // unknown message type
     envelope(1, [1, 200, ...hb.slice(2)]), // count lies
     envelope(1, [...hb, 0]), // trailing byte
-    messagesFrame([{ type: "Append", from: ATTACKER, to: target, term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, commit: Index.zero, entries: [{ index: Index.of(1), term: Term.of(5), kind: "normal", data: new Uint8Array(1) }] }]), // entry term > message term
+    messagesFrame([
+      {
+        type: "Append",
+        from: ATTACKER,
+        to: target,
+        term: Term.of(1),
+        prevIndex: Index.zero,
+        prevTerm: Term.zero,
+        commit: Index.zero,
+        entries: [{ index: Index.of(1), term: Term.of(5), kind: "normal", data: new Uint8Array(1) }],
+      },
+    ]), // entry term > message term
     envelope(1, []), // no body at all
     Buffer.from([2, 1, ...hb]), // envelope version 2
     Buffer.from([0]), // envelope version 0

@@ -53,7 +53,14 @@ describe("options", () => {
     const logger: Logger = { debug() {}, info() {}, warn: (m) => void lines.push(m), error() {} };
     const a = await WsTransport.listen(baseOptions(NodeId.of(1), { logger }));
     try {
-      expect(() => a.updatePeers(new Map([[2, "nope"], [0, "127.0.0.1:1"]]))).not.toThrow();
+      expect(() =>
+        a.updatePeers(
+          new Map([
+            [2, "nope"],
+            [0, "127.0.0.1:1"],
+          ]),
+        ),
+      ).not.toThrow();
       expect(lines).toHaveLength(2);
     } finally {
       await a.close();

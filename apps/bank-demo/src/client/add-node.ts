@@ -44,7 +44,10 @@ export async function addNode(client: ApiClient, dirArg: string, id: number): Pr
 }
 
 async function runAddNode(client: ApiClient, dir: string, id: number, progress: Progress): Promise<void> {
-  if (isRemoved(dir, id)) throw new ConfigError(`node ${id} was removed from this cluster; its directory ${nodeDir(dir, id)} remains. Ids are not reused with old data: run bank-demo add-node --id ${id} --dir ${progress.dir} --abort to delete it first`);
+  if (isRemoved(dir, id))
+    throw new ConfigError(
+      `node ${id} was removed from this cluster; its directory ${nodeDir(dir, id)} remains. Ids are not reused with old data: run bank-demo add-node --id ${id} --dir ${progress.dir} --abort to delete it first`,
+    );
   const config = registeredConfig(dir, id);
   const url = httpUrlOf(`${config.host ?? "127.0.0.1"}:${config.port}`);
   const address = `${config.host ?? "127.0.0.1"}:${config.port}`;

@@ -149,7 +149,7 @@ export class ApiClient {
           continue;
         }
       } catch (error) {
-        lastHeard = `${url}: ${(error as Error).name === "TimeoutError" ? "no answer in time" : ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`;
+        lastHeard = `${url}: ${(error as Error).name === "TimeoutError" ? "no answer in time" : (((error as Error).cause as Error | undefined)?.message ?? (error as Error).message)}`;
       }
       // Nothing definite from this node: ask the next, and pause after each full round (an election takes a moment).
       this.leader = undefined;

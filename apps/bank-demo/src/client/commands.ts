@@ -38,11 +38,21 @@ export async function showStatus(client: ApiClient, dir?: string): Promise<void>
   if (dir === undefined) return;
   const members = new Set(body.nodes.map((n) => n.id));
   const gone = [...readConfigs(resolve(dir)).keys()].filter((id) => !members.has(id));
-  if (gone.length > 0) console.log(`not members: ${gone.map((id) => `node ${id} (${isRemoved(resolve(dir), id) ? "removed" : "never added or removed elsewhere"})`).join(", ")}; their directories under ${dir} are kept`);
+  if (gone.length > 0)
+    console.log(`not members: ${gone.map((id) => `node ${id} (${isRemoved(resolve(dir), id) ? "removed" : "never added or removed elsewhere"})`).join(", ")}; their directories under ${dir} are kept`);
 }
 
 function statusCells(id: number, url: string | null, s: StatusView): string[] {
-  return [String(id), url ?? "?", s.role, String(s.term), String(s.commitIndex), String(s.appliedIndex), `${s.log.firstIndex}..${s.log.lastIndex}`, s.snapshot === null ? "-" : `${s.snapshot.index} (${s.snapshot.sizeBytes} B)`];
+  return [
+    String(id),
+    url ?? "?",
+    s.role,
+    String(s.term),
+    String(s.commitIndex),
+    String(s.appliedIndex),
+    `${s.log.firstIndex}..${s.log.lastIndex}`,
+    s.snapshot === null ? "-" : `${s.snapshot.index} (${s.snapshot.sizeBytes} B)`,
+  ];
 }
 
 /** Opens an account under one request id, so retries (after a leader change, say) open it at most once. */

@@ -125,7 +125,8 @@ function checkS3Options(o: ClusterOptions): S3ClusterOptions | undefined {
     return undefined;
   }
   if (s3.endpoint !== undefined && s3.bucket === undefined) throw new ConfigError("--s3-endpoint needs --s3-bucket: the bucket must exist on that server");
-  if (s3.port !== undefined && (s3.endpoint !== undefined || s3.bucket !== undefined)) throw new ConfigError("--s3-port is the local S3 server's, which starts only without --s3-endpoint and --s3-bucket");
+  if (s3.port !== undefined && (s3.endpoint !== undefined || s3.bucket !== undefined))
+    throw new ConfigError("--s3-port is the local S3 server's, which starts only without --s3-endpoint and --s3-bucket");
   return s3;
 }
 

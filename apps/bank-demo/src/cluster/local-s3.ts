@@ -71,7 +71,11 @@ function objectPath(dir: string, bucket: string, key: string): string {
   return join(dir, bucket, ...parts, `${last}._S3rver_object`);
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 async function uploadKey(dir: string, bucket: string, uploadId: string): Promise<string | undefined> {
   if (!/^[0-9a-f]+$/.test(uploadId)) return undefined;
@@ -128,7 +132,16 @@ async function missingOperations(dir: string, ctx: S3rverContext, next: () => Pr
     if (ctx.method === "GET") {
       const parts = await listParts(await requireUpload(dir, bucket, key, uploadId));
       ctx.body = {
-        ListPartsResult: { Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: 0, MaxParts: 10000, IsTruncated: false, StorageClass: "STANDARD", ...(parts.length > 0 ? { Part: parts } : {}) },
+        ListPartsResult: {
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumberMarker: 0,
+          MaxParts: 10000,
+          IsTruncated: false,
+          StorageClass: "STANDARD",
+          ...(parts.length > 0 ? { Part: parts } : {}),
+        },
       };
       return;
     }

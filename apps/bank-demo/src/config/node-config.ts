@@ -21,7 +21,10 @@ export const s3ConfigSchema = z.strictObject({
     .regex(/^(?:[A-Za-z0-9!_.*'()-]+\/)*[A-Za-z0-9!_.*'()-]*\/?$/, "must be key segments separated by '/', without a leading '/' or empty segments")
     .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), "must not contain '.' or '..' segments")
     .default("bank-demo/"),
-  region: z.string().regex(/^[a-z0-9-]{1,64}$/, "must be a region name like eu-west-1").default("us-east-1"),
+  region: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, "must be a region name like eu-west-1")
+    .default("us-east-1"),
   /** An S3-compatible server or a VPC endpoint; absent: AWS S3 in `region`. */
   endpoint: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
   /** Path-style requests; by default on with a custom endpoint (local servers need it), off for AWS. */
@@ -67,10 +70,18 @@ export const nodeConfigSchema = z.strictObject({
       electionTicks: z.number().int().min(2).default(10),
       snapshotEntries: z.number().int().min(0).default(10_000),
       keepTrailing: z.number().int().min(0).default(100),
-      snapshotChunkBytes: z.number().int().min(1024).default(1 << 20),
+      snapshotChunkBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1 << 20),
       snapshotMaxBytesPerSecond: z.number().int().min(0).default(0),
       /** Snapshots up to this size travel inside InstallSnapshot (0: never); `cluster --snapshots s3` sets 0, so a new node always reads from S3. */
-      snapshotInlineBytes: z.number().int().min(0).default(64 * 1024),
+      snapshotInlineBytes: z
+        .number()
+        .int()
+        .min(0)
+        .default(64 * 1024),
       dedupCapacity: z.number().int().min(1).default(100_000),
     })
     .prefault({}),

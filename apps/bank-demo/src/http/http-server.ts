@@ -12,7 +12,8 @@ const maxParamLength = 1024;
 /** Fastify's own refusals (body too large, a malformed URL, …) as the API's typed errors. */
 function frameworkError(error: FastifyError): HttpError | undefined {
   if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return new HttpError(413, { error: "PayloadTooLarge", reason: `bodies are limited to ${maxBodyBytes} bytes` });
-  if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 && !(error instanceof HttpError)) return new HttpError(error.statusCode, { error: "BadRequest", reason: error.message });
+  if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500 && !(error instanceof HttpError))
+    return new HttpError(error.statusCode, { error: "BadRequest", reason: error.message });
   return undefined;
 }
 

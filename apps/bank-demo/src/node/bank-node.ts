@@ -48,7 +48,11 @@ export class BankNode {
       readTimeoutMs: requestTimeoutMs,
       snapshotMaxBytesPerSecond: t.snapshotMaxBytesPerSecond,
       snapshotInlineBytes: t.snapshotInlineBytes,
-      log: timedLog(await openLog(config, logger), (s) => metrics.appendSeconds.observe(s), () => metrics.logSyncs.inc()),
+      log: timedLog(
+        await openLog(config, logger),
+        (s) => metrics.appendSeconds.observe(s),
+        () => metrics.logSyncs.inc(),
+      ),
       snapshots,
       stateMachine: timedStateMachine(bank, (s) => metrics.applySeconds.observe(s)),
       transport,

@@ -31,7 +31,12 @@ function followingCounter(registry: Registry, name: string, help: string, read: 
 export class NodeMetrics {
   readonly registry = new Registry();
   readonly proposals = new Counter({ name: "raft_proposals_total", help: "Proposals by outcome", labelNames: ["outcome"], registers: [this.registry] });
-  readonly appendSeconds = new Histogram({ name: "raft_log_append_seconds", help: "Durable log writes (one per save: group commit gathers the writes of several Readies)", buckets: latencyBuckets, registers: [this.registry] });
+  readonly appendSeconds = new Histogram({
+    name: "raft_log_append_seconds",
+    help: "Durable log writes (one per save: group commit gathers the writes of several Readies)",
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
   /** Incremented by the log wrapper per synced save (today: every save), so benchmarks can report syncs per client write. */
   readonly logSyncs = new Counter({ name: "raft_log_syncs_total", help: "Durable log writes that were synced to disk", registers: [this.registry] });
   readonly applySeconds = new Histogram({ name: "raft_apply_seconds", help: "State machine apply batches", buckets: latencyBuckets, registers: [this.registry] });
@@ -44,7 +49,12 @@ export class NodeMetrics {
   });
 
   /** Finished snapshot transfers by direction, where the bytes came from (peer, url: S3, local: already in the store) and outcome. */
-  private readonly transfers = new Counter({ name: "raft_snapshot_transfers_total", help: "Finished snapshot transfers by direction, source of the bytes (peer, url, local) and outcome", labelNames: ["direction", "source", "ok"], registers: [this.registry] });
+  private readonly transfers = new Counter({
+    name: "raft_snapshot_transfers_total",
+    help: "Finished snapshot transfers by direction, source of the bytes (peer, url, local) and outcome",
+    labelNames: ["direction", "source", "ok"],
+    registers: [this.registry],
+  });
 
   attach(sources: MetricSources): void {
     const { node, bank } = sources;
@@ -63,7 +73,14 @@ export class NodeMetrics {
       },
     });
     const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({ name, help, registers: [r], collect() { this.set(read()); } });
+      new Gauge({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.set(read());
+        },
+      });
     gauge("raft_term", "Current term", () => status().term);
     gauge("raft_commit_index", "Commit index", () => status().commit);
     gauge("raft_applied_index", "Applied index", () => status().applied);

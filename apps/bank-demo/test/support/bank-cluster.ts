@@ -31,7 +31,10 @@ export class BankCluster {
 
   /** A client starting from nodes `ids`; its one deadline is far enough for a whole test. */
   client(ids: number[], deadlineMs = 10 * 60_000): ApiClient {
-    return new ApiClient(ids.map((id) => this.urlOf(id)), Date.now() + deadlineMs);
+    return new ApiClient(
+      ids.map((id) => this.urlOf(id)),
+      Date.now() + deadlineMs,
+    );
   }
 
   pidOf(id: number): number {
@@ -103,7 +106,9 @@ export class BankCluster {
     let out = "";
     for (const id of nodeIds) {
       try {
-        const text = readFileSync(join(this.dir, String(id), "node.log"), "utf8").trimEnd().split("\n");
+        const text = readFileSync(join(this.dir, String(id), "node.log"), "utf8")
+          .trimEnd()
+          .split("\n");
         out += `--- node ${id} ---\n${text.slice(-lines).join("\n")}\n`;
       } catch {
         // no such node

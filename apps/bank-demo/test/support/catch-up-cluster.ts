@@ -121,11 +121,16 @@ export class CatchUpCluster {
   /** The pid of node `id`, from the file it writes once it serves HTTP; waits for it. */
   async pidOf(id: number, timeoutMs = 30_000): Promise<number> {
     let pid = Number.NaN;
-    await this.waitFor(`node ${id}'s pid file`, () => {
-      if (this.children.get(id)?.alive !== true) throw new Error(`node ${id} exited: ${this.children.get(id)?.stderr.slice(-2_000)}`);
-      if (existsSync(this.pidFile(id))) pid = Number(readFileSync(this.pidFile(id), "utf8").trim());
-      return Number.isSafeInteger(pid) && pid > 0;
-    }, timeoutMs, 20);
+    await this.waitFor(
+      `node ${id}'s pid file`,
+      () => {
+        if (this.children.get(id)?.alive !== true) throw new Error(`node ${id} exited: ${this.children.get(id)?.stderr.slice(-2_000)}`);
+        if (existsSync(this.pidFile(id))) pid = Number(readFileSync(this.pidFile(id), "utf8").trim());
+        return Number.isSafeInteger(pid) && pid > 0;
+      },
+      timeoutMs,
+      20,
+    );
     return pid;
   }
 

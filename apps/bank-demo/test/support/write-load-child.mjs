@@ -21,15 +21,11 @@ const now = () => performance.timeOrigin + performance.now();
 
 function post(body) {
   return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/transfers`,
-      { method: "POST", agent, timeout: 15_000, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-        res.on("error", reject);
-      },
-    );
+    const req = request(`${url}/transfers`, { method: "POST", agent, timeout: 15_000, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.on("error", reject);
+    });
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", reject);
     req.end(body);

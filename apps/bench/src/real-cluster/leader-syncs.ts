@@ -11,7 +11,13 @@ interface NodeSample {
 /** The value of an unlabelled sample, or of a labelled one written out in full (`name{label="v"}`). */
 function sample(text: string, series: string): number | undefined {
   for (const line of text.split("\n")) {
-    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1).trim().split(" ")[0]);
+    if (line.startsWith(`${series} `))
+      return Number(
+        line
+          .slice(series.length + 1)
+          .trim()
+          .split(" ")[0],
+      );
   }
   return undefined;
 }

@@ -24,13 +24,7 @@ const atStart = machineInfo();
 cleanupOnSignals();
 
 /** Runs every client count against one started system; `client(i, clients)` makes client i's workload. */
-async function sweep(
-  system: SystemName,
-  round: number,
-  cfg: BenchConfig,
-  client: (i: number, clients: number) => LoadClient,
-  syncsOf?: () => LeaderSyncs,
-): Promise<Measurement[]> {
+async function sweep(system: SystemName, round: number, cfg: BenchConfig, client: (i: number, clients: number) => LoadClient, syncsOf?: () => LeaderSyncs): Promise<Measurement[]> {
   const out: Measurement[] = [];
   for (const clients of cfg.clients) {
     const syncs = syncsOf?.();

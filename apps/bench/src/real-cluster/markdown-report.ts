@@ -6,8 +6,7 @@ import { rowOf, type SummaryRow } from "./summary.js";
 const rate = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "—" : Math.round(n).toLocaleString("en-US"));
 const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "—" : n < 10 ? n.toFixed(2) : n.toFixed(1));
 const latency = (r: SummaryRow | undefined) => (r === undefined ? "—" : `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`);
-const ratio = (a: number | undefined, b: number | undefined) =>
-  a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? "—" : `${(a / b).toFixed(2)}×`;
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? "—" : `${(a / b).toFixed(2)}×`);
 const syncs = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? "—" : n.toFixed(3));
 
 export function comparisonTable(rows: readonly SummaryRow[], transport: Transport, clients: readonly number[]): string {
@@ -28,5 +27,12 @@ export function comparisonTable(rows: readonly SummaryRow[], transport: Transpor
 
 /** Error reasons by system, when there were any (a run with errors is not a clean figure). */
 export function errorNotes(rows: readonly SummaryRow[]): string[] {
-  return rows.filter((r) => r.errors > 0).map((r) => `- ${r.system}, ${r.clients} clients: ${Object.entries(r.errorKinds).map(([k, n]) => `${n}× ${k}`).join(", ")}`);
+  return rows
+    .filter((r) => r.errors > 0)
+    .map(
+      (r) =>
+        `- ${r.system}, ${r.clients} clients: ${Object.entries(r.errorKinds)
+          .map(([k, n]) => `${n}× ${k}`)
+          .join(", ")}`,
+    );
 }

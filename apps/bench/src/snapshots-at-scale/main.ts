@@ -27,7 +27,10 @@ import { cleanupAll, cleanupOnSignals, onCleanup } from "../real-cluster/cleanup
 
 const MiB = 1 << 20;
 const script = fileURLToPath(new URL("../../../cluster-e2e/dist/scale/measure-join.js", import.meta.url));
-const sizes = (process.env.BENCH_SCALE_MIB ?? "256,1024").split(",").map(Number).filter((n) => n > 0);
+const sizes = (process.env.BENCH_SCALE_MIB ?? "256,1024")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const transports = (process.env.BENCH_SCALE_TRANSPORTS ?? "grpc,ws").split(",").filter((t): t is Transport => t === "grpc" || t === "ws");
 const stores = (process.env.BENCH_SCALE_STORES ?? "disk,s3").split(",").filter((s): s is Store => s === "disk" || s === "s3");
 const withCut = process.env.BENCH_SCALE_CUT !== "0";
@@ -95,7 +98,11 @@ function row(s: Settings, r: Result): string {
 }
 
 cleanupOnSignals();
-console.log(`snapshots at scale: a 4th node process joins and installs the snapshot (load average ${loadavg().map((l) => fmt(l, 1)).join(" ")}, targets on a quiet machine)`);
+console.log(
+  `snapshots at scale: a 4th node process joins and installs the snapshot (load average ${loadavg()
+    .map((l) => fmt(l, 1))
+    .join(" ")}, targets on a quiet machine)`,
+);
 console.log("| transport | store | size | fault | s | MB/s end to end | target | RSS leader | RSS joiner | joiner CPU s (main / all) | leaders served | sent / received twice |");
 console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
 const largest = Math.max(...sizes);

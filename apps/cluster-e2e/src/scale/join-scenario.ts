@@ -138,7 +138,9 @@ export async function joinAndMeasure(c: SnapshotCluster, prepared: PreparedClust
     return { idle, peak, growth: peak - idle };
   };
   const rss: JoinResult["rss"] =
-    finalLeader === leader ? { leader: growth(leaderPid), joiner: growth(joinerPid) } : { leader: growthUntilKilled(c, leaderPid, idleFrom, busyFrom), joiner: growth(joinerPid), finalLeader: growth(c.node(finalLeader).pid) };
+    finalLeader === leader
+      ? { leader: growth(leaderPid), joiner: growth(joinerPid) }
+      : { leader: growthUntilKilled(c, leaderPid, idleFrom, busyFrom), joiner: growth(joinerPid), finalLeader: growth(c.node(finalLeader).pid) };
   return {
     joiner,
     firstLeader: leader,

@@ -44,7 +44,8 @@ async function openSnapshots(choice: SnapshotStoreChoice): Promise<SnapshotStore
 
 const transportOptions = { id: config.id, clusterId: config.clusterId, listen: { host: "127.0.0.1", port: config.port }, peers: { ...config.peers }, logger };
 // Only the chosen transport is loaded.
-const transport = config.transport === "grpc" ? await (await import("@raft/transport-grpc")).GrpcTransport.listen(transportOptions) : await (await import("@raft/transport-ws")).WsTransport.listen(transportOptions);
+const transport =
+  config.transport === "grpc" ? await (await import("@raft/transport-grpc")).GrpcTransport.listen(transportOptions) : await (await import("@raft/transport-ws")).WsTransport.listen(transportOptions);
 const machine = new BlobMachine();
 const node = new RaftNode<number>({
   id: config.id,
@@ -84,7 +85,12 @@ function memoryNow(): MemoryFields {
 let peakMemory = memoryNow();
 setInterval(() => {
   const m = memoryNow();
-  peakMemory = { rss: Math.max(peakMemory.rss, m.rss), heapUsed: Math.max(peakMemory.heapUsed, m.heapUsed), external: Math.max(peakMemory.external, m.external), arrayBuffers: Math.max(peakMemory.arrayBuffers, m.arrayBuffers) };
+  peakMemory = {
+    rss: Math.max(peakMemory.rss, m.rss),
+    heapUsed: Math.max(peakMemory.heapUsed, m.heapUsed),
+    external: Math.max(peakMemory.external, m.external),
+    arrayBuffers: Math.max(peakMemory.arrayBuffers, m.arrayBuffers),
+  };
 }, 50).unref();
 
 function status(): SnapshotNodeStatus {

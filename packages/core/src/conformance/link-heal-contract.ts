@@ -105,7 +105,10 @@ export function runLinkHealContract(name: string, factory: LinkHealFactory): voi
       // 2 s: long enough for the backoff to reach its cap several times over.
       const took = await pair.cutFor(2000);
       console.log(`${name}: messages flow again ${took.toB} ms (1 → 2) and ${took.toA} ms (2 → 1) after the restore`);
-      expect(pair.proxies.reduce((n, p) => n + p.stats().refused, 0), "redials were attempted during the cut").toBeGreaterThan(0);
+      expect(
+        pair.proxies.reduce((n, p) => n + p.stats().refused, 0),
+        "redials were attempted during the cut",
+      ).toBeGreaterThan(0);
       expect(Math.max(took.toB, took.toA)).toBeLessThanOrEqual(REJOIN_MS);
     });
 

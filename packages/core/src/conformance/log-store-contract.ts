@@ -35,7 +35,10 @@ function expectCode(fn: () => unknown, code: string): void {
 }
 
 async function expectRejectCode(p: Promise<unknown>, code: string): Promise<void> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(isRaftError(e) ? e.code : e).toBe(code);
 }
 
@@ -87,7 +90,12 @@ export function runLogStoreContract(name: string, factory: LogStoreFactory): voi
 
     it("keeps entry kinds and empty payloads", () =>
       withStore(async (s) => {
-        await s.save({ entries: [{ index: Index.of(1), term: Term.of(1), kind: "noop", data: new Uint8Array(0) }, { index: Index.of(2), term: Term.of(1), kind: "config", data: new Uint8Array([1, 2]) }] });
+        await s.save({
+          entries: [
+            { index: Index.of(1), term: Term.of(1), kind: "noop", data: new Uint8Array(0) },
+            { index: Index.of(2), term: Term.of(1), kind: "config", data: new Uint8Array([1, 2]) },
+          ],
+        });
         const [a, b] = s.entries(Index.of(1), Index.of(3), Infinity);
         expect([a?.kind, a?.data.length, b?.kind, Array.from(b?.data ?? [])]).toEqual(["noop", 0, "config", [1, 2]]);
       }));

@@ -74,7 +74,10 @@ export async function read(store: SnapshotStore, id: string, file: string, optio
 }
 
 export async function rejection(p: Promise<unknown>, code: string): Promise<Error> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(isRaftError(e) ? e.code : e).toBe(code);
   return e as Error;
 }
@@ -84,4 +87,8 @@ export const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 /** The contents most cases use: two files of distinct bytes and an empty one. */
 export const A = bytes(2500, 1);
 export const B = bytes(700, 2);
-export const files: Files = [["state.bin", A], ["index.json", B], ["empty", new Uint8Array(0)]];
+export const files: Files = [
+  ["state.bin", A],
+  ["index.json", B],
+  ["empty", new Uint8Array(0)],
+];

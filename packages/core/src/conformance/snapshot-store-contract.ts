@@ -71,7 +71,13 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
     it("reads from an offset in chunks of the requested size", () =>
       withStore(async ({ store }) => {
         const { id } = await take(store, draft(1), files);
-        for (const [offset, chunkSize] of [[0, 1000], [1, 7], [2499, 64], [100, 1 << 20], [2500, 10]] as const) {
+        for (const [offset, chunkSize] of [
+          [0, 1000],
+          [1, 7],
+          [2499, 64],
+          [100, 1 << 20],
+          [2500, 10],
+        ] as const) {
           const { bytes: got, sizes } = await read(store, id, "state.bin", { offset, chunkSize });
           expect(hex(got)).toBe(hex(A.subarray(offset)));
           expect(sizes.length).toBe(Math.ceil((A.length - offset) / chunkSize));
@@ -106,7 +112,12 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
       withStore(async ({ store }) => {
         // Terms 9 and 10: their ids sort the other way round as strings, so only a term comparison gets this right.
         const metas = [await take(store, draft(5), files), await take(store, draft(10, 9), files), await take(store, draft(7), files), await take(store, draft(10, 10), files)];
-        expect((await store.list()).map((m) => [m.index, m.term])).toEqual([[10, 10], [10, 9], [7, 1], [5, 1]]);
+        expect((await store.list()).map((m) => [m.index, m.term])).toEqual([
+          [10, 10],
+          [10, 9],
+          [7, 1],
+          [5, 1],
+        ]);
         expect((await store.latest())?.id).toBe(metas[3]?.id);
         const twins = [await take(store, draft(20), [["a", A]]), await take(store, draft(20), [["a", B]])].sort((x, y) => (x.id < y.id ? 1 : -1));
         expect((await store.list()).slice(0, 2)).toEqual(twins);
@@ -136,7 +147,10 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
         await w.write("b", B);
         await rejection(w.write("a", B), "InvalidConfig");
         const meta = await w.commit();
-        expect(meta.files.map((f) => [f.name, f.size])).toEqual([["a", A.length], ["b", B.length]]);
+        expect(meta.files.map((f) => [f.name, f.size])).toEqual([
+          ["a", A.length],
+          ["b", B.length],
+        ]);
         await rejection(w.write("c", B), "InvalidConfig");
       }));
 
@@ -276,9 +290,16 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
 
     it("takes files it already holds (same name, size and checksum) instead of receiving them", () =>
       withStore(async ({ store }) => {
-        const held = await take(store, draft(5), [["state.bin", A], ["index.json", B]]);
+        const held = await take(store, draft(5), [
+          ["state.bin", A],
+          ["index.json", B],
+        ]);
         const changed = bytes(700, 3);
-        const next: Files = [["state.bin", A], ["index.json", changed], ["log.bin", B]];
+        const next: Files = [
+          ["state.bin", A],
+          ["index.json", changed],
+          ["log.bin", B],
+        ];
         const meta = manifest(8, 2, next);
         const { writer, progress } = await store.receive(meta);
         expect([progress.get("state.bin"), progress.get("index.json") ?? 0, progress.get("log.bin") ?? 0]).toEqual([A.length, 0, 0]);

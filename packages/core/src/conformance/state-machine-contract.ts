@@ -48,7 +48,7 @@ export function runStateMachineContract<Result>(name: string, harness: StateMach
       const pieces = await h.create();
       const prng = new Prng(99);
       const pieceResults: unknown[] = [];
-      for (let i = 0; i < cmds.length; ) {
+      for (let i = 0; i < cmds.length;) {
         const n = prng.int(1, 17);
         pieceResults.push(...(await pieces.apply(cmds.slice(i, i + n))));
         i += n;

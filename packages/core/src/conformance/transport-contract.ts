@@ -85,7 +85,16 @@ export function runTransportContract(name: string, factory: TransportFactory): v
     it("carries entries with their bytes intact", () =>
       withPair(async (a, _b, _inboxA, inboxB) => {
         const data = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
-        const append: Message = { type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(3), prevIndex: Index.of(4), prevTerm: Term.of(2), commit: Index.of(4), entries: [{ index: Index.of(5), term: Term.of(3), kind: "normal", data }] };
+        const append: Message = {
+          type: "Append",
+          from: NodeId.of(1),
+          to: NodeId.of(2),
+          term: Term.of(3),
+          prevIndex: Index.of(4),
+          prevTerm: Term.of(2),
+          commit: Index.of(4),
+          entries: [{ index: Index.of(5), term: Term.of(3), kind: "normal", data }],
+        };
         a.send([append]);
         await waitFor(() => inboxB.messages.length === 1, "delivery");
         expect(inboxB.messages[0]).toEqual(append);

@@ -24,10 +24,11 @@ function fieldName(path: readonly PropertyKey[]): string {
 const LOGGER_METHODS = ["debug", "info", "warn", "error"] as const;
 
 /** A `Logger` option: an object with debug, info, warn and error methods. */
-export const loggerSchema = z.custom<Logger>(
-  (v) => typeof v === "object" && v !== null && LOGGER_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === "function"),
-  { message: "must be a logger with debug, info, warn and error methods" },
-).meta({ title: "Logger" });
+export const loggerSchema = z
+  .custom<Logger>((v) => typeof v === "object" && v !== null && LOGGER_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === "function"), {
+    message: "must be a logger with debug, info, warn and error methods",
+  })
+  .meta({ title: "Logger" });
 
 /** An optional `logger` option that logs nothing when left out. */
 export const loggerOption = loggerSchema.default(silentLogger).meta({ defaultText: "silent" });

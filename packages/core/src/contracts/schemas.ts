@@ -47,7 +47,10 @@ export const snapshotMetaSchema = z
     index: indexSchema,
     term: termSchema,
     membership: membershipSchema,
-    files: z.array(z.object({ name: z.string().refine(isSnapshotFileName, "not a plain file name"), size, sha256: sha256Hex })).max(10_000).readonly(),
+    files: z
+      .array(z.object({ name: z.string().refine(isSnapshotFileName, "not a plain file name"), size, sha256: sha256Hex }))
+      .max(10_000)
+      .readonly(),
     size,
     sha256: sha256Hex,
     createdAt: z.number().int().min(0),

@@ -94,16 +94,6 @@ export interface InstallSnapshotResponse extends Envelope {
 }
 
 export type Message =
-  | VoteRequest
-  | VoteResponse
-  | Append
-  | AppendResponse
-  | Heartbeat
-  | HeartbeatResponse
-  | ReadIndexRequest
-  | ReadIndexResponse
-  | TimeoutNow
-  | InstallSnapshot
-  | InstallSnapshotResponse;
+  VoteRequest | VoteResponse | Append | AppendResponse | Heartbeat | HeartbeatResponse | ReadIndexRequest | ReadIndexResponse | TimeoutNow | InstallSnapshot | InstallSnapshotResponse;
 
 export type MessageType = Message["type"];

@@ -55,10 +55,7 @@ function onLowerTerm(r: RaftState, m: Message): void {
 /** §5.2, §5.4.1: grant at most one vote per term, and only to a candidate whose log is at least as up to date. */
 function handleVoteRequest(r: RaftState, m: VoteRequest): void {
   const respType = m.type === "PreVote" ? "PreVoteResp" : "VoteResp";
-  const canVote =
-    r.vote === m.from ||
-    (r.vote === 0 && r.lead === 0) ||
-    (m.type === "PreVote" && m.term > r.term);
+  const canVote = r.vote === m.from || (r.vote === 0 && r.lead === 0) || (m.type === "PreVote" && m.term > r.term);
   if (canVote && r.log.isUpToDate(m.lastIndex, m.lastTerm)) {
     // A granted pre-vote answers in the term asked about; the candidate checks it.
     r.send({ type: respType, to: m.from, term: m.term, reject: false });

@@ -55,9 +55,7 @@ export interface Membership {
 
 /** One membership change; a second cannot start until the first is complete. */
 export type MembershipChange =
-  | { readonly type: "addLearner"; readonly node: NodeId; readonly address?: string }
-  | { readonly type: "promote"; readonly node: NodeId }
-  | { readonly type: "remove"; readonly node: NodeId };
+  { readonly type: "addLearner"; readonly node: NodeId; readonly address?: string } | { readonly type: "promote"; readonly node: NodeId } | { readonly type: "remove"; readonly node: NodeId };
 
 /** A linearizable read point: once `index` is applied locally, the read identified by `id` may be served. */
 export interface ReadState {

@@ -39,15 +39,25 @@ export const raftNodeConfigSchema = z
     tickMs: int(1).default(50).describe("milliseconds per engine tick"),
     ...engineOptionsShape,
     maxWriteEntries: int(1).default(16_384).describe("group commit: the most entries one durable write gathers"),
-    maxWriteBytes: int(1).default(16 << 20).describe("group commit: about the most bytes one durable write gathers"),
+    maxWriteBytes: int(1)
+      .default(16 << 20)
+      .describe("group commit: about the most bytes one durable write gathers"),
     proposeTimeoutMs: int(0).default(10_000).describe("a proposal not applied in time fails with Timeout, its outcome unknown (0: no limit)"),
     readTimeoutMs: int(1).optional().describe("a read not confirmed in time fails with Timeout (default: two election timeouts)"),
     seed: z.number().int().optional().describe("election-jitter seed (set it to replay a run; default random)"),
     snapshotEntries: int(0).default(10_000).describe("take a snapshot after this many entries applied since the last one (0: off)"),
-    snapshotLogBytes: int(0).default(64 << 20).describe("… or after this many bytes of entries applied (0: off)"),
+    snapshotLogBytes: int(0)
+      .default(64 << 20)
+      .describe("… or after this many bytes of entries applied (0: off)"),
     keepSnapshots: int(1).default(2).describe("snapshots retained (the newest is never removed, nor one being sent)"),
-    snapshotChunkBytes: int(1).max(64 << 20).default(1 << 20).describe("bytes per chunk of a snapshot transfer"),
-    snapshotInlineBytes: int(0).max(16 << 20).default(64 << 10).describe("snapshots up to this size travel inside InstallSnapshot (0: never)"),
+    snapshotChunkBytes: int(1)
+      .max(64 << 20)
+      .default(1 << 20)
+      .describe("bytes per chunk of a snapshot transfer"),
+    snapshotInlineBytes: int(0)
+      .max(16 << 20)
+      .default(64 << 10)
+      .describe("snapshots up to this size travel inside InstallSnapshot (0: never)"),
     snapshotMaxBytesPerSecond: int(0).default(0).describe("outgoing snapshot bytes per second, all transfers together (0: unlimited)"),
     snapshotMaxConcurrentSends: int(1).default(4).describe("snapshot transfers served at once; more are refused with Busy and retried"),
     snapshotProgressTimeoutMs: int(1).default(10_000).describe("a transfer with no bytes for this long is cut and resumed"),

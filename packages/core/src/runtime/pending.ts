@@ -46,7 +46,8 @@ export class PendingProposals<Result> {
     const end = (error: RaftError) => {
       if (this.byIndex.get(index) === p) this.take(index)?.reject(error);
     };
-    const cancelTimer = o.timeoutMs > 0 ? o.clock.setTimeout(() => end(new RaftError("Timeout", `the proposal at ${index} was not applied within ${o.timeoutMs} ms; its outcome is unknown`)), o.timeoutMs) : undefined;
+    const cancelTimer =
+      o.timeoutMs > 0 ? o.clock.setTimeout(() => end(new RaftError("Timeout", `the proposal at ${index} was not applied within ${o.timeoutMs} ms; its outcome is unknown`)), o.timeoutMs) : undefined;
     const onAbort = () => end(new RaftError("Aborted", `the wait for the proposal at ${index} was aborted; its outcome is unknown`));
     o.signal?.addEventListener("abort", onAbort, { once: true });
     p.release = () => {

@@ -339,7 +339,10 @@ export class RaftNode<Result = unknown> {
     const engine = this.engine;
     if (this.state !== "running" || engine === undefined) return;
     try {
-      this.slowTurns.time(() => `handling ${message.type} from node ${message.from}`, () => engine.step(message));
+      this.slowTurns.time(
+        () => `handling ${message.type} from node ${message.from}`,
+        () => engine.step(message),
+      );
     } catch (error) {
       // Only a broken invariant (say, a conflict with a committed entry) throws here.
       this.fail(error);

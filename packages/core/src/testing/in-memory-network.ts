@@ -111,10 +111,11 @@ export class InMemoryNetwork {
 
   /** Splits the nodes into groups that cannot reach each other. */
   partition(...groups: readonly (readonly number[])[]): void {
-    for (const a of groups) for (const b of groups) {
-      if (a === b) continue;
-      for (const x of a) for (const y of b) this.cut(x, y);
-    }
+    for (const a of groups)
+      for (const b of groups) {
+        if (a === b) continue;
+        for (const x of a) for (const y of b) this.cut(x, y);
+      }
   }
 
   /** Cuts every link to and from `id`. */

@@ -26,13 +26,7 @@ export { NodeChild, stopAllChildren } from "./node-child.js";
 export { historyFromEvents, type ClientId, type History, type HistoryEvent, type Operation } from "./linearizability/history.js";
 export type { Model, StepResult } from "./linearizability/model.js";
 export { partitionBy } from "./linearizability/partition.js";
-export {
-  checkLinearizability,
-  type LinearizabilityFailure,
-  type LinearizabilityOptions,
-  type LinearizabilityResult,
-  type LinearizedOperation,
-} from "./linearizability/check.js";
+export { checkLinearizability, type LinearizabilityFailure, type LinearizabilityOptions, type LinearizabilityResult, type LinearizedOperation } from "./linearizability/check.js";
 export { linearizabilityReport } from "./linearizability/report-text.js";
 export { linearizabilityHtml } from "./linearizability/report-html.js";
 export { registerModel, type RegisterInput, type RegisterOutput } from "./linearizability/models/register.js";

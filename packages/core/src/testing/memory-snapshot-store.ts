@@ -4,7 +4,21 @@ import type { LocatedSnapshot } from "../contracts/snapshot-store.js";
 import { parseSnapshotMeta } from "../contracts/schemas.js";
 import { isSnapshotId } from "../contracts/snapshot-manifest.js";
 import { RaftError, type SnapshotFile, type SnapshotMeta } from "../engine/index.js";
-import { alreadyHeld, buildMeta, checkAppend, checkDraft, checkKeep, checkNewFile, checkWriter, fileOf, mismatch, newestFirst, openOptions, PinCounts, type WriterState } from "../contracts/snapshot-store-rules.js";
+import {
+  alreadyHeld,
+  buildMeta,
+  checkAppend,
+  checkDraft,
+  checkKeep,
+  checkNewFile,
+  checkWriter,
+  fileOf,
+  mismatch,
+  newestFirst,
+  openOptions,
+  PinCounts,
+  type WriterState,
+} from "../contracts/snapshot-store-rules.js";
 
 import { MemoryBucket, parseMemLocation, type Stored } from "./memory-bucket.js";
 
@@ -36,7 +50,6 @@ interface Reception {
   /** The one writer allowed to add to it; a newer `receive()` takes over. */
   owner: object | undefined;
 }
-
 
 /**
  * A `SnapshotStore` in memory, for tests and the simulator. It models a disk:

@@ -49,16 +49,19 @@ export class SimLogStore implements LogStore {
 
   private readLater(lo: Index, hi: Index, maxBytes: number, maxMs: number): Promise<Entry[]> {
     return new Promise((resolve, reject) => {
-      this.clock.setTimeout(() => {
-        if (this.crashed) reject(new RaftError("Stopped", "the store crashed"));
-        else {
-          try {
-            resolve(this.durable.entries(lo, Index.of(Math.min(hi, this.durable.lastIndex() + 1)), maxBytes));
-          } catch (error) {
-            reject(error);
+      this.clock.setTimeout(
+        () => {
+          if (this.crashed) reject(new RaftError("Stopped", "the store crashed"));
+          else {
+            try {
+              resolve(this.durable.entries(lo, Index.of(Math.min(hi, this.durable.lastIndex() + 1)), maxBytes));
+            } catch (error) {
+              reject(error);
+            }
           }
-        }
-      }, this.prng.int(0, maxMs + 1));
+        },
+        this.prng.int(0, maxMs + 1),
+      );
     });
   }
 
@@ -70,14 +73,17 @@ export class SimLogStore implements LogStore {
     if (this.crashed) return Promise.reject(new RaftError("Stopped", "the store crashed"));
     return new Promise((resolve, reject) => {
       this.pending.add(reject);
-      this.clock.setTimeout(() => {
-        if (!this.pending.delete(reject)) return;
-        if (write.reset !== undefined) this.durable.reset(write.reset.index, write.reset.term);
-        this.durable.append(write.entries);
-        if (write.hardState !== undefined) this.durable.hardState = write.hardState;
-        this.onDurable(write);
-        resolve();
-      }, Math.max(0, this.stalledUntil - this.clock.now()) + this.prng.int(0, this.maxFsyncMs + 1));
+      this.clock.setTimeout(
+        () => {
+          if (!this.pending.delete(reject)) return;
+          if (write.reset !== undefined) this.durable.reset(write.reset.index, write.reset.term);
+          this.durable.append(write.entries);
+          if (write.hardState !== undefined) this.durable.hardState = write.hardState;
+          this.onDurable(write);
+          resolve();
+        },
+        Math.max(0, this.stalledUntil - this.clock.now()) + this.prng.int(0, this.maxFsyncMs + 1),
+      );
     });
   }
 

@@ -118,7 +118,7 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
     const log = new SimLogStore(durable, clock, new Prng(id), this.options.maxFsyncMs ?? (this.simClock === undefined ? 0 : undefined));
     const snapshots = this.snapshotStores.get(id) ?? this.options.snapshotStore?.(id) ?? new MemorySnapshotStore({ now: () => clock.now() });
     this.snapshotStores.set(id, snapshots);
-    const transport = this.memoryNetwork?.transport(id) ?? (this.transports.get(id) ?? (await this.listen(id)));
+    const transport = this.memoryNetwork?.transport(id) ?? this.transports.get(id) ?? (await this.listen(id));
     const stateMachine = this.options.stateMachine(id);
     const node = new RaftNode<R>({
       id,

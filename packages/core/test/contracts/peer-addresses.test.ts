@@ -11,16 +11,36 @@ describe("PeerAddresses", () => {
     expect(book.get(id(3))).toBe("10.0.0.3:7000");
     expect(book.learn(id(2), "10.9.9.2:7000")).toBe(false);
     expect(book.get(id(2))).toBe("10.0.0.2:7000");
-    expect(book.update(new Map([[id(2), "10.0.1.2:7000"], [id(3), "10.0.1.3:7000"]]))).toEqual([2, 3]);
+    expect(
+      book.update(
+        new Map([
+          [id(2), "10.0.1.2:7000"],
+          [id(3), "10.0.1.3:7000"],
+        ]),
+      ),
+    ).toEqual([2, 3]);
     expect([book.get(id(2)), book.get(id(3))]).toEqual(["10.0.1.2:7000", "10.0.1.3:7000"]);
     expect(book.isKnown(id(3))).toBe(true);
   });
 
   it("dials a peer through its dial override whatever membership, config or callers say", () => {
-    const book = new PeerAddresses(new Map([[id(2), "10.0.0.2:7000"]]), new Map([[id(2), "127.0.0.1:9002"], [id(4), "127.0.0.1:9004"]]));
+    const book = new PeerAddresses(
+      new Map([[id(2), "10.0.0.2:7000"]]),
+      new Map([
+        [id(2), "127.0.0.1:9002"],
+        [id(4), "127.0.0.1:9004"],
+      ]),
+    );
     expect(book.get(id(2))).toBe("127.0.0.1:9002");
     // The dial address does not change, so no link needs redialing.
-    expect(book.update(new Map([[id(2), "10.0.1.2:7000"], [id(4), "10.0.1.4:7000"]]))).toEqual([]);
+    expect(
+      book.update(
+        new Map([
+          [id(2), "10.0.1.2:7000"],
+          [id(4), "10.0.1.4:7000"],
+        ]),
+      ),
+    ).toEqual([]);
     expect(book.get(id(2))).toBe("127.0.0.1:9002");
     expect(book.get(id(4))).toBe("127.0.0.1:9004");
     // An override makes nobody known: who may call in is still decided by membership and config.

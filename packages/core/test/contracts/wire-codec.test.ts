@@ -16,7 +16,12 @@ function snapshotMeta(): SnapshotMeta {
     id: snapshotId(40, 3, digest),
     index: Index.of(40),
     term: Term.of(3),
-    membership: { voters: [NodeId.of(1), NodeId.of(2), NodeId.of(3)], learners: [NodeId.of(4)], outgoing: [NodeId.of(1), NodeId.of(2), NodeId.of(5)], addresses: { "1": "127.0.0.1:7001", "4": "node-4.local:7004" } },
+    membership: {
+      voters: [NodeId.of(1), NodeId.of(2), NodeId.of(3)],
+      learners: [NodeId.of(4)],
+      outgoing: [NodeId.of(1), NodeId.of(2), NodeId.of(5)],
+      addresses: { "1": "127.0.0.1:7001", "4": "node-4.local:7004" },
+    },
     files,
     size: 15,
     sha256: digest,
@@ -100,17 +105,35 @@ describe("binary message codec", () => {
     const cases: [string, unknown][] = [
       ["node id 0", { type: "TimeoutNow", from: 0, to: 2, term: 1 }],
       ["an entry term below prevTerm", { type: "Append", from: 1, to: 2, term: 2, prevIndex: 3, prevTerm: 2, commit: 0, entries: [{ index: 4, term: 1, kind: "normal", data: new Uint8Array() }] }],
-      ["an entry term above the message term", { type: "Append", from: 1, to: 2, term: 2, prevIndex: 0, prevTerm: 0, commit: 0, entries: [{ index: 1, term: 3, kind: "normal", data: new Uint8Array() }] }],
+      [
+        "an entry term above the message term",
+        { type: "Append", from: 1, to: 2, term: 2, prevIndex: 0, prevTerm: 0, commit: 0, entries: [{ index: 1, term: 3, kind: "normal", data: new Uint8Array() }] },
+      ],
       ["a manifest whose digest does not match", { ...everyType[12], snapshot: { ...snapshotMeta(), size: 16 } }],
     ];
-    for (const [what, message] of cases) expect(codeOf(() => decodeMessages(encodeMessages([message as Message]))), what).toBe("InvalidMessage");
+    for (const [what, message] of cases)
+      expect(
+        codeOf(() => decodeMessages(encodeMessages([message as Message]))),
+        what,
+      ).toBe("InvalidMessage");
   });
 
   it("refuses counts and lengths larger than the frame without allocating for them", () => {
     // version 1, 2^50 messages
     expect(() => decodeMessages(Uint8Array.from([1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toThrowError(/cannot fit/);
     // an Append claiming a 1 GiB entry
-    const frame = encodeMessages([{ type: "Append", from: NodeId.of(1), to: NodeId.of(2), term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, commit: Index.zero, entries: [{ index: Index.of(1), term: Term.of(1), kind: "normal", data: bytes("abc") }] }]);
+    const frame = encodeMessages([
+      {
+        type: "Append",
+        from: NodeId.of(1),
+        to: NodeId.of(2),
+        term: Term.of(1),
+        prevIndex: Index.zero,
+        prevTerm: Term.zero,
+        commit: Index.zero,
+        entries: [{ index: Index.of(1), term: Term.of(1), kind: "normal", data: bytes("abc") }],
+      },
+    ]);
     const lying = Uint8Array.from([...frame.subarray(0, frame.length - 4), 0x80, 0x80, 0x80, 0x04, ...bytes("abc")]);
     expect(codeOf(() => decodeMessages(lying))).toBe("InvalidMessage");
   });

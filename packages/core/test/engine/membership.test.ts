@@ -26,7 +26,10 @@ describe("§6 membership change", () => {
     c.tick(4, 100);
     expect(c.engine(4).status().role).toBe("follower");
     // Leader plus learner are not a quorum of {1,2,3}.
-    c.partition([[1, 4], [2, 3]]);
+    c.partition([
+      [1, 4],
+      [2, 3],
+    ]);
     const before = c.engine(1).status().commit;
     c.engine(1).propose(new TextEncoder().encode("y"));
     c.stabilize();
@@ -44,7 +47,11 @@ describe("§6 membership change", () => {
     c.tick(1);
     c.stabilize();
     const s = c.engine(1).status();
-    const configs = c.engine(1).entries(Index.of(1), Index.of(s.lastIndex + 1)).filter((e) => e.kind === "config").map((e) => decodeMembership(e.data));
+    const configs = c
+      .engine(1)
+      .entries(Index.of(1), Index.of(s.lastIndex + 1))
+      .filter((e) => e.kind === "config")
+      .map((e) => decodeMembership(e.data));
     expect(configs).toEqual([
       { voters: [1, 2, 3], learners: [4] },
       { voters: [1, 2, 3, 4], outgoing: [1, 2, 3], learners: [] },

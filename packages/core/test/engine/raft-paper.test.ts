@@ -48,14 +48,20 @@ describe("§5.2 leader election", () => {
 
   it("a candidate with votes from a majority becomes leader", () => {
     const c = new EngineCluster([1, 2, 3, 4, 5], plain);
-    c.partition([[1, 2, 3], [4, 5]]);
+    c.partition([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     c.elect(1);
     expect(c.engine(1).status()).toMatchObject({ role: "leader", term: 1 });
   });
 
   it("a candidate without a majority does not become leader", () => {
     const c = new EngineCluster([1, 2, 3, 4, 5], plain);
-    c.partition([[1, 2], [3, 4, 5]]);
+    c.partition([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     c.elect(1);
     expect(c.engine(1).status().role).toBe("candidate");
   });
@@ -145,7 +151,11 @@ describe("§5.3 log replication", () => {
     c.heal();
     c.tick(2);
     c.stabilize();
-    const log = (id: number) => c.engine(id).entries(Index.of(1), Index.of(c.engine(id).status().lastIndex + 1)).map((e: Entry) => `${e.index}@${e.term}`);
+    const log = (id: number) =>
+      c
+        .engine(id)
+        .entries(Index.of(1), Index.of(c.engine(id).status().lastIndex + 1))
+        .map((e: Entry) => `${e.index}@${e.term}`);
     expect(log(1)).toEqual(log(2));
     expect(c.appliedData(1)).toEqual(["kept"]);
   });
@@ -194,7 +204,10 @@ describe("§5.4 safety", () => {
     };
     c.elect(1);
     // (a) leader 1 stores 2@1 "a" on nodes 1 and 2 only.
-    c.partition([[1, 2], [3, 4, 5]]);
+    c.partition([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     propose(c, 1, "a");
     // (b) node 5 wins term 2 with votes from 3 and 4, then is cut off before its no-op leaves.
     c.heal();
@@ -232,7 +245,10 @@ describe("§5.4 safety", () => {
     const c = new EngineCluster([1, 2, 3, 4, 5], plain);
     c.elect(1);
     propose(c, 1, "a", "b");
-    c.partition([[1, 2], [3, 4, 5]]);
+    c.partition([
+      [1, 2],
+      [3, 4, 5],
+    ]);
     propose(c, 1, "orphan");
     c.elect(3);
     propose(c, 3, "c");

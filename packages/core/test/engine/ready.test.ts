@@ -103,7 +103,16 @@ describe("exact Ready for one input", () => {
     for (const m of rd.messagesAfterWrite) e.step(m);
     e.step({ type: "VoteResp", from: NodeId.of(2), to: NodeId.of(1), term: Term.of(1), reject: false });
     const noop: Entry = { index: Index.of(1), term: Term.of(1), kind: "noop", data: new Uint8Array(0) };
-    const append = (to: number): Message => ({ type: "Append", from: NodeId.of(1), to: NodeId.of(to), term: Term.of(1), prevIndex: Index.zero, prevTerm: Term.zero, entries: [noop], commit: Index.zero });
+    const append = (to: number): Message => ({
+      type: "Append",
+      from: NodeId.of(1),
+      to: NodeId.of(to),
+      term: Term.of(1),
+      prevIndex: Index.zero,
+      prevTerm: Term.zero,
+      entries: [noop],
+      commit: Index.zero,
+    });
     expect(e.ready()).toEqual({
       ...empty,
       softState: { role: "leader", leader: 1 },

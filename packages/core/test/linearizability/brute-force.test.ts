@@ -24,7 +24,13 @@ function bruteForce<S, I, O>(model: Model<S, I, O>, history: History<I, O>): boo
       // `op` can go next unless an operation still left completed before it was invoked.
       if (left.some((other) => other.completedAt !== undefined && other.completedAt < op.invokedAt)) return false;
       const result = model.step(state, op.input, op.output);
-      return result.ok && go(left.filter((other) => other !== op), result.state);
+      return (
+        result.ok &&
+        go(
+          left.filter((other) => other !== op),
+          result.state,
+        )
+      );
     });
   };
   return go(history, model.init());

@@ -131,7 +131,9 @@ describe("located snapshots", () => {
   it("an unreachable location, or one this store cannot read, means pulling from the leader", async () => {
     const bucket = MemorySnapshotStore.bucket("down");
     bucket.unreachable = true;
-    const { leader, joiner, meta } = await joinAfterSnapshot((id) => (id === 4 ? new MemorySnapshotStore({ bucket, prefix: "node-4/", now: () => cluster.clock.now() }) : new MemorySnapshotStore({ bucket, prefix: `node-${id}/` })));
+    const { leader, joiner, meta } = await joinAfterSnapshot((id) =>
+      id === 4 ? new MemorySnapshotStore({ bucket, prefix: "node-4/", now: () => cluster.clock.now() }) : new MemorySnapshotStore({ bucket, prefix: `node-${id}/` }),
+    );
     await cluster.until(() => joiner.status().snapshots.installed === 1, 30_000);
     expect(joiner.status().snapshots).toMatchObject({ urlFallbacks: 1, urlBytesReceived: 0, bytesReceived: meta.size });
     expect(leader.status().snapshots.bytesSent).toBe(meta.size);
@@ -215,11 +217,17 @@ describe("located snapshots", () => {
   it("an offer with a location survives the wire codec", () => {
     const files = [{ name: "values.json", size: 10, sha256: "cd".repeat(32) }];
     const digest = manifestDigest(files);
-    const meta: SnapshotMeta = { id: snapshotId(7, 2, digest), index: Index.of(7), term: Term.of(2), membership: { voters: [NodeId.of(1), NodeId.of(2), NodeId.of(3)], learners: [NodeId.of(4)] }, files, size: 10, sha256: digest, createdAt: 1 };
-    const urls = [
-      `mem://snaps/${meta.id}?prefix=node-1%2F`,
-      `s3://raft-snapshots/clusters/bank/node-1/snapshots/${meta.id}/manifest.json?region=us-east-1&endpoint=http%3A%2F%2F127.0.0.1%3A7099`,
-    ];
+    const meta: SnapshotMeta = {
+      id: snapshotId(7, 2, digest),
+      index: Index.of(7),
+      term: Term.of(2),
+      membership: { voters: [NodeId.of(1), NodeId.of(2), NodeId.of(3)], learners: [NodeId.of(4)] },
+      files,
+      size: 10,
+      sha256: digest,
+      createdAt: 1,
+    };
+    const urls = [`mem://snaps/${meta.id}?prefix=node-1%2F`, `s3://raft-snapshots/clusters/bank/node-1/snapshots/${meta.id}/manifest.json?region=us-east-1&endpoint=http%3A%2F%2F127.0.0.1%3A7099`];
     for (const url of urls) {
       const m: Message = { type: "InstallSnapshot", from: NodeId.of(1), to: NodeId.of(4), term: Term.of(2), snapshot: meta, source: { kind: "url", url } };
       expect(decodeMessages(encodeMessages([m]))).toEqual([m]);

@@ -88,7 +88,11 @@ describe("membership", () => {
         );
       }
     })();
-    for (const [newcomer, old] of [[4, 1], [5, 2], [6, 3]] as const) {
+    for (const [newcomer, old] of [
+      [4, 1],
+      [5, 2],
+      [6, 3],
+    ] as const) {
       await cluster.startJoiner(newcomer);
       await onLeader(cluster, (l) => l.addLearner(newcomer));
       await cluster.until(() => {
@@ -168,7 +172,12 @@ describe("membership", () => {
     cluster.network.heal();
     leader.transferLeadership(target);
     const outcomes = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => cluster.settle(leader.propose(bytes(`during${i}`))).then(() => "committed", (e: unknown) => (isRaftError(e) ? e.code : "other"))),
+      Array.from({ length: 5 }, (_, i) =>
+        cluster.settle(leader.propose(bytes(`during${i}`))).then(
+          () => "committed",
+          (e: unknown) => (isRaftError(e) ? e.code : "other"),
+        ),
+      ),
     );
     await cluster.until(() => cluster.node(target).status().role === "leader");
     for (const o of outcomes) expect(["committed", "ProposalDropped", "NotLeader"]).toContain(o);

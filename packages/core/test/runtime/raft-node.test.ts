@@ -152,7 +152,15 @@ describe("RaftNode", () => {
 
   it("refuses an invalid configuration with InvalidConfig", () => {
     const make = (config: object) => () =>
-      new RaftNode({ id: 1, voters: [1], ...config, log: new SimLogStore(new MemoryLog(), new SimClock(), new Prng(1)), snapshots: new MemorySnapshotStore(), stateMachine: new SimStateMachine(), transport: new InMemoryNetwork().transport(1) });
+      new RaftNode({
+        id: 1,
+        voters: [1],
+        ...config,
+        log: new SimLogStore(new MemoryLog(), new SimClock(), new Prng(1)),
+        snapshots: new MemorySnapshotStore(),
+        stateMachine: new SimStateMachine(),
+        transport: new InMemoryNetwork().transport(1),
+      });
     expect(make({ voters: [2, 3] })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
     expect(make({ id: -1 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));
     expect(make({ heartbeatTicks: 10, electionTicks: 10 })).toThrowError(expect.objectContaining({ code: "InvalidConfig" }));

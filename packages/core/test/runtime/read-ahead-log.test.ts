@@ -91,7 +91,10 @@ describe("ReadAheadLog", () => {
     void log.save({ entries: [entry(21)] });
     void log.save({ entries: range(15, 16, 2) });
     expect(log.readable?.(Index.of(10))).toBe(false);
-    expect(reads.map((r) => [r.lo, r.hi]), "clamped below the truncation in flight").toEqual([[10, 15]]);
+    expect(
+      reads.map((r) => [r.lo, r.hi]),
+      "clamped below the truncation in flight",
+    ).toEqual([[10, 15]]);
     expect(log.readable?.(Index.of(15)), "nothing to read below the writes: read in place").toBe(true);
     // A later write truncating at 12 voids the read in flight: what it returns is dropped, the engine is woken to ask again.
     void log.save({ entries: range(12, 13, 3) });

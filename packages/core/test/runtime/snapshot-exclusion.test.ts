@@ -11,7 +11,16 @@ import { Index, NodeId, Term } from "../../src/engine/index.js";
 function inlineSnapshot(index: number, data: Uint8Array): SnapshotMeta {
   const files = [{ name: "state", size: data.length, sha256: createHash("sha256").update(data).digest("hex") }];
   const sha256 = manifestDigest(files);
-  return { id: snapshotId(index, 1, sha256), index: Index.of(index), term: Term.of(1), membership: { voters: [NodeId.of(1), NodeId.of(2)], learners: [] }, files, size: data.length, sha256, createdAt: 0 };
+  return {
+    id: snapshotId(index, 1, sha256),
+    index: Index.of(index),
+    term: Term.of(1),
+    membership: { voters: [NodeId.of(1), NodeId.of(2)], learners: [] },
+    files,
+    size: data.length,
+    sha256,
+    createdAt: 0,
+  };
 }
 
 describe("snapshot exclusion", () => {

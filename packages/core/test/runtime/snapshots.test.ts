@@ -27,7 +27,6 @@ function expectEqualMachines(c: TestCluster<Index, SimStateMachine>): void {
   expect(new Set(values).size).toBe(1);
 }
 
-
 /**
  * A 3-node cluster whose leader took a snapshot (and compacted everything)
  * while one follower was down: that follower will need the snapshot.

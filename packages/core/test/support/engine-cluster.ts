@@ -1,6 +1,19 @@
 import { manifestDigest, snapshotId } from "../../src/contracts/index.js";
 import { MemoryLog } from "../../src/contracts/index.js";
-import { decodeMembership, Index, NodeId, RaftEngine, Term, type EngineOptions, type Entry, type Message, type Ready, type SnapshotMeta, type StorageWrite, type SnapshotToInstall } from "../../src/engine/index.js";
+import {
+  decodeMembership,
+  Index,
+  NodeId,
+  RaftEngine,
+  Term,
+  type EngineOptions,
+  type Entry,
+  type Message,
+  type Ready,
+  type SnapshotMeta,
+  type StorageWrite,
+  type SnapshotToInstall,
+} from "../../src/engine/index.js";
 
 const decoder = new TextDecoder();
 
@@ -209,10 +222,11 @@ export class EngineCluster {
 
   /** Cuts both directions between each pair of groups. */
   partition(groups: readonly (readonly number[])[]): void {
-    for (const a of groups) for (const b of groups) {
-      if (a === b) continue;
-      for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`);
-    }
+    for (const a of groups)
+      for (const b of groups) {
+        if (a === b) continue;
+        for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`);
+      }
   }
 
   cutLink(from: number, to: number): void {

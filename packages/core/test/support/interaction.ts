@@ -40,7 +40,10 @@ export class Interaction {
           const [k, v] = kv.split("=") as [string, string];
           options[k] = v === "true" ? true : v === "false" ? false : Number(v);
         }
-        this.cluster = new EngineCluster(Array.from({ length: n }, (_, i) => i + 1), options as EngineOptions);
+        this.cluster = new EngineCluster(
+          Array.from({ length: n }, (_, i) => i + 1),
+          options as EngineOptions,
+        );
         return [];
       }
       case "campaign":
@@ -94,7 +97,10 @@ export class Interaction {
       case "stabilize":
         return this.c.stabilize();
       case "partition": {
-        const groups = args.join(" ").split("/").map((g) => g.trim().split(/\s+/).map(Number));
+        const groups = args
+          .join(" ")
+          .split("/")
+          .map((g) => g.trim().split(/\s+/).map(Number));
         this.c.partition(groups);
         return [];
       }
@@ -112,7 +118,13 @@ export class Interaction {
       }
       case "log": {
         const s = this.c.engine(id()).status();
-        return [this.c.engine(id()).entries(s.firstIndex, Index.of(s.lastIndex + 1)).map(formatEntry).join(", ") || "(empty)"];
+        return [
+          this.c
+            .engine(id())
+            .entries(s.firstIndex, Index.of(s.lastIndex + 1))
+            .map(formatEntry)
+            .join(", ") || "(empty)",
+        ];
       }
       case "applied":
         return [this.c.appliedData(id()).join(", ") || "(nothing)"];

@@ -24,7 +24,10 @@ function meta(files: Record<string, Uint8Array>) {
 }
 
 async function codeOf(p: Promise<unknown>): Promise<unknown> {
-  return p.then(() => "resolved", (e: { code?: unknown }) => e.code);
+  return p.then(
+    () => "resolved",
+    (e: { code?: unknown }) => e.code,
+  );
 }
 
 describe("MemorySnapshotStore", () => {

@@ -46,7 +46,10 @@ export interface LogLine {
 /** A logger that keeps every line, to assert what was logged. */
 export function captureLogger(): { logger: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const at = (level: LogLine["level"]) => (message: string, fields: Record<string, unknown> = {}) => void lines.push({ level, message, fields });
+  const at =
+    (level: LogLine["level"]) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      void lines.push({ level, message, fields });
   return { lines, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
 }
 

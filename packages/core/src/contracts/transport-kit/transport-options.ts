@@ -46,14 +46,12 @@ export const tlsOptionsSchema = z
       .optional()
       .transform((ca) => (ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca]))
       .describe("CA certificates (PEM) peers' certificates must chain to, one or a list. Default: Node's root CAs"),
-    requireClientCert: z
-      .boolean()
-      .default(false)
-      .describe("mutual TLS: refuse callers without a certificate signed by `ca` that names their node id and the cluster id"),
+    requireClientCert: z.boolean().default(false).describe("mutual TLS: refuse callers without a certificate signed by `ca` that names their node id and the cluster id"),
     serverName: z.string().min(1).optional().describe("the name to check in peers' certificates instead of the host of their address"),
   })
   .superRefine((tls, ctx) => {
-    if (tls.requireClientCert && tls.ca === undefined) ctx.addIssue({ code: "custom", path: ["ca"], message: "must be set when requireClientCert is true (client certificates are checked against it)" });
+    if (tls.requireClientCert && tls.ca === undefined)
+      ctx.addIssue({ code: "custom", path: ["ca"], message: "must be set when requireClientCert is true (client certificates are checked against it)" });
   });
 
 /** The cluster secret: visible ASCII, so it travels unchanged in a header or gRPC metadata value. */
@@ -103,12 +101,8 @@ const L = TRANSPORT_LIMITS;
 export const transportOptionsSchema = z.strictObject({
   id: nodeIdSchema.describe("this node's id"),
   clusterId: clusterIdSchema.describe("every connection carries it; peers of another cluster are refused"),
-  listen: z
-    .strictObject({ host: z.string().min(1).max(255), port: int(0, 65535) })
-    .describe("`{ host, port }` to listen on; port 0 picks a free port (read it from `address`)"),
-  advertise: addressSchema
-    .optional()
-    .describe("`\"host:port\"` peers can dial this node at, sent when calling them. Default: the bound address, none when `listen.host` is a wildcard"),
+  listen: z.strictObject({ host: z.string().min(1).max(255), port: int(0, 65535) }).describe("`{ host, port }` to listen on; port 0 picks a free port (read it from `address`)"),
+  advertise: addressSchema.optional().describe('`"host:port"` peers can dial this node at, sent when calling them. Default: the bound address, none when `listen.host` is a wildcard'),
   peers: peerMapSchema.optional().meta({ title: "object or Map", description: 'node id → `"host:port"`; `updatePeers()` adds to and overrides these' }),
   dialVia: peerMapSchema.optional().meta({
     title: "object or Map",
@@ -140,17 +134,19 @@ export const transportOptionsSchema = z.strictObject({
   reconnect: reconnectSchema
     .default(RECONNECT_DEFAULTS)
     .meta({ defaultText: `\`${JSON.stringify(RECONNECT_DEFAULTS)}\`` })
-    .describe("`{ minDelayMs, maxDelayMs }`: redial backoff, doubling from min (1–60000) to max (min–600000), jittered, reset by any sign of life from the peer; with only min set, max is the larger of it and 500"),
+    .describe(
+      "`{ minDelayMs, maxDelayMs }`: redial backoff, doubling from min (1–60000) to max (min–600000), jittered, reset by any sign of life from the peer; with only min set, max is the larger of it and 500",
+    ),
   deadlines: z
     .strictObject({
       connectMs: int(L.connectMs.min, L.connectMs.max).default(D.deadlines.connectMs),
       snapshotIdleMs: int(L.snapshotIdleMs.min, L.snapshotIdleMs.max).default(D.deadlines.snapshotIdleMs),
     })
     .default(D.deadlines)
-    .describe("`{ connectMs, snapshotIdleMs }`: a connection not accepted within `connectMs` (10 ms–10 min) is dropped and retried; a snapshot stream that moves no chunk for `snapshotIdleMs` (10 ms–1 h) is cut on both sides"),
-  snapshotWindowChunks: int(L.snapshotWindowChunks.min, L.snapshotWindowChunks.max)
-    .default(D.snapshotWindowChunks)
-    .describe("snapshot chunks a fetch lets arrive ahead of its reader"),
+    .describe(
+      "`{ connectMs, snapshotIdleMs }`: a connection not accepted within `connectMs` (10 ms–10 min) is dropped and retried; a snapshot stream that moves no chunk for `snapshotIdleMs` (10 ms–1 h) is cut on both sides",
+    ),
+  snapshotWindowChunks: int(L.snapshotWindowChunks.min, L.snapshotWindowChunks.max).default(D.snapshotWindowChunks).describe("snapshot chunks a fetch lets arrive ahead of its reader"),
   rejectionLogIntervalMs: int(L.rejectionLogIntervalMs.min, L.rejectionLogIntervalMs.max)
     .default(D.rejectionLogIntervalMs)
     .describe("at most one log line per rejection reason per interval; the rest are counted"),

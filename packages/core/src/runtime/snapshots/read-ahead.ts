@@ -11,11 +11,14 @@ export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): As
     if (done) return;
     const next = it.next();
     queue.push(next);
-    next.then((r) => {
-      if (r.done) done = true;
-    }, () => {
-      done = true;
-    });
+    next.then(
+      (r) => {
+        if (r.done) done = true;
+      },
+      () => {
+        done = true;
+      },
+    );
   };
   try {
     for (let i = 0; i <= depth; i++) pull();

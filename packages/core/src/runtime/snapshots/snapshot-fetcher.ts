@@ -202,7 +202,7 @@ async function pullFiles(meta: SnapshotMeta, { writer, progress }: SnapshotRecep
       o.onProgress?.(before + offset, source.kind);
       if (offset > 0 && offset < f.size) o.stats.resumes++;
       if (f.size === 0) await writer.write(f.name, new Uint8Array(0));
-      for (let failures = 0; offset < f.size; ) {
+      for (let failures = 0; offset < f.size;) {
         const stream = new AbortController();
         const onAbort = () => stream.abort(signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });

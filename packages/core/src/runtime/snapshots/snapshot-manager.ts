@@ -64,7 +64,14 @@ export class SnapshotManager<Result> {
   ) {
     const s = d.settings;
     this.transfers = new TransferTracker(d.clock, d.onTransfer);
-    this.server = new SnapshotServer(d.store, { maxConcurrent: s.maxConcurrentSends, bytesPerSecond: s.maxBytesPerSecond, clock: d.clock, logger: d.logger, stats: this.stats, transfers: this.transfers });
+    this.server = new SnapshotServer(d.store, {
+      maxConcurrent: s.maxConcurrentSends,
+      bytesPerSecond: s.maxBytesPerSecond,
+      clock: d.clock,
+      logger: d.logger,
+      stats: this.stats,
+      transfers: this.transfers,
+    });
   }
 
   /** The snapshot the node restored at startup; the take policy counts from it. */
@@ -128,31 +135,39 @@ export class SnapshotManager<Result> {
     const current = this.job;
     if (current?.kind === "install" && (current.id === target.meta.id || current.index > target.meta.index)) return;
     current?.abort.abort(new RaftError("Aborted", `superseded by an install of ${target.meta.id}`));
-    this.start("install", target.meta.index, target.meta.id, async (signal) => {
-      if (current !== undefined) await current.done; // never overlap with the job it replaces
-      const s = this.d.settings;
-      const { from, meta: offered } = target;
-      const onProgress = (done: number, source: TransferSource) => this.transfers.progress(from, "receive", offered.id, done, offered.size, source);
-      const meta = await fetchSnapshot(target, { ...this.d, stats: this.stats, chunkSize: s.chunkBytes, progressTimeoutMs: s.progressTimeoutMs, maxAttempts: s.maxAttempts, onProgress }, signal).finally(() =>
-        this.transfers.end(from, "receive", offered.id, false),
-      );
-      if (signal.aborted) return;
-      this.d.logger.debug("snapshot fetched and verified; restoring", { id: meta.id, size: meta.size });
-      // The engine withholds applies while it waits for this install, so restoring cannot race them.
-      await this.d.stateMachine.restore(meta, readSnapshot(this.d.store, meta, s.chunkBytes));
-      this.lastIndex = Math.max(this.lastIndex, meta.index);
-      this.bytesSince = 0;
-      this.stats.installed++;
-      this.d.engine().snapshotInstalled(meta);
-      this.d.kick();
-      await this.d.store.prune(s.keepSnapshots);
-      this.d.logger.info("snapshot installed", { id: meta.id, index: meta.index, size: meta.size });
-      this.d.onEvent({ kind: "installed", meta });
-    }, (error) => {
-      this.d.engine().snapshotFailed(target.meta);
-      this.d.kick();
-      this.d.logger.warn("snapshot install failed", { id: target.meta.id, error: error.message });
-    });
+    this.start(
+      "install",
+      target.meta.index,
+      target.meta.id,
+      async (signal) => {
+        if (current !== undefined) await current.done; // never overlap with the job it replaces
+        const s = this.d.settings;
+        const { from, meta: offered } = target;
+        const onProgress = (done: number, source: TransferSource) => this.transfers.progress(from, "receive", offered.id, done, offered.size, source);
+        const meta = await fetchSnapshot(
+          target,
+          { ...this.d, stats: this.stats, chunkSize: s.chunkBytes, progressTimeoutMs: s.progressTimeoutMs, maxAttempts: s.maxAttempts, onProgress },
+          signal,
+        ).finally(() => this.transfers.end(from, "receive", offered.id, false));
+        if (signal.aborted) return;
+        this.d.logger.debug("snapshot fetched and verified; restoring", { id: meta.id, size: meta.size });
+        // The engine withholds applies while it waits for this install, so restoring cannot race them.
+        await this.d.stateMachine.restore(meta, readSnapshot(this.d.store, meta, s.chunkBytes));
+        this.lastIndex = Math.max(this.lastIndex, meta.index);
+        this.bytesSince = 0;
+        this.stats.installed++;
+        this.d.engine().snapshotInstalled(meta);
+        this.d.kick();
+        await this.d.store.prune(s.keepSnapshots);
+        this.d.logger.info("snapshot installed", { id: meta.id, index: meta.index, size: meta.size });
+        this.d.onEvent({ kind: "installed", meta });
+      },
+      (error) => {
+        this.d.engine().snapshotFailed(target.meta);
+        this.d.kick();
+        this.d.logger.warn("snapshot install failed", { id: target.meta.id, error: error.message });
+      },
+    );
   }
 
   /**

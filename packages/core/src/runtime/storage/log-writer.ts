@@ -8,10 +8,7 @@ export interface GroupCommitLimits {
   readonly maxBytes: number;
 }
 
-type Job =
-  | { readonly kind: "save"; readonly write: LogWrite; readonly done: () => void }
-  | { readonly kind: "compact"; readonly index: Index }
-  | { readonly kind: "then"; readonly run: () => void };
+type Job = { readonly kind: "save"; readonly write: LogWrite; readonly done: () => void } | { readonly kind: "compact"; readonly index: Index } | { readonly kind: "then"; readonly run: () => void };
 
 /** What the writer did so far. */
 export interface LogWriterStats {

@@ -98,12 +98,7 @@ export function checkLinearizability<S, I, O>(model: Model<S, I, O>, history: Hi
 }
 
 /** The operations a report draws: the unplaced ones and what overlaps them, back to the operation that fixed their starting state. */
-function windowOf<S, I, O>(
-  linearized: readonly LinearizedOperation<S, I, O>[],
-  unplaced: History<I, O>,
-  blocking: Operation<I, O>,
-  pending: History<I, O>,
-): LinearizabilityFailure<S, I, O>["window"] {
+function windowOf<S, I, O>(linearized: readonly LinearizedOperation<S, I, O>[], unplaced: History<I, O>, blocking: Operation<I, O>, pending: History<I, O>): LinearizabilityFailure<S, I, O>["window"] {
   let from = unplaced.reduce((min, u) => Math.min(min, u.invokedAt), Infinity);
   const to = blocking.completedAt ?? Infinity;
   let before: Operation<I, O> | undefined;

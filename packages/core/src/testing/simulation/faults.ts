@@ -23,18 +23,21 @@ export class FaultScheduler {
   private schedule(): void {
     const { clock, prng, settings } = this.c;
     const { mix, bucket } = settings;
-    clock.setTimeout(() => {
-      if (!this.running) return;
-      if (bucket !== undefined && prng.chance(mix.partition)) {
-        bucket.unreachable = !bucket.unreachable;
-        this.c.log(`bucket ${bucket.unreachable ? "unreachable" : "reachable"}`);
-      }
-      if (prng.chance(mix.partition)) this.partition();
-      if (prng.chance(mix.membership)) changeMembership(this.c);
-      if (prng.chance(mix.diskStall)) this.stallDisk();
-      if (prng.chance(mix.crash)) this.crashOrRestart();
-      this.schedule();
-    }, prng.int(100, 400));
+    clock.setTimeout(
+      () => {
+        if (!this.running) return;
+        if (bucket !== undefined && prng.chance(mix.partition)) {
+          bucket.unreachable = !bucket.unreachable;
+          this.c.log(`bucket ${bucket.unreachable ? "unreachable" : "reachable"}`);
+        }
+        if (prng.chance(mix.partition)) this.partition();
+        if (prng.chance(mix.membership)) changeMembership(this.c);
+        if (prng.chance(mix.diskStall)) this.stallDisk();
+        if (prng.chance(mix.crash)) this.crashOrRestart();
+        this.schedule();
+      },
+      prng.int(100, 400),
+    );
   }
 
   /** Heals the network, then half the time cuts one link or splits the cluster. */
@@ -73,9 +76,12 @@ export class FaultScheduler {
     this.c.log(`node ${n.id}'s disk stalls for ${ms}ms`);
     live.store.stall(ms);
     if (prng.chance(0.5)) {
-      clock.setTimeout(() => {
-        if (this.running && n.live === live) this.c.pendingStarts.push(this.c.crash(n));
-      }, prng.int(5, ms));
+      clock.setTimeout(
+        () => {
+          if (this.running && n.live === live) this.c.pendingStarts.push(this.c.crash(n));
+        },
+        prng.int(5, ms),
+      );
     }
   }
 

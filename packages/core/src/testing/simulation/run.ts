@@ -55,7 +55,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   await drainMicrotasks();
 
   const violations = c.checker.violations;
-  const liveness = violations.length === 0 ? checkConverged(c.nodes.filter((n) => finalMembers.has(n.id)), c.unsettled.size) : [];
+  const liveness =
+    violations.length === 0
+      ? checkConverged(
+          c.nodes.filter((n) => finalMembers.has(n.id)),
+          c.unsettled.size,
+        )
+      : [];
   // Writes still waiting for a simulated fsync would wait forever: crash every node to end the run.
   for (const n of c.nodes) await c.crash(n);
   await drainMicrotasks();

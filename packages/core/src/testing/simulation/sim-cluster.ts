@@ -24,7 +24,10 @@ export interface SimNode {
   live?: { node: RaftNode<Index>; store: SimLogStore; sm: SimStateMachine };
 }
 
-export type SimStats = Record<"writes" | "writesAcked" | "writesFailed" | "reads" | "readsOk" | "readsFailed" | "elections" | "crashes" | "partitions" | "snapshots" | "installs" | "membershipChanges", number>;
+export type SimStats = Record<
+  "writes" | "writesAcked" | "writesFailed" | "reads" | "readsOk" | "readsFailed" | "elections" | "crashes" | "partitions" | "snapshots" | "installs" | "membershipChanges",
+  number
+>;
 
 /**
  * Real `RaftNode`s on a simulated clock, network and disks, with the safety
@@ -40,7 +43,20 @@ export class SimCluster {
   /** The initial voters, then two spare nodes that membership changes may add. */
   readonly allIds: NodeId[];
   readonly nodes: SimNode[];
-  readonly stats: SimStats = { writes: 0, writesAcked: 0, writesFailed: 0, reads: 0, readsOk: 0, readsFailed: 0, elections: 0, crashes: 0, partitions: 0, snapshots: 0, installs: 0, membershipChanges: 0 };
+  readonly stats: SimStats = {
+    writes: 0,
+    writesAcked: 0,
+    writesFailed: 0,
+    reads: 0,
+    readsOk: 0,
+    readsFailed: 0,
+    elections: 0,
+    crashes: 0,
+    partitions: 0,
+    snapshots: 0,
+    installs: 0,
+    membershipChanges: 0,
+  };
   /** Client requests not settled yet. */
   readonly unsettled = new Set<Promise<unknown>>();
   /** Node starts in progress (they may wait for simulated writes). */

@@ -22,13 +22,16 @@ export class Workload {
 
   private schedule(): void {
     const { clock, prng, nodes, settings } = this.c;
-    clock.setTimeout(() => {
-      if (!this.running) return;
-      const target = prng.chance(0.8) ? this.c.leaderGuess() : nodes[prng.int(0, settings.size)];
-      if (prng.chance(0.25)) this.read(target);
-      else for (let i = prng.int(1, 4); i > 0; i--) this.write(target);
-      this.schedule();
-    }, prng.int(2, 11));
+    clock.setTimeout(
+      () => {
+        if (!this.running) return;
+        const target = prng.chance(0.8) ? this.c.leaderGuess() : nodes[prng.int(0, settings.size)];
+        if (prng.chance(0.25)) this.read(target);
+        else for (let i = prng.int(1, 4); i > 0; i--) this.write(target);
+        this.schedule();
+      },
+      prng.int(2, 11),
+    );
   }
 
   private write(n: SimNode | undefined): void {

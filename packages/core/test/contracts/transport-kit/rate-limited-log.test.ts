@@ -20,7 +20,12 @@ it("logs a reason at most once per interval, and reports the lines it left out",
   vi.useFakeTimers();
   let now = 0;
   const logger = new RecordingLogger();
-  const log = new RateLimitedLog<"a" | "b">(logger, () => ({ message: "rejected", level: "warn" }), 1000, () => now);
+  const log = new RateLimitedLog<"a" | "b">(
+    logger,
+    () => ({ message: "rejected", level: "warn" }),
+    1000,
+    () => now,
+  );
   for (let i = 0; i < 100; i++) log.record("a", { i });
   log.record("b");
   expect(logger.lines.map((l) => [l.fields.reason, l.fields.i, l.fields.suppressed, l.fields.total])).toEqual([
@@ -50,7 +55,12 @@ it("logs a reason at most once per interval, and reports the lines it left out",
 it("keeps counting after close, without logging or timers", () => {
   vi.useFakeTimers();
   const logger = new RecordingLogger();
-  const log = new RateLimitedLog<"a">(logger, () => ({ message: "x", level: "info" }), 1000, () => 0);
+  const log = new RateLimitedLog<"a">(
+    logger,
+    () => ({ message: "x", level: "info" }),
+    1000,
+    () => 0,
+  );
   log.record("a");
   log.record("a");
   log.close();

@@ -4,9 +4,7 @@ import { partitionBy } from "../partition.js";
 
 /** An operation on one key of a key-value store. */
 export type KvInput =
-  | { readonly op: "get"; readonly key: string }
-  | { readonly op: "put"; readonly key: string; readonly value: string }
-  | { readonly op: "append"; readonly key: string; readonly value: string };
+  { readonly op: "get"; readonly key: string } | { readonly op: "put"; readonly key: string; readonly value: string } | { readonly op: "append"; readonly key: string; readonly value: string };
 
 /** A get answers the value read, `null` for a missing key; the answers of put and append are ignored. */
 export type KvOutput = string | null;

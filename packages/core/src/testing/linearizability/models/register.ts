@@ -2,10 +2,7 @@ import { formatValue } from "../format-value.js";
 import type { Model } from "../model.js";
 
 /** An operation on a register: read it, write it, or compare-and-set it. */
-export type RegisterInput<V> =
-  | { readonly op: "read" }
-  | { readonly op: "write"; readonly value: V }
-  | { readonly op: "cas"; readonly expect: V; readonly value: V };
+export type RegisterInput<V> = { readonly op: "read" } | { readonly op: "write"; readonly value: V } | { readonly op: "cas"; readonly expect: V; readonly value: V };
 
 /** A read answers the value read; a cas whether it swapped; a write's answer is ignored. */
 export type RegisterOutput<V> = V | boolean;
