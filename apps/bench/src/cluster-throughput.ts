@@ -1,39 +1,12 @@
 // In-process 3-node cluster throughput: @raft/log-memory, the in-memory
 // transport and a trivial state machine. Prints committed ops/s and p50/p99
 // proposal latency at 1, 64 and 1,024 proposals in flight.
-import type { Command, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "@raft/core/contracts";
 import { RaftNode } from "@raft/core/runtime";
 import { InMemoryNetwork, MemorySnapshotStore } from "@raft/core/testing";
 import { MemoryLogStore } from "@raft/log-memory";
+import { Counter } from "./counter.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-
-class Counter implements StateMachine<number> {
-  count = 0;
-  apply(commands: readonly Command[]): number[] {
-    const out = new Array<number>(commands.length);
-    for (let i = 0; i < commands.length; i++) out[i] = ++this.count;
-    return out;
-  }
-
-  snapshot(): StateMachineSnapshot {
-    const bytes = new TextEncoder().encode(String(this.count));
-    return {
-      files: [
-        {
-          name: "count",
-          chunks: async function* () {
-            yield bytes;
-          },
-        },
-      ],
-    };
-  }
-
-  async restore(_meta: unknown, files: SnapshotFileStream): Promise<void> {
-    for await (const file of files) for await (const chunk of file.chunks) this.count = Number(new TextDecoder().decode(chunk));
-  }
-}
 
 async function startCluster(): Promise<RaftNode<number>[]> {
   const network = new InMemoryNetwork();

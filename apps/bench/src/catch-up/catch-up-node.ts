@@ -5,41 +5,14 @@
 // (protocol.ts). Usage: node catch-up-node.js '<NodeProcessConfig JSON>'.
 import { join } from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import type { Command, SnapshotFileStream, StateMachine, StateMachineSnapshot } from "@raft/core/contracts";
 import { RaftNode } from "@raft/core/runtime";
 import { SqliteLogStore } from "@raft/log-sqlite";
 import { DiskSnapshotStore } from "@raft/snapshot-store-disk";
 import { GrpcTransport } from "@raft/transport-grpc";
 import { WsTransport } from "@raft/transport-ws";
 import type { NodeProcessConfig, NodeState, ProposerReport, Reply, Request } from "./protocol.js";
+import { Counter } from "../counter.js";
 import { ReadMeter } from "./read-meter.js";
-
-class Counter implements StateMachine<number> {
-  count = 0;
-  apply(commands: readonly Command[]): number[] {
-    const out = new Array<number>(commands.length);
-    for (let i = 0; i < commands.length; i++) out[i] = ++this.count;
-    return out;
-  }
-
-  snapshot(): StateMachineSnapshot {
-    const bytes = new TextEncoder().encode(String(this.count));
-    return {
-      files: [
-        {
-          name: "count",
-          chunks: async function* () {
-            yield bytes;
-          },
-        },
-      ],
-    };
-  }
-
-  async restore(_meta: unknown, files: SnapshotFileStream): Promise<void> {
-    for await (const file of files) for await (const chunk of file.chunks) this.count = Number(new TextDecoder().decode(chunk));
-  }
-}
 
 const config = JSON.parse(process.argv[2] ?? "") as NodeProcessConfig;
 const reads = new ReadMeter();
