@@ -1,5 +1,6 @@
 /** `@raft/core/runtime`: `RaftNode`, the driver that runs the engine against real ports. */
-export { RaftNode, type RaftNodeStatus, type TakeSnapshotOptions } from "./raft-node.js";
+export { RaftNode } from "./raft-node.js";
+export type { ProposeOptions, RaftNodeStatus, TakeSnapshotOptions } from "./raft-node-types.js";
 export type { SnapshotStats } from "./snapshots/snapshot-stats.js";
 export type { FinishedTransfer, SnapshotTransfer } from "./snapshots/transfer-tracker.js";
 export { TokenBucket } from "./snapshots/token-bucket.js";

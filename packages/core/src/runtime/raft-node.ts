@@ -1,6 +1,6 @@
 import type { Clock, Logger, LogStore, SnapshotStore, StateMachine, Transport } from "../contracts/index.js";
 import { silentLogger } from "../contracts/index.js";
-import { Index, NodeId, RaftEngine, RaftError, isRaftError, type EngineStatus, type Entry, type Membership, type Message, type Role, type SnapshotMeta } from "../engine/index.js";
+import { Index, NodeId, RaftEngine, RaftError, isRaftError, type Entry, type Membership, type Message, type Role, type SnapshotMeta } from "../engine/index.js";
 import { addressBook } from "./address-book.js";
 import { Applier } from "./applier.js";
 import { Emitter, type RaftNodeEvents } from "./events.js";
@@ -13,33 +13,9 @@ import { SnapshotManager } from "./snapshots/snapshot-manager.js";
 import { LogWriter } from "./storage/log-writer.js";
 import { ReadAheadLog } from "./storage/read-ahead-log.js";
 import { SlowTurns } from "./slow-turns.js";
-import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
-import type { SnapshotTransfer } from "./snapshots/transfer-tracker.js";
 import { logHolds, restoreNewestSnapshot } from "./startup.js";
+import type { ProposeOptions, RaftNodeStatus, TakeSnapshotOptions } from "./raft-node-types.js";
 import { systemClock } from "./system-clock.js";
-
-export interface RaftNodeStatus extends EngineStatus {
-  /** Proposals waiting to apply on this node. */
-  readonly pendingProposals: number;
-  /** Reads waiting for a read point or for it to apply. */
-  readonly pendingReads: number;
-  readonly stopped: boolean;
-  readonly snapshots: Readonly<SnapshotStats>;
-  /** Snapshot streams in flight, to and from peers. */
-  readonly transfers: readonly SnapshotTransfer[];
-}
-
-export interface ProposeOptions {
-  /** Reject with `Timeout` (outcome unknown) if not applied here within this many ms; default `proposeTimeoutMs`, 0 never. */
-  readonly timeoutMs?: number;
-  /** Reject with `Aborted` (outcome unknown) when it aborts. */
-  readonly signal?: AbortSignal;
-}
-
-export interface TakeSnapshotOptions {
-  /** On a leader: first hand leadership to an up-to-date follower, so the heavy work does not slow the cluster's leader. */
-  readonly transferLeadershipFirst?: boolean;
-}
 
 type NodeState = "new" | "running" | "stopping" | "stopped";
 
@@ -72,6 +48,8 @@ export class RaftNode<Result = unknown> {
   private state: NodeState = "new";
   private cancelTick: () => void = () => {};
   private nextReadId = 1;
+  /** What `status()` answers once the log is closed: the status just before. */
+  private finalStatus: RaftNodeStatus | undefined;
 
   constructor(options: RaftNodeOptions<Result>) {
     this.cfg = parseNodeConfig(options);
@@ -284,6 +262,7 @@ export class RaftNode<Result = unknown> {
   }
 
   status(): RaftNodeStatus {
+    if (this.finalStatus !== undefined) return this.finalStatus;
     if (this.engine === undefined) throw new RaftError("Stopped", "the node has not been started");
     return {
       ...this.engine.status(),
@@ -321,6 +300,7 @@ export class RaftNode<Result = unknown> {
     this.failClients(new RaftError("Stopped", "the node is stopped"));
     if (wasRunning) {
       await this.transport.close();
+      this.finalStatus = this.status();
       await this.log.close();
       await this.snapshotStore.close();
     }
@@ -390,6 +370,11 @@ export class RaftNode<Result = unknown> {
     const code = isRaftError(err) ? err.code : "StorageFailure";
     this.failClients(new RaftError(code, `the node stopped after an unrecoverable error: ${err.message}`, { cause: err }));
     this.events.emit("error", { error: err });
+    try {
+      this.finalStatus = this.status();
+    } catch {
+      // A log that cannot be read any more: status() reports the error from now on.
+    }
     void Promise.allSettled([this.transport.close(), this.log.close()]).then(() => {
       this.state = "stopped";
     });

@@ -3,6 +3,8 @@ import { Prng } from "../engine/prng.js";
 import { NodeId, type Index } from "../engine/index.js";
 import { MemoryLog } from "../contracts/memory-log.js";
 import type { Clock } from "../contracts/clock.js";
+import type { LogStore } from "../contracts/log-store.js";
+import type { SnapshotStore } from "../contracts/snapshot-store.js";
 import type { StateMachine } from "../contracts/state-machine.js";
 import type { Transport } from "../contracts/transport.js";
 import { RaftNode } from "../runtime/raft-node.js";
@@ -21,7 +23,7 @@ export interface ListeningTransport extends Transport {
   readonly address: string;
 }
 
-export interface TestClusterOptions<R, M extends StateMachine<R>> {
+export interface TestClusterOptions<R, M extends StateMachine<R>, S extends SnapshotStore = MemorySnapshotStore> {
   /** A fresh state machine for each start of a node. */
   readonly stateMachine: (id: number) => M;
   /** Configuration for every node (the cluster sets the ids, voters, ports and clock). */
@@ -33,8 +35,21 @@ export interface TestClusterOptions<R, M extends StateMachine<R>> {
    * test lets it (`run`, `until`, `settle`).
    */
   readonly transport?: (id: number) => Promise<ListeningTransport>;
-  /** Each node's snapshot store, created at its first start (default: its own `MemorySnapshotStore`). */
-  readonly snapshotStore?: (id: number) => MemorySnapshotStore;
+  /**
+   * With the in-memory network: `"simulated"` (the default) lets time pass only
+   * when the test does; `"real"` runs the network and the nodes on the system
+   * clock, for ports whose work takes real time (a database's writer thread,
+   * an S3 server). Real transports always run on real time.
+   */
+  readonly time?: "simulated" | "real";
+  /** Each node's snapshot store, created at its first start; it outlives the node. Default: its own `MemorySnapshotStore`. */
+  readonly snapshotStore?: (id: number) => S | Promise<S>;
+  /**
+   * Each start's log store, for a real adapter (opening its files again on a
+   * restart). Default: a `SimLogStore` over an in-memory durable log that
+   * outlives the node, losing on a crash what was not yet durable.
+   */
+  readonly log?: (id: number) => LogStore | Promise<LogStore>;
   /** Seed of the in-memory network's faults and delays. Default 3. */
   readonly networkSeed?: number;
   /** Each log write becomes durable after up to this many ms. Default 0 on real time, the SimLogStore's default on simulated time. */
@@ -47,7 +62,7 @@ export interface TestClusterOptions<R, M extends StateMachine<R>> {
  * durable is lost), on a simulated clock and network or over real transports.
  * One harness for every package's cluster tests.
  */
-export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>> {
+export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>, S extends SnapshotStore = MemorySnapshotStore> {
   private readonly simClock: SimClock | undefined;
   private readonly memoryNetwork: InMemoryNetwork | undefined;
   readonly time: ClusterTime;
@@ -56,7 +71,7 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
   readonly transports = new Map<number, Transport>();
   /** What each node has made durable; it outlives the node. */
   readonly durable = new Map<number, MemoryLog>();
-  readonly snapshotStores = new Map<number, MemorySnapshotStore>();
+  readonly snapshotStores = new Map<number, S | MemorySnapshotStore>();
   /** Errors the nodes stopped on: a test usually expects none. */
   readonly errors: Error[] = [];
   private readonly logs = new Map<number, SimLogStore>();
@@ -69,22 +84,27 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
 
   constructor(
     readonly voters: readonly number[],
-    private readonly options: TestClusterOptions<R, M>,
+    private readonly options: TestClusterOptions<R, M, S>,
   ) {
-    if (options.transport === undefined) {
-      this.simClock = new SimClock();
-      this.memoryNetwork = new InMemoryNetwork({ clock: this.simClock, seed: options.networkSeed ?? 3 });
-      this.time = simulatedTime(this.simClock);
-    } else {
+    if (options.transport !== undefined && options.time === "simulated") throw new Error("real transports run on real time");
+    if (options.transport !== undefined) {
       this.simClock = undefined;
       this.memoryNetwork = undefined;
       this.time = realTime();
+    } else if (options.time === "real") {
+      this.simClock = undefined;
+      this.memoryNetwork = new InMemoryNetwork({ clock: systemClock, seed: options.networkSeed ?? 3 });
+      this.time = realTime();
+    } else {
+      this.simClock = new SimClock();
+      this.memoryNetwork = new InMemoryNetwork({ clock: this.simClock, seed: options.networkSeed ?? 3 });
+      this.time = simulatedTime(this.simClock);
     }
   }
 
   /** The simulated clock (a cluster on real transports has none). */
   get clock(): SimClock {
-    if (this.simClock === undefined) throw new Error("this cluster runs on the system clock, over real transports");
+    if (this.simClock === undefined) throw new Error("this cluster runs on the system clock");
     return this.simClock;
   }
 
@@ -112,11 +132,11 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
   /** Starts (or restarts, from what it made durable) node `id` with a fresh state machine. */
   async start(id: number, join = this.joiners.has(id)): Promise<RaftNode<R>> {
     if (join) this.joiners.add(id);
-    const durable = this.durable.get(id) ?? new MemoryLog();
-    this.durable.set(id, durable);
     const clock = this.clockOrSystem();
-    const log = new SimLogStore(durable, clock, new Prng(id), this.options.maxFsyncMs ?? (this.simClock === undefined ? 0 : undefined));
-    const snapshots = this.snapshotStores.get(id) ?? this.options.snapshotStore?.(id) ?? new MemorySnapshotStore({ now: () => clock.now() });
+    const log = this.options.log === undefined ? this.simLog(id, clock) : await this.options.log(id);
+    // createdAt is wall-clock milliseconds (the system clock's now() is monotonic time, with fractions).
+    const now = this.simClock === undefined ? Date.now : () => clock.now();
+    const snapshots = this.snapshotStores.get(id) ?? (await this.options.snapshotStore?.(id)) ?? new MemorySnapshotStore({ now });
     this.snapshotStores.set(id, snapshots);
     const transport = this.memoryNetwork?.transport(id) ?? this.transports.get(id) ?? (await this.listen(id));
     const stateMachine = this.options.stateMachine(id);
@@ -135,7 +155,6 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
     });
     node.on("error", ({ error }) => this.errors.push(error));
     this.nodes.set(id, node);
-    this.logs.set(id, log);
     this.machines.set(id, stateMachine);
     await node.start();
     return node;
@@ -219,7 +238,8 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
   /** Loses what node `id` had not made durable and stops it; its durable log and snapshots remain for a restart. */
   async crash(id: number): Promise<void> {
     this.logs.get(id)?.crash();
-    this.snapshotStores.get(id)?.crash();
+    const snapshots = this.snapshotStores.get(id);
+    if (snapshots instanceof MemorySnapshotStore) snapshots.crash();
     await this.node(id).stop();
     if (this.options.transport !== undefined) this.transports.delete(id);
   }
@@ -236,6 +256,15 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>>
     const t = await listen(id);
     this.transports.set(id, t);
     return t;
+  }
+
+  /** A `SimLogStore` over the node's durable log (kept across its restarts). */
+  private simLog(id: number, clock: Clock): SimLogStore {
+    const durable = this.durable.get(id) ?? new MemoryLog();
+    this.durable.set(id, durable);
+    const log = new SimLogStore(durable, clock, new Prng(id), this.options.maxFsyncMs ?? (this.simClock === undefined ? 0 : undefined));
+    this.logs.set(id, log);
+    return log;
   }
 
   private clockOrSystem(): Clock {
