@@ -1,4 +1,4 @@
-// Lint enforces the layers of DESIGN.md §1–2: the engine is pure and
+// Lint enforces the layers of docs/architecture.md: the engine is pure and
 // deterministic; adapters reach @raft/core only through its public subpaths.
 import tseslint from "typescript-eslint";
 
