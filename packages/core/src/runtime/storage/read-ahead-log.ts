@@ -63,9 +63,8 @@ export class ReadAheadLog implements LogStore {
   }
 
   readable(lo: Index): boolean {
-    if (this.find(lo) !== undefined || this.failedAt === lo) return true;
-    if (!this.start(lo)) return true;
-    return false;
+    // Readable now if held (or to be read in place after a failure); otherwise not until the read ahead it starts arrives.
+    return this.find(lo) !== undefined || this.failedAt === lo || !this.start(lo);
   }
 
   entries(lo: Index, hi: Index, maxBytes: number): Entry[] {
