@@ -25,6 +25,8 @@ const node = new RaftNode<number>({
   snapshotLogBytes: 0,
   // BENCH_CATCHUP_READ_ENTRIES: the leader's per-turn storage read budget in entries (to compare settings).
   ...(process.env.BENCH_CATCHUP_READ_ENTRIES === undefined ? {} : { maxCatchUpReadEntries: Number(process.env.BENCH_CATCHUP_READ_ENTRIES) }),
+  // BENCH_CATCHUP_RATE: the leader's catch-up pacing in bytes per second (0: unpaced; default the node's).
+  ...(process.env.BENCH_CATCHUP_RATE === undefined ? {} : { catchUpMaxBytesPerSecond: Number(process.env.BENCH_CATCHUP_RATE) }),
   // BENCH_CATCHUP_READ_AHEAD=0: catch-up reads on the main thread, as before the store read ahead.
   log: reads.wrap(await SqliteLogStore.open({ path: join(config.dir, "raft.db"), synchronous: "FULL" }), process.env.BENCH_CATCHUP_READ_AHEAD !== "0"),
   snapshots: await DiskSnapshotStore.open({ dir: join(config.dir, "snapshots") }),

@@ -18,6 +18,8 @@
 //    (perf_hooks, 10 ms resolution like prom-client's) over both windows.
 //
 // Env: BENCH_CATCHUP_ENTRIES, BENCH_CATCHUP_ENTRY_BYTES, BENCH_SECONDS,
+// BENCH_CATCHUP_RATE (the leader's catch-up pacing, bytes/s; 0: unpaced;
+// default the node's catchUpMaxBytesPerSecond),
 // BENCH_CATCHUP_TRANSPORTS (default "grpc,ws"), BENCH_DIR (default the OS temp
 // dir), BENCH_NODE_FLAGS (node flags for the node processes, e.g.
 // "--cpu-prof --cpu-prof-dir=/tmp/prof"). Every process is stopped by pid and
@@ -143,6 +145,12 @@ async function run(transport: TransportKind): Promise<CatchUpResult> {
   }
 }
 
+function pacing(): string {
+  const rate = process.env.BENCH_CATCHUP_RATE;
+  if (rate === undefined) return "the node's default";
+  return Number(rate) === 0 ? "no limit" : `${fmt(Number(rate) / 2 ** 20, 1)} MiB/s`;
+}
+
 function readsText(s: ReadStats): string {
   return `${fmt(s.aheadEntries)} entries read ahead off the main thread; ${fmt(s.entries)} entries in ${fmt(s.calls)} calls, ${fmt(s.ms)} ms on the main thread (${fmt(s.entries / Math.max(1, s.ms / 1000))} entries/s); per turn max ${fmt(s.maxBurstMs, 1)} ms / ${fmt(s.maxBurstEntries)} entries, ${fmt(s.burstsOver20Ms)} turns over 20 ms, ${fmt(s.burstsOver50Ms)} over 50 ms`;
 }
@@ -162,7 +170,7 @@ function report(r: CatchUpResult): string {
 
 cleanupOnSignals();
 console.log(
-  `catch-up: 3 processes, SQLite (synchronous=FULL), snapshots off; a follower ${fmt(entries)} entries behind catches up while one closed-loop proposer writes on the leader (${seconds} s idle window); load average ${loadavg()
+  `catch-up: 3 processes, SQLite (synchronous=FULL), snapshots off; a follower ${fmt(entries)} entries behind catches up while one closed-loop proposer writes on the leader (${seconds} s idle window); catch-up paced at ${pacing()}; load average ${loadavg()
     .map((n) => n.toFixed(1))
     .join(" ")}`,
 );

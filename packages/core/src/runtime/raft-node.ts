@@ -12,6 +12,7 @@ import { ReadyLoop } from "./ready-loop.js";
 import { SnapshotManager } from "./snapshots/snapshot-manager.js";
 import { LogWriter } from "./storage/log-writer.js";
 import { ReadAheadLog } from "./storage/read-ahead-log.js";
+import { TokenBucket } from "./token-bucket.js";
 import { SlowTurns } from "./slow-turns.js";
 import { logHolds, restoreNewestSnapshot } from "./startup.js";
 import type { ProposeOptions, RaftNodeStatus, TakeSnapshotOptions } from "./raft-node-types.js";
@@ -54,17 +55,24 @@ export class RaftNode<Result = unknown> {
   constructor(options: RaftNodeOptions<Result>) {
     this.cfg = parseNodeConfig(options);
     this.id = this.cfg.id;
-    // Catch-up reads of older entries come from what the store read ahead off the event loop, when it can.
-    this.log = ReadAheadLog.over(options.log, { entries: this.cfg.maxCatchUpReadEntries, bytes: this.cfg.maxCatchUpReadBytes }, () => {
-      this.engine?.logReadable();
-      this.kick();
-    });
-    this.snapshotStore = options.snapshots;
-    this.stateMachine = options.stateMachine;
-    this.transport = options.transport;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     const c = this.cfg;
+    // Catch-up reads of older entries come from what the store read ahead off the event loop, when it can, at a paced rate.
+    const pacing = c.catchUpMaxBytesPerSecond > 0 ? new TokenBucket(c.catchUpMaxBytesPerSecond, this.clock) : undefined;
+    const readAheadLimits = { entries: c.maxCatchUpReadEntries, bytes: c.maxCatchUpReadBytes };
+    this.log = ReadAheadLog.over(
+      options.log,
+      readAheadLimits,
+      () => {
+        this.engine?.logReadable();
+        this.kick();
+      },
+      pacing,
+    );
+    this.snapshotStore = options.snapshots;
+    this.stateMachine = options.stateMachine;
+    this.transport = options.transport;
     this.writer = new LogWriter(this.log, { maxEntries: c.maxWriteEntries, maxBytes: c.maxWriteBytes }, (error) => this.fail(error));
     this.slowTurns = new SlowTurns(this.clock, this.logger, c.slowTurnWarnMs, c.id);
     this.membershipChanges = new MembershipChanges({

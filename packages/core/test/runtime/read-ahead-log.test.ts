@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { MemoryLog, type LogStore, type LogWrite } from "../../src/contracts/index.js";
 import { Index, Term, type Entry } from "../../src/engine/index.js";
 import { ReadAheadLog } from "../../src/runtime/storage/read-ahead-log.js";
+import { TokenBucket } from "../../src/runtime/token-bucket.js";
+import { SimClock } from "../../src/testing/sim-clock.js";
 
 const entry = (i: number, term = 1): Entry => ({ index: Index.of(i), term: Term.of(term), kind: "normal", data: new Uint8Array(10) });
 const range = (lo: number, hi: number, term = 1) => Array.from({ length: hi - lo + 1 }, (_, k) => entry(lo + k, term));
@@ -139,5 +141,68 @@ describe("ReadAheadLog", () => {
     expect(log.entries(Index.of(6), Index.of(8), Infinity).map((e) => e.index)).toEqual([6, 7]);
     expect(syncReads()).toBe(1);
     expect(log.readable?.(Index.of(6)), "once: the next ask reads ahead again").toBe(false);
+  });
+
+  it("keeps what an append after it or a compaction below it leaves untouched", async () => {
+    const { store, reads, writes, syncReads } = controlledStore(40);
+    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => {});
+    expect(log.readable?.(Index.of(10))).toBe(false);
+    expect(log.readable?.(Index.of(30))).toBe(false);
+    // New entries at the end, then a compaction through 9: neither touches [10, 18) or [30, 38).
+    void log.save({ entries: [entry(41)] });
+    void log.compact(Index.of(9));
+    for (const w of writes) w.finish();
+    for (const r of reads) r.finish();
+    await settle();
+    expect(log.readable?.(Index.of(10))).toBe(true);
+    expect(log.readable?.(Index.of(30))).toBe(true);
+    // A compaction through 12 removes part of the first range: it goes, the second stays.
+    void log.compact(Index.of(12));
+    await settle();
+    expect(log.readable?.(Index.of(13)), "read again from the new first index").toBe(false);
+    expect(reads.map((r) => [r.lo, r.hi]).at(-1)).toEqual([13, 21]);
+    expect(log.entries(Index.of(30), Index.of(38), Infinity).map((e) => e.index)).toEqual([30, 31, 32, 33, 34, 35, 36, 37]);
+    expect(syncReads(), "served from what was read ahead").toBe(0);
+  });
+
+  it("paces what it hands out: past the bucket's burst, a range read ahead is held back until its bytes are paid for", async () => {
+    const { store, reads } = controlledStore(100);
+    const clock = new SimClock();
+    let woken = 0;
+    // Each entry counts 10 payload bytes + 32: a range of 8 is 336 bytes; 500 B/s allows one range at once, then one per 0.672 s.
+    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++, new TokenBucket(500, clock));
+    expect(log.readable?.(Index.of(1))).toBe(false);
+    reads[0]?.finish();
+    await settle();
+    expect(log.readable?.(Index.of(1)), "within the burst: at once").toBe(true);
+    expect(log.entries(Index.of(1), Index.of(9), Infinity)).toHaveLength(8);
+    reads[1]?.finish();
+    await settle();
+    expect(woken).toBe(1);
+    expect(log.readable?.(Index.of(9)), "read, but not yet paid for").toBe(false);
+    expect(reads, "no second read of a range held back").toHaveLength(2);
+    clock.advanceTo(343);
+    await settle();
+    expect(log.readable?.(Index.of(9))).toBe(false);
+    clock.advanceTo(344);
+    await settle();
+    expect(woken).toBe(2);
+    expect(log.readable?.(Index.of(9))).toBe(true);
+    expect(log.entries(Index.of(9), Index.of(17), Infinity).map((e) => e.index)).toEqual([9, 10, 11, 12, 13, 14, 15, 16]);
+  });
+
+  it("drops a paced read when it closes, without waking the engine", async () => {
+    const { store, reads } = controlledStore(100);
+    const clock = new SimClock();
+    let woken = 0;
+    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++, new TokenBucket(100, clock));
+    expect(log.readable?.(Index.of(1))).toBe(false);
+    reads[0]?.finish();
+    await settle();
+    expect(woken, "336 bytes against a 100-byte burst: held back").toBe(0);
+    await log.close();
+    clock.advanceTo(10_000);
+    await settle();
+    expect(woken).toBe(0);
   });
 });

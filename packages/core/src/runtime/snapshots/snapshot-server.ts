@@ -2,7 +2,7 @@ import type { Clock, Logger, SnapshotRequest, SnapshotStore } from "../../contra
 import { RaftError, type NodeId } from "../../engine/index.js";
 import type { SnapshotStats } from "./snapshot-stats.js";
 import { readAhead } from "./read-ahead.js";
-import { TokenBucket } from "./token-bucket.js";
+import { TokenBucket } from "../token-bucket.js";
 import type { TransferTracker } from "./transfer-tracker.js";
 
 /**

@@ -1,5 +1,6 @@
 import type { LogStore, LogWrite } from "../../contracts/log-store.js";
 import { Index, type Entry, type HardState, type Term } from "../../engine/index.js";
+import type { TokenBucket } from "../token-bucket.js";
 
 /** How far one read ahead goes: about a turn's catch-up budget. */
 export interface ReadAheadLimits {
@@ -13,8 +14,18 @@ interface Segment {
   readonly entries: readonly Entry[];
 }
 
+/** A read ahead in flight over [lo, hi); voided by a write or compaction that touches it, its result is dropped. */
+interface Read {
+  readonly lo: number;
+  readonly hi: number;
+  voided: boolean;
+}
+
 /** At most this many ranges read ahead at once, and held: one per lagging follower, about. */
 const MAX_SEGMENTS = 4;
+
+/** What pacing counts per entry besides its payload: its index, term and kind, as stored and as sent. */
+const ENTRY_OVERHEAD_BYTES = 32;
 
 /**
  * A `LogStore` whose catch-up reads come from entries its store read off the
@@ -24,30 +35,38 @@ const MAX_SEGMENTS = 4;
  * here. Each range served starts the read of the next, so a catch-up streams.
  *
  * What is held is only ever what the store holds: a read ahead covers only
- * entries below every write in flight and none while a compaction is, and any
- * write that reaches into what was read (a truncation, a reset) drops it all
- * and voids the reads still in flight.
+ * entries below every write in flight and none while a compaction is; a
+ * write that reaches into what was read (a truncation, a reset) drops what it
+ * touches and voids the reads in flight over it, and so does a compaction
+ * for what it removes.
+ *
+ * With a `pacing` bucket, what was read is handed out no faster than the
+ * bucket allows: a catch-up then takes a bounded share of this node's time
+ * and of the disk and CPU of the follower it feeds, so the writes of clients
+ * stay fast meanwhile (the recent tail, served from the engine's cache, is
+ * never paced).
  */
 export class ReadAheadLog implements LogStore {
   private segments: Segment[] = [];
   /** Reads in flight, by their first index. */
-  private readonly reading = new Set<number>();
-  /** Bumped by every write that may change entries read ahead: reads started before it are dropped. */
-  private generation = 0;
+  private readonly reading = new Map<number, Read>();
   /** First index touched by each write in flight (`Infinity` for none, 0 for a compaction). */
   private readonly inFlight = new Set<{ readonly from: number }>();
   /** A range whose read ahead failed: read it in place, once. */
   private failedAt: number | undefined;
+  /** Aborted by close(): reads waiting on the pacing bucket give up. */
+  private readonly closed = new AbortController();
 
   constructor(
     private readonly store: LogStore & Required<Pick<LogStore, "readAhead">>,
     private readonly limits: ReadAheadLimits,
     private readonly onReadable: () => void,
+    private readonly pacing?: TokenBucket,
   ) {}
 
-  /** `store` itself when it cannot read ahead. */
-  static over(store: LogStore, limits: ReadAheadLimits, onReadable: () => void): LogStore {
-    return hasReadAhead(store) ? new ReadAheadLog(store, limits, onReadable) : store;
+  /** `store` itself when it cannot read ahead (its reads are then neither off the loop nor paced). */
+  static over(store: LogStore, limits: ReadAheadLimits, onReadable: () => void, pacing?: TokenBucket): LogStore {
+    return hasReadAhead(store) ? new ReadAheadLog(store, limits, onReadable, pacing) : store;
   }
 
   firstIndex(): Index {
@@ -95,17 +114,20 @@ export class ReadAheadLog implements LogStore {
 
   save(write: LogWrite): Promise<void> {
     const first = write.reset !== undefined ? 0 : (write.entries[0]?.index ?? Infinity);
-    if (first <= this.heldEnd()) this.dropAll();
+    // What lies at or after the first entry written may be rewritten.
+    this.drop((lo, end) => end >= first);
     return this.tracked(first, this.store.save(write));
   }
 
   compact(index: Index): Promise<void> {
-    this.dropAll();
+    // What starts at or below the compaction point is removed, at least in part.
+    this.drop((lo) => lo <= index);
     return this.tracked(0, this.store.compact(index));
   }
 
   close(): Promise<void> {
-    this.dropAll();
+    this.drop(() => true);
+    this.closed.abort();
     return this.store.close();
   }
 
@@ -120,36 +142,38 @@ export class ReadAheadLog implements LogStore {
     for (const w of this.inFlight) below = Math.min(below, w.from);
     const hi = Math.min(below, lo + this.limits.entries);
     if (lo >= hi || lo < this.store.firstIndex() || this.reading.size >= MAX_SEGMENTS) return false;
-    const generation = this.generation;
-    this.reading.add(lo);
-    this.store.readAhead(Index.of(lo), Index.of(hi), this.limits.bytes).then(
-      (entries) => {
-        this.reading.delete(lo);
-        // A read voided by a write is dropped; the engine, woken all the same, asks again.
-        if (generation === this.generation && entries[0]?.index === lo) this.segments = [...this.segments.filter((s) => s.lo !== lo), { lo, entries }].slice(-MAX_SEGMENTS);
-        this.onReadable();
-      },
-      () => {
-        // Compacted meanwhile, or the store failed: the engine reads in place (where a failure surfaces).
-        this.reading.delete(lo);
-        if (generation === this.generation) this.failedAt = lo;
-        this.onReadable();
-      },
-    );
+    const read: Read = { lo, hi, voided: false };
+    this.reading.set(lo, read);
+    void this.fetch(read);
     return true;
   }
 
-  private heldEnd(): number {
-    let end = -1;
-    for (const s of this.segments) end = Math.max(end, s.lo + s.entries.length - 1);
-    for (const lo of this.reading) end = Math.max(end, lo + this.limits.entries);
-    return end;
+  /** Reads ahead, waits for the pacing bucket, then holds the entries unless a write voided them meanwhile. */
+  private async fetch(read: Read): Promise<void> {
+    const { lo, hi } = read;
+    let entries: Entry[];
+    try {
+      entries = await this.store.readAhead(Index.of(lo), Index.of(hi), this.limits.bytes);
+      await this.pacing?.take(pacedBytes(entries), this.closed.signal);
+    } catch {
+      // Compacted meanwhile, or the store failed: the engine reads in place (where a failure surfaces).
+      this.reading.delete(lo);
+      if (this.closed.signal.aborted) return;
+      if (!read.voided) this.failedAt = lo;
+      this.onReadable();
+      return;
+    }
+    this.reading.delete(lo);
+    // A read voided by a write is dropped; the engine, woken all the same, asks again.
+    if (!read.voided && entries[0]?.index === lo) this.segments = [...this.segments.filter((s) => s.lo !== lo), { lo, entries }].slice(-MAX_SEGMENTS);
+    this.onReadable();
   }
 
-  private dropAll(): void {
-    this.segments = [];
-    this.generation++;
-    this.failedAt = undefined;
+  /** Drops the entries held and voids the reads in flight over the ranges `touched` [lo, end] (end inclusive). */
+  private drop(touched: (lo: number, end: number) => boolean): void {
+    this.segments = this.segments.filter((s) => !touched(s.lo, s.lo + s.entries.length - 1));
+    for (const r of this.reading.values()) if (touched(r.lo, r.hi - 1)) r.voided = true;
+    if (this.failedAt !== undefined && touched(this.failedAt, this.failedAt)) this.failedAt = undefined;
   }
 
   private tracked(from: number, write: Promise<void>): Promise<void> {
@@ -159,6 +183,12 @@ export class ReadAheadLog implements LogStore {
     write.then(done, done);
     return write;
   }
+}
+
+function pacedBytes(entries: readonly Entry[]): number {
+  let bytes = entries.length * ENTRY_OVERHEAD_BYTES;
+  for (const e of entries) bytes += e.data.length;
+  return bytes;
 }
 
 function hasReadAhead(store: LogStore): store is LogStore & Required<Pick<LogStore, "readAhead">> {

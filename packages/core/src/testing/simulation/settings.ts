@@ -38,6 +38,8 @@ export interface RunSettings {
   readonly maxCatchUpReadEntries: number;
   /** When set, logs read catch-up entries ahead, taking 0 to this many ms. */
   readonly readAheadMaxMs: number | undefined;
+  /** Catch-up read pacing (bytes per second, 0: unlimited). */
+  readonly catchUpMaxBytesPerSecond: number;
   readonly faultMs: number;
   readonly healMs: number;
 }
@@ -74,6 +76,8 @@ export function drawSettings(options: SimulationOptions, prng: Prng): RunSetting
     // Half the runs read catch-up entries ahead, off the loop: reads that complete out of turn,
     // after writes and compactions that void them.
     readAheadMaxMs: prng.chance(0.5) ? prng.int(0, 6) : undefined,
+    // Slow pacing holds entries read ahead back for a while, so writes and compactions land meanwhile.
+    catchUpMaxBytesPerSecond: [0, 20_000, 200_000, 16 << 20][prng.int(0, 4)] as number,
     faultMs: options.faultMs ?? 2000,
     healMs: options.healMs ?? 2000,
   };

@@ -109,6 +109,7 @@ export class SimCluster {
       maxInflight: s.maxInflight,
       logCacheBytes: s.logCacheBytes,
       maxCatchUpReadEntries: s.maxCatchUpReadEntries,
+      catchUpMaxBytesPerSecond: s.catchUpMaxBytesPerSecond,
       snapshotEntries: s.snapshotEntries,
       keepTrailing: s.keepTrailing,
       snapshotChunkBytes: s.snapshotChunkBytes,

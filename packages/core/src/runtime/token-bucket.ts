@@ -1,5 +1,5 @@
-import type { Clock } from "../../contracts/index.js";
-import { abortableDelay } from "./abortable-delay.js";
+import type { Clock } from "../contracts/index.js";
+import { abortableDelay } from "./snapshots/abortable-delay.js";
 
 /**
  * Limits bytes per second. Up to one second's worth may be spent at once
