@@ -59,7 +59,7 @@ export const raftNodeConfigSchema = z
       .default(64 << 10)
       .describe("snapshots up to this size travel inside InstallSnapshot (0: never)"),
     catchUpMaxBytesPerSecond: int(0)
-      .default(16 << 20)
+      .default(8 << 20)
       .describe("entry bytes per second read from the log for followers behind the in-memory tail, all together (0: unlimited)"),
     snapshotMaxBytesPerSecond: int(0).default(0).describe("outgoing snapshot bytes per second, all transfers together (0: unlimited)"),
     snapshotMaxConcurrentSends: int(1).default(4).describe("snapshot transfers served at once; more are refused with Busy and retried"),
