@@ -20,6 +20,8 @@ export interface BankCluster {
   /** Node HTTP URLs, node 1 first. */
   urls: string[];
   dir: string;
+  /** The node processes' pids (from their pid files). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startBankCluster(transport: Transport): Promise<BankCluste
       transport,
       urls,
       dir,
+      pids: () => readPidFiles(dir),
       async stop() {
         await stop();
         unregister();

@@ -13,6 +13,8 @@ import { sleep, stopPids } from "./processes.js";
 export interface EtcdCluster {
   /** Client URLs, member 1 first. */
   urls: string[];
+  /** The member processes' pids. */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startEtcdCluster(binary: string): Promise<EtcdCluster> {
   }
   return {
     urls,
+    pids: () => children.map((c) => c.pid ?? 0).filter((pid) => pid > 0),
     async stop() {
       await stop();
       unregister();

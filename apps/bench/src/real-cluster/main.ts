@@ -14,6 +14,7 @@ import { EtcdClient } from "./etcd-workload.js";
 import { LeaderSyncs } from "./leader-syncs.js";
 import { runLoad, type LoadClient } from "./load-generator.js";
 import { machineInfo } from "./machine-info.js";
+import { CpuMeter } from "./cpu-meter.js";
 import { comparisonTable, errorNotes } from "./markdown-report.js";
 import { writeResults, type BenchReport } from "./results-files.js";
 import { summarize, type Measurement, type SystemName } from "./summary.js";
@@ -23,28 +24,47 @@ const startedAt = new Date().toISOString();
 const atStart = machineInfo();
 cleanupOnSignals();
 
-/** Runs every client count against one started system; `client(i, clients)` makes client i's workload. */
-async function sweep(system: SystemName, round: number, cfg: BenchConfig, client: (i: number, clients: number) => LoadClient, syncsOf?: () => LeaderSyncs): Promise<Measurement[]> {
+/**
+ * Runs every client count against one started system (its processes `pids`);
+ * `client(i, clients)` makes client i's workload.
+ */
+async function sweep(
+  system: SystemName,
+  round: number,
+  cfg: BenchConfig,
+  pids: () => number[],
+  client: (i: number, clients: number) => LoadClient,
+  syncsOf?: () => LeaderSyncs,
+): Promise<Measurement[]> {
   const out: Measurement[] = [];
   for (const clients of cfg.clients) {
     const syncs = syncsOf?.();
+    const cpu = new CpuMeter(pids);
     const result = await runLoad({
       clients,
       warmupMs: cfg.warmupSeconds * 1000,
       measureMs: cfg.seconds * 1000,
       client: (i) => client(i, clients),
-      atWindowStart: syncs && (() => syncs.atStart()),
-      atWindowEnd: syncs && (() => syncs.atEnd()),
+      atWindowStart: async () => {
+        cpu.atStart();
+        await syncs?.atStart();
+      },
+      atWindowEnd: async () => {
+        cpu.atEnd();
+        await syncs?.atEnd();
+      },
     });
-    const m: Measurement = { ...result, system, round, syncsPerWrite: syncs?.perWrite(result.writes) ?? Number.NaN };
+    const m: Measurement = { ...result, system, round, syncsPerWrite: syncs?.perWrite(result.writes) ?? Number.NaN, cpu: cpu.perWrite(result.writes) };
     const syncText = Number.isFinite(m.syncsPerWrite) ? `  syncs/write ${m.syncsPerWrite.toFixed(3)}` : "";
     console.log(
-      `  ${system.padEnd(9)} ${String(clients).padStart(4)} clients: ${Math.round(m.writesPerSecond).toLocaleString("en-US").padStart(7)} writes/s  p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms${syncText}  errors ${m.errors}`,
+      `  ${system.padEnd(9)} ${String(clients).padStart(4)} clients: ${Math.round(m.writesPerSecond).toLocaleString("en-US").padStart(7)} writes/s  p50 ${m.p50Ms.toFixed(2)} ms  p99 ${m.p99Ms.toFixed(2)} ms${syncText}  CPU/write ${cpuText(m)}  errors ${m.errors}`,
     );
     out.push(m);
   }
   return out;
 }
+
+const cpuText = (m: Measurement) => `${Math.round(m.cpu.clusterUs)} µs cluster (busiest ${Math.round(m.cpu.busiestUs)}), ${Math.round(m.cpu.loaderUs)} µs loader`;
 
 async function bankSweep(transport: Transport, round: number): Promise<Measurement[]> {
   const cluster = await startBankCluster(transport);
@@ -52,7 +72,14 @@ async function bankSweep(transport: Transport, round: number): Promise<Measureme
     const accounts = await openAccounts(cluster.urls);
     // Each client count runs once per cluster, so it makes requestIds unique.
     const client = (i: number, clients: number) => new BankClient(i, cluster.urls, accounts, `c${clients}`);
-    return await sweep(`bank-${transport}`, round, config, client, () => new LeaderSyncs(cluster.urls));
+    return await sweep(
+      `bank-${transport}`,
+      round,
+      config,
+      () => cluster.pids(),
+      client,
+      () => new LeaderSyncs(cluster.urls),
+    );
   } finally {
     await cluster.stop();
   }
@@ -61,7 +88,13 @@ async function bankSweep(transport: Transport, round: number): Promise<Measureme
 async function etcdSweep(binary: string, round: number): Promise<Measurement[]> {
   const cluster = await startEtcdCluster(binary);
   try {
-    return await sweep("etcd", round, config, (i) => new EtcdClient(i, cluster.urls));
+    return await sweep(
+      "etcd",
+      round,
+      config,
+      () => cluster.pids(),
+      (i) => new EtcdClient(i, cluster.urls),
+    );
   } finally {
     await cluster.stop();
   }

@@ -1,5 +1,6 @@
 // From the runs of every round to one figure per system and client count: the
 // median over rounds, since the machine's speed swings between minutes.
+import type { CpuPerWrite } from "./cpu-meter.js";
 import type { LoadResult } from "./load-generator.js";
 import { median } from "./stats.js";
 
@@ -10,6 +11,8 @@ export interface Measurement extends LoadResult {
   round: number;
   /** Δ raft_log_syncs_total on the leader / writes in the window (bank only; NaN when not measurable). */
   syncsPerWrite: number;
+  /** CPU per write over the window: the cluster's processes and the load generator. */
+  cpu: CpuPerWrite;
 }
 
 export interface SummaryRow {
@@ -20,6 +23,7 @@ export interface SummaryRow {
   p50Ms: number;
   p99Ms: number;
   syncsPerWrite: number;
+  cpu: CpuPerWrite;
   /** Summed over rounds, not a median: any error matters. */
   errors: number;
   errorKinds: Record<string, number>;
@@ -43,6 +47,11 @@ export function summarize(runs: readonly Measurement[]): SummaryRow[] {
       p50Ms: median(group.map((r) => r.p50Ms)),
       p99Ms: median(group.map((r) => r.p99Ms)),
       syncsPerWrite: median(group.map((r) => r.syncsPerWrite)),
+      cpu: {
+        clusterUs: median(group.map((r) => r.cpu.clusterUs)),
+        busiestUs: median(group.map((r) => r.cpu.busiestUs)),
+        loaderUs: median(group.map((r) => r.cpu.loaderUs)),
+      },
       errors: group.reduce((sum, r) => sum + r.errors, 0),
       errorKinds,
     };
