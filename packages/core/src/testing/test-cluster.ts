@@ -54,6 +54,8 @@ export interface TestClusterOptions<R, M extends StateMachine<R>, S extends Snap
   readonly networkSeed?: number;
   /** Each log write becomes durable after up to this many ms. Default 0 on real time, the SimLogStore's default on simulated time. */
   readonly maxFsyncMs?: number;
+  /** When set, the default logs read catch-up entries ahead (`LogStore.readAhead`, as `@raft/log-sqlite` does), each read taking up to this many ms. */
+  readonly readAheadMaxMs?: number;
 }
 
 /**
@@ -262,7 +264,7 @@ export class TestCluster<R = Index, M extends StateMachine<R> = StateMachine<R>,
   private simLog(id: number, clock: Clock): SimLogStore {
     const durable = this.durable.get(id) ?? new MemoryLog();
     this.durable.set(id, durable);
-    const log = new SimLogStore(durable, clock, new Prng(id), this.options.maxFsyncMs ?? (this.simClock === undefined ? 0 : undefined));
+    const log = new SimLogStore(durable, clock, new Prng(id), this.options.maxFsyncMs ?? (this.simClock === undefined ? 0 : undefined), this.options.readAheadMaxMs);
     this.logs.set(id, log);
     return log;
   }
