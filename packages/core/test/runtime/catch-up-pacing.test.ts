@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { SimStateMachine, TestCluster } from "../../src/testing/index.js";
+import type { SimStateMachine } from "../../src/testing/index.js";
+import { TestCluster } from "../../src/testing/index.js";
 import type { Index } from "../../src/engine/index.js";
 
 let cluster: TestCluster<Index, SimStateMachine> | undefined;
