@@ -40,7 +40,7 @@ const payload = new Uint8Array(config.entryBytes).fill(120);
 
 function state(): NodeState {
   const s = node.status();
-  return { id: config.id, role: s.role, term: s.term, leader: s.leader, commit: s.commit, applied: s.applied, lastIndex: s.lastIndex };
+  return { id: config.id, role: s.role, term: s.term, leader: s.leader, commit: s.commit, applied: s.applied, lastIndex: s.lastIndex, pacedMs: s.catchUp.pacedMs };
 }
 
 async function fill(count: number, inFlight: number): Promise<{ seconds: number }> {

@@ -51,6 +51,8 @@ export interface CatchUpResult {
   idle: ProposerReport;
   during: ProposerReport;
   ratioP99: number;
+  /** Time the leader's reads ahead waited on pacing during the catch-up, summed over reads. */
+  pacedSeconds: number;
 }
 
 async function waitFor<T>(what: string, read: () => Promise<T | undefined>, timeoutMs: number, pollMs = 100): Promise<T> {
@@ -112,7 +114,8 @@ async function run(transport: TransportKind): Promise<CatchUpResult> {
 
     // 4. Catch-up, with the proposer running.
     await leader.proposerStart();
-    const backlog = (await leader.state()).commit - leftAt;
+    const before = await leader.state();
+    const backlog = before.commit - leftAt;
     const start = performance.now();
     const restarted = await NodeProcess.start(configOf(laggingId));
     nodes.set(laggingId, restarted);
@@ -128,6 +131,7 @@ async function run(transport: TransportKind): Promise<CatchUpResult> {
     );
     const catchUpSeconds = (performance.now() - start) / 1000;
     const during = await leader.proposerStop();
+    const pacedSeconds = ((await leader.state()).pacedMs - before.pacedMs) / 1000;
     return {
       transport,
       backlog,
@@ -137,6 +141,7 @@ async function run(transport: TransportKind): Promise<CatchUpResult> {
       idle,
       during,
       ratioP99: during.p99Ms / idle.p99Ms,
+      pacedSeconds,
     };
   } finally {
     await Promise.all([...nodes.values()].map((n) => n.stop()));
@@ -164,7 +169,7 @@ function report(r: CatchUpResult): string {
     `                                     during catch-up ${writes(r.during)}`,
     `    p99 during/idle: ${fmt(r.ratioP99, 2)}× (target ≤ 2×)${r.ratioP99 <= 2 ? "" : "  ← over target"}`,
     `    leader event-loop delay: idle ${loop(r.idle)}; during catch-up ${loop(r.during)}`,
-    `    leader log reads during catch-up: ${readsText(r.during.reads)}`,
+    `    leader log reads during catch-up: ${readsText(r.during.reads)}; held back by pacing ${fmt(r.pacedSeconds, 1)} s`,
   ].join("\n");
 }
 

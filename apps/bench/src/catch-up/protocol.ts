@@ -24,6 +24,8 @@ export interface NodeState {
   commit: number;
   applied: number;
   lastIndex: number;
+  /** Milliseconds this node's reads ahead for lagging followers waited on catch-up pacing, in all. */
+  pacedMs: number;
 }
 
 /** Latency of one closed-loop proposer, and this process's event-loop delay over the same time. */

@@ -1,4 +1,5 @@
 import type { EngineStatus } from "../engine/index.js";
+import type { CatchUpStats } from "./storage/read-ahead-log.js";
 import type { SnapshotStats } from "./snapshots/snapshot-stats.js";
 import type { SnapshotTransfer } from "./snapshots/transfer-tracker.js";
 
@@ -11,6 +12,8 @@ export interface RaftNodeStatus extends EngineStatus {
   readonly snapshots: Readonly<SnapshotStats>;
   /** Snapshot streams in flight, to and from peers. */
   readonly transfers: readonly SnapshotTransfer[];
+  /** Older entries read ahead for lagging followers, and the time pacing held them back (zeros for a store that cannot read ahead). */
+  readonly catchUp: Readonly<CatchUpStats>;
 }
 
 export interface ProposeOptions {

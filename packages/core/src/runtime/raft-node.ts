@@ -280,6 +280,7 @@ export class RaftNode<Result = unknown> {
       stopped: this.state !== "running",
       snapshots: { ...this.snapshotManager.stats },
       transfers: this.snapshotManager.transfers.list(),
+      catchUp: this.log instanceof ReadAheadLog ? { ...this.log.stats } : { entries: 0, bytes: 0, pacedMs: 0 },
     };
   }
 

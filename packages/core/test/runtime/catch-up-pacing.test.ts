@@ -30,7 +30,13 @@ async function catchUpMs(catchUpMaxBytesPerSecond: number): Promise<number> {
   const started = c.clock.now();
   await c.start(lagging);
   await c.waitApplied(target, [lagging], 60_000);
-  return c.clock.now() - started;
+  const ms = c.clock.now() - started;
+  const { catchUp } = leader.status();
+  // Every missed entry came from what the leader read ahead, counted as paced.
+  expect(catchUp.entries).toBeGreaterThanOrEqual(entries);
+  expect(catchUp.bytes).toBeGreaterThanOrEqual(pacedBytes);
+  expect(catchUp.pacedMs > 0).toBe(catchUpMaxBytesPerSecond > 0);
+  return ms;
 }
 
 describe("catch-up pacing", () => {

@@ -189,6 +189,7 @@ describe("ReadAheadLog", () => {
     expect(woken).toBe(2);
     expect(log.readable?.(Index.of(9))).toBe(true);
     expect(log.entries(Index.of(9), Index.of(17), Infinity).map((e) => e.index)).toEqual([9, 10, 11, 12, 13, 14, 15, 16]);
+    expect((log as ReadAheadLog).stats).toEqual({ entries: 16, bytes: 672, pacedMs: 344 });
   });
 
   it("drops a paced read when it closes, without waking the engine", async () => {

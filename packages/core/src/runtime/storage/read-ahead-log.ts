@@ -21,6 +21,16 @@ interface Read {
   voided: boolean;
 }
 
+/** What a node read ahead for lagging followers, and how long pacing held it back. */
+export interface CatchUpStats {
+  /** Entries read ahead and handed to the engine (reads a write voided are not counted). */
+  entries: number;
+  /** Their bytes as pacing counts them: each entry's payload plus 32. */
+  bytes: number;
+  /** Milliseconds reads ahead waited on the pacing bucket, summed over reads. */
+  pacedMs: number;
+}
+
 /** At most this many ranges read ahead at once, and held: one per lagging follower, about. */
 const MAX_SEGMENTS = 4;
 
@@ -47,6 +57,7 @@ const ENTRY_OVERHEAD_BYTES = 32;
  * never paced).
  */
 export class ReadAheadLog implements LogStore {
+  readonly stats: CatchUpStats = { entries: 0, bytes: 0, pacedMs: 0 };
   private segments: Segment[] = [];
   /** Reads in flight, by their first index. */
   private readonly reading = new Map<number, Read>();
@@ -154,7 +165,7 @@ export class ReadAheadLog implements LogStore {
     let entries: Entry[];
     try {
       entries = await this.store.readAhead(Index.of(lo), Index.of(hi), this.limits.bytes);
-      await this.pacing?.take(pacedBytes(entries), this.closed.signal);
+      this.stats.pacedMs += (await this.pacing?.take(pacedBytes(entries), this.closed.signal)) ?? 0;
     } catch {
       // Compacted meanwhile, or the store failed: the engine reads in place (where a failure surfaces).
       this.reading.delete(lo);
@@ -165,7 +176,11 @@ export class ReadAheadLog implements LogStore {
     }
     this.reading.delete(lo);
     // A read voided by a write is dropped; the engine, woken all the same, asks again.
-    if (!read.voided && entries[0]?.index === lo) this.segments = [...this.segments.filter((s) => s.lo !== lo), { lo, entries }].slice(-MAX_SEGMENTS);
+    if (!read.voided && entries[0]?.index === lo) {
+      this.segments = [...this.segments.filter((s) => s.lo !== lo), { lo, entries }].slice(-MAX_SEGMENTS);
+      this.stats.entries += entries.length;
+      this.stats.bytes += pacedBytes(entries);
+    }
     this.onReadable();
   }
 
