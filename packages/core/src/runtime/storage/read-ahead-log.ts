@@ -165,7 +165,8 @@ export class ReadAheadLog implements LogStore {
     let entries: Entry[];
     try {
       entries = await this.store.readAhead(Index.of(lo), Index.of(hi), this.limits.bytes);
-      this.stats.pacedMs += (await this.pacing?.take(pacedBytes(entries), this.closed.signal)) ?? 0;
+      // A read a write voided meanwhile is dropped below: it costs no pacing.
+      if (!read.voided) this.stats.pacedMs += (await this.pacing?.take(pacedBytes(entries), this.closed.signal)) ?? 0;
     } catch {
       // Compacted meanwhile, or the store failed: the engine reads in place (where a failure surfaces).
       this.reading.delete(lo);
