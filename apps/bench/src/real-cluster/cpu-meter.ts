@@ -15,7 +15,7 @@ const ticksPerSecond = (() => {
 })();
 
 /** User + system CPU seconds of a process so far, all its threads; undefined where /proc cannot tell (not Linux, gone). */
-export function processCpuSeconds(pid: number): number | undefined {
+function processCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name (which may hold spaces) start after its closing parenthesis; utime and stime are fields 14 and 15.

@@ -60,10 +60,9 @@ export class RaftNode<Result = unknown> {
     const c = this.cfg;
     // Catch-up reads of older entries come from what the store read ahead off the event loop, when it can, at a paced rate.
     const pacing = c.catchUpMaxBytesPerSecond > 0 ? new TokenBucket(c.catchUpMaxBytesPerSecond, this.clock) : undefined;
-    const readAheadLimits = { entries: c.maxCatchUpReadEntries, bytes: c.maxCatchUpReadBytes };
     this.log = ReadAheadLog.over(
       options.log,
-      readAheadLimits,
+      { entries: c.maxCatchUpReadEntries, bytes: c.maxCatchUpReadBytes },
       () => {
         this.engine?.logReadable();
         this.kick();

@@ -163,10 +163,12 @@ export class ReadAheadLog implements LogStore {
   private async fetch(read: Read): Promise<void> {
     const { lo, hi } = read;
     let entries: Entry[];
+    let bytes: number;
     try {
       entries = await this.store.readAhead(Index.of(lo), Index.of(hi), this.limits.bytes);
+      bytes = pacedBytes(entries);
       // A read a write voided meanwhile is dropped below: it costs no pacing.
-      if (!read.voided) this.stats.pacedMs += (await this.pacing?.take(pacedBytes(entries), this.closed.signal)) ?? 0;
+      if (!read.voided) this.stats.pacedMs += (await this.pacing?.take(bytes, this.closed.signal)) ?? 0;
     } catch {
       // Compacted meanwhile, or the store failed: the engine reads in place (where a failure surfaces).
       this.reading.delete(lo);
@@ -180,7 +182,7 @@ export class ReadAheadLog implements LogStore {
     if (!read.voided && entries[0]?.index === lo) {
       this.segments = [...this.segments.filter((s) => s.lo !== lo), { lo, entries }].slice(-MAX_SEGMENTS);
       this.stats.entries += entries.length;
-      this.stats.bytes += pacedBytes(entries);
+      this.stats.bytes += bytes;
     }
     this.onReadable();
   }
