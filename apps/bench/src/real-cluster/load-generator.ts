@@ -2,9 +2,8 @@
 // system: each client sends one write, waits for its answer, sends the next.
 // Throughput is then what the system sustains at that concurrency, and latency
 // is what a client sees (including a redirect to the leader).
-import { Agent } from "node:http";
 import { performance } from "node:perf_hooks";
-import { post } from "./http-post.js";
+import { Pools } from "./http-post.js";
 import { sleep } from "./processes.js";
 import { percentile } from "./stats.js";
 
@@ -53,7 +52,7 @@ const errorPauseMs = 20;
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   // One socket per client and host, kept for the whole run: no connection setup is measured.
-  const agent = new Agent({ keepAlive: true, maxSockets: o.clients, maxFreeSockets: o.clients });
+  const pools = new Pools(o.clients);
   const latencies: number[] = [];
   const errorKinds: Record<string, number> = {};
   let writes = 0;
@@ -72,7 +71,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       let verdict: Verdict;
       for (let hop = 0; ; hop++) {
         try {
-          const answer = await post(agent, url, attempt.body, requestTimeoutMs);
+          const answer = await pools.post(url, attempt.body, requestTimeoutMs);
           verdict = client.judge(answer.status, answer.body);
         } catch (error) {
           verdict = { kind: "error", reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
@@ -110,7 +109,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const ended = o.atWindowEnd?.();
   stopping = true;
   await Promise.all([...loops, started, ended]);
-  agent.destroy();
+  await pools.close();
   const seconds = (windowEnd - windowStart) / 1000;
   return {
     clients: o.clients,
