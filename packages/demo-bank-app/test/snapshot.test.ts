@@ -56,6 +56,20 @@ describe("snapshot and restore", () => {
     expect(fileText(files, REQUESTS_FILE)).toMatch(/^\["d1",6,"ok",\d+\]\n\["t2",7,"ok",\d+\]\n$/);
   });
 
+  it("writes each request line as the JSON array [requestId, index, outcome, digest], escaping what the id needs", async () => {
+    const sm = new BankStateMachine({ dedupCapacity: 8 });
+    const feed = new Feeder(sm);
+    const ids = ['quote " and \\ backslash', "lone surrogate \ud800", "control \u0001\n", "é🙂"];
+    feed.apply(open("o1", "a", 10), ...ids.map((id) => deposit(id, "a", 1)), withdraw("w1", "a", 1_000));
+    const lines = fileText(await readAll(sm.snapshot()), REQUESTS_FILE)
+      .split("\n")
+      .slice(0, -1);
+    expect(lines).toHaveLength(6);
+    const expected = [...sm.requests()].map((r) => JSON.stringify([r.requestId, r.index, r.result.ok ? "ok" : r.result.error, JSON.parse(lines[r.index - 1] as string)[3]]));
+    expect(lines).toEqual(expected);
+    expect(lines[5]).toMatch(/^\["w1",6,"InsufficientFunds",\d+\]$/);
+  });
+
   it("gives equal states equal bytes, on any node and after a restore (snapshot ids are content addressed)", async () => {
     const a = populated().sm;
     const b = populated().sm;
