@@ -14,7 +14,8 @@ import {
   type SnapshotWriter,
 } from "@raft/core/contracts";
 import { io, storageError } from "./errors.js";
-import { fsyncDir, readFully, removeTree } from "./fs-util.js";
+import { FileChunks } from "./file-chunks.js";
+import { fsyncDir, removeTree } from "./fs-util.js";
 import { HashThread } from "./hash-thread.js";
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, Layout } from "./layout.js";
@@ -124,7 +125,7 @@ export class DiskSnapshotStore implements SnapshotStore {
   }
 
   async *open(id: string, file: string, options: OpenOptions = {}): AsyncGenerator<Uint8Array> {
-    const { offset, chunkSize } = openOptions(options);
+    const { offset, chunkSize, reuseBuffers } = openOptions(options);
     this.checkOpen();
     const spec = isSnapshotFileName(file) ? this.meta(id).files.find((f) => f.name === file) : undefined;
     if (spec === undefined) throw new RaftError("NotFound", `snapshot ${id} has no file ${JSON.stringify(file)}`);
@@ -133,17 +134,12 @@ export class DiskSnapshotStore implements SnapshotStore {
     try {
       const path = this.host.layout.snapshotFile(id, file);
       const fh = await io("open", path, () => open(path, "r"), "Corrupt");
+      const chunks = new FileChunks(fh, path, spec.size, chunkSize);
       try {
-        for (let pos = offset; pos < spec.size;) {
-          // A fresh buffer per chunk: the consumer may keep it. Memory stays at about one chunk.
-          const chunk = new Uint8Array(Math.min(chunkSize, spec.size - pos));
-          const n = await io("read", path, () => readFully(fh, chunk, pos));
-          if (n < chunk.length) throw new RaftError("Corrupt", `${path} ends at ${pos + n} bytes; its manifest says ${spec.size}`);
-          pos += n;
-          yield chunk;
-        }
+        if (reuseBuffers) yield* chunks.reusing(offset);
+        else yield* chunks.fresh(offset);
       } finally {
-        await fh.close();
+        await chunks.close();
       }
     } finally {
       unpin();

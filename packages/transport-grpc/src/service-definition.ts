@@ -59,14 +59,19 @@ function safe(value: bigint, what: string): number {
   return Number(value);
 }
 
-/** A message of one `bytes` field (its descriptor's only field) holding `data`: one allocation, one copy of `data`. */
-function singleBytesMessage(schema: DescMessage, data: Uint8Array): Buffer {
+/**
+ * A message of one `bytes` field (its descriptor's only field) holding
+ * `data`: one copy of `data`, into `target` (a view of it) when that is
+ * large enough, else into a new buffer.
+ */
+function singleBytesMessage(schema: DescMessage, data: Uint8Array, target?: Buffer): Buffer {
   if (data.length === 0) return Buffer.alloc(0); // proto3 leaves empty bytes out
   const head = new BinaryWriter()
     .tag((schema.fields[0] as { number: number }).number, WireType.LengthDelimited)
     .uint32(data.length)
     .finish();
-  const out = Buffer.allocUnsafe(head.length + data.length);
+  const length = head.length + data.length;
+  const out = target !== undefined && target.length >= length ? target.subarray(0, length) : Buffer.allocUnsafe(length);
   out.set(head);
   out.set(data, head.length);
   return out;
@@ -81,9 +86,13 @@ export function decodeFrame(bytes: Uint8Array): Decoded<Uint8Array> {
   return decode(FrameSchema, bytes, (f) => f.messages);
 }
 
-/** Copies `data` into a new message: the serving side may reuse its buffer as soon as this returns. */
-export function encodeSnapshotChunk(data: Uint8Array): Buffer {
-  return singleBytesMessage(SnapshotChunkSchema, data);
+/**
+ * Copies `data` into a message, written into `target` when it is large
+ * enough (`BYTES_FIELD_OVERHEAD` beyond `data`): the serving side may
+ * reuse `data`'s buffer as soon as this returns.
+ */
+export function encodeSnapshotChunk(data: Uint8Array, target?: Buffer): Buffer {
+  return singleBytesMessage(SnapshotChunkSchema, data, target);
 }
 
 export function decodeSnapshotChunk(bytes: Uint8Array): Decoded<Uint8Array> {

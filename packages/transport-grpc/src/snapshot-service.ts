@@ -2,7 +2,7 @@ import type { ServerWritableStream } from "@grpc/grpc-js";
 import { parseSnapshotRequest, RaftError, type SnapshotRequest } from "@raft/core/contracts";
 import { checkCaller, serverMetadata } from "./handshake.js";
 import type { ServerContext } from "./server-context.js";
-import { encodeSnapshotChunk, type Decoded, type WireSnapshotRequest } from "./service-definition.js";
+import { BYTES_FIELD_OVERHEAD, encodeSnapshotChunk, type Decoded, type WireSnapshotRequest } from "./service-definition.js";
 import { statusFor } from "./status-mapping.js";
 import { WriteWindow } from "./write-window.js";
 
@@ -57,6 +57,8 @@ async function serve(ctx: ServerContext, call: ServerWritableStream<Decoded<Wire
   call.on("cancelled", () => abort.abort(new RaftError("Aborted", `node ${caller} cancelled the snapshot stream`)));
   call.on("error", () => {});
   const window = new WriteWindow(call, SERVE_WINDOW, ctx.snapshotIdleMs, abort.signal);
+  // Message buffers gRPC is done with, reused for the next chunks: a fresh megabyte per chunk would cost garbage collection.
+  const spare: Buffer[] = [];
   let source: AsyncIterator<Uint8Array> | undefined;
   try {
     source = handlers.onSnapshotRequest(caller, request, abort.signal)[Symbol.asyncIterator]();
@@ -67,7 +69,8 @@ async function serve(ctx: ServerContext, call: ServerWritableStream<Decoded<Wire
       // A source may yield more than one message can carry: split it.
       for (let at = 0; at < chunk.length && !abort.signal.aborted; at += ctx.maxChunkBytes) {
         const piece = chunk.subarray(at, at + ctx.maxChunkBytes);
-        await window.write(encodeSnapshotChunk(piece));
+        const buffer = spareOrNew(spare, piece.length + BYTES_FIELD_OVERHEAD);
+        await window.write(encodeSnapshotChunk(piece, buffer), () => spare.length < SERVE_WINDOW && spare.push(buffer));
         ctx.stats.snapshotBytesSent += piece.length;
       }
       if (abort.signal.aborted) break;
@@ -79,4 +82,10 @@ async function serve(ctx: ServerContext, call: ServerWritableStream<Decoded<Wire
   } finally {
     await source?.return?.().catch(() => {});
   }
+}
+
+/** A spare buffer of at least `bytes` (smaller ones are dropped), or a new one. */
+function spareOrNew(spare: Buffer[], bytes: number): Buffer {
+  for (let b = spare.pop(); b !== undefined; b = spare.pop()) if (b.length >= bytes) return b;
+  return Buffer.allocUnsafeSlow(bytes);
 }

@@ -24,12 +24,14 @@ export class WriteWindow {
     signal.addEventListener("abort", () => this.wake?.(), { once: true });
   }
 
-  async write(bytes: Buffer): Promise<void> {
+  /** Writes `bytes` once fewer than `limit` writes are outstanding; `written` runs when gRPC is done with them (sent, or failed). */
+  async write(bytes: Buffer, written?: () => void): Promise<void> {
     while (this.outstanding >= this.limit && !this.signal.aborted) await this.progress();
     if (this.signal.aborted) return;
     this.outstanding++;
     this.call.write(bytes, () => {
       this.outstanding--;
+      written?.();
       this.wake?.();
     });
   }

@@ -49,6 +49,19 @@ describe("the code generated from proto/raft_transport.proto", () => {
       expect(Buffer.from(encodeSnapshotChunk(data)).equals(Buffer.from(toBinary(SnapshotChunkSchema, create(SnapshotChunkSchema, { data }))))).toBe(true);
     }
   });
+
+  it("writes a chunk into a reused buffer when it fits, and into a new one when it does not", () => {
+    const target = Buffer.alloc(1000, 0xee);
+    const data = Uint8Array.from({ length: 900 }, (_, i) => i % 256);
+    const into = encodeSnapshotChunk(data, target);
+    expect(into.buffer).toBe(target.buffer);
+    expect(Buffer.from(into).equals(Buffer.from(toBinary(SnapshotChunkSchema, create(SnapshotChunkSchema, { data }))))).toBe(true);
+    // The head of a 128–16383-byte field is 3 bytes: 997 bytes fill the target exactly, 998 do not fit.
+    expect(encodeSnapshotChunk(new Uint8Array(997), target).buffer).toBe(target.buffer);
+    const fresh = encodeSnapshotChunk(new Uint8Array(998), target);
+    expect(fresh.buffer).not.toBe(target.buffer);
+    expect(fresh.length).toBe(1001);
+  });
 });
 
 describe("decoding", () => {

@@ -68,21 +68,33 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
         await store.verify(meta.id);
       }));
 
-    it("reads from an offset in chunks of the requested size", () =>
+    it("reads from an offset in chunks of the requested size, into fresh or reused buffers", () =>
       withStore(async ({ store }) => {
         const { id } = await take(store, draft(1), files);
-        for (const [offset, chunkSize] of [
-          [0, 1000],
-          [1, 7],
-          [2499, 64],
-          [100, 1 << 20],
-          [2500, 10],
-        ] as const) {
-          const { bytes: got, sizes } = await read(store, id, "state.bin", { offset, chunkSize });
-          expect(hex(got)).toBe(hex(A.subarray(offset)));
-          expect(sizes.length).toBe(Math.ceil((A.length - offset) / chunkSize));
-          expect(sizes.slice(0, -1).every((n) => n === chunkSize)).toBe(true);
+        for (const reuseBuffers of [false, true])
+          for (const [offset, chunkSize] of [
+            [0, 1000],
+            [1, 7],
+            [2499, 64],
+            [100, 1 << 20],
+            [2500, 10],
+          ] as const) {
+            const { bytes: got, sizes } = await read(store, id, "state.bin", { offset, chunkSize, reuseBuffers });
+            expect(hex(got)).toBe(hex(A.subarray(offset)));
+            expect(sizes.length).toBe(Math.ceil((A.length - offset) / chunkSize));
+            expect(sizes.slice(0, -1).every((n) => n === chunkSize)).toBe(true);
+          }
+        // Without reuseBuffers every chunk is the consumer's to keep: read on, and the first ones still hold their bytes.
+        const kept: Uint8Array[] = [];
+        for await (const c of store.open(id, "state.bin", { chunkSize: 300 })) kept.push(c);
+        expect(hex(Buffer.concat(kept))).toBe(hex(A));
+        // With it, a chunk stays intact until the next pull, however long the consumer takes with it.
+        const slow: Uint8Array[] = [];
+        for await (const c of store.open(id, "state.bin", { chunkSize: 700, reuseBuffers: true })) {
+          await new Promise((r) => setTimeout(r, 2));
+          slow.push(c.slice());
         }
+        expect(hex(Buffer.concat(slow))).toBe(hex(A));
         expect((await read(store, id, "empty")).sizes).toEqual([]);
         await rejection(read(store, id, "state.bin", { offset: 2501 }), "InvalidConfig");
         await rejection(read(store, id, "state.bin", { chunkSize: 0 }), "InvalidConfig");

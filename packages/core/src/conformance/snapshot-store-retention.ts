@@ -57,6 +57,11 @@ export function retentionCases(withStore: WithStore, factory: SnapshotStoreFacto
       const early = store.open(old.id, "index.json", { chunkSize: 100 })[Symbol.asyncIterator]();
       await early.next();
       await early.return?.();
+      // A reader reusing its buffers, left early with its next chunk being read ahead, lets go too.
+      const reusing = store.open(old.id, "state.bin", { chunkSize: 1000, reuseBuffers: true })[Symbol.asyncIterator]();
+      await reusing.next();
+      expect(await store.prune(1)).toEqual([]);
+      await reusing.return?.();
       expect(await store.prune(1)).toEqual([old.id]);
     }));
 

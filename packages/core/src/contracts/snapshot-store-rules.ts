@@ -79,11 +79,11 @@ export function alreadyHeld(meta: SnapshotMeta): SnapshotReception {
   return { writer, progress: new Map(meta.files.map((f) => [f.name, f.size])) };
 }
 
-export function openOptions(options: OpenOptions): { offset: number; chunkSize: number } {
-  const { offset = 0, chunkSize = MiB } = options;
+export function openOptions(options: OpenOptions): { offset: number; chunkSize: number; reuseBuffers: boolean } {
+  const { offset = 0, chunkSize = MiB, reuseBuffers = false } = options;
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RaftError("InvalidConfig", `offset must be a non-negative integer, not ${offset}`);
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RaftError("InvalidConfig", `chunkSize must be a positive integer, not ${chunkSize}`);
-  return { offset, chunkSize };
+  return { offset, chunkSize, reuseBuffers };
 }
 
 export function checkKeep(keep: number): void {

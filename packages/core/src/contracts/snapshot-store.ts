@@ -46,6 +46,14 @@ export interface OpenOptions {
   readonly offset?: number;
   /** Bytes per chunk yielded. Default 1 MiB. */
   readonly chunkSize?: number;
+  /**
+   * The consumer is done with each chunk by the time it pulls the next one,
+   * so the store may read the next chunk into the same memory (and read it
+   * ahead meanwhile): no fresh buffer per chunk, and none of the garbage
+   * collection that would follow. Default false: every chunk is the
+   * consumer's to keep. A store may ignore it.
+   */
+  readonly reuseBuffers?: boolean;
 }
 
 /**

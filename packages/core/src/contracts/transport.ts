@@ -9,7 +9,10 @@ export interface TransportHandlers {
   onMessage(message: Message): void;
   /**
    * A peer pulls snapshot bytes. The returned iterable is read with
-   * backpressure; throwing ends the peer's stream with that error.
+   * backpressure; throwing ends the peer's stream with that error. The
+   * transport is done with a chunk once it pulls the next one (or stops
+   * pulling): the source may reuse the chunk's memory from then on, so a
+   * transport copies or writes out each chunk before asking for more.
    */
   onSnapshotRequest(from: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array>;
 }

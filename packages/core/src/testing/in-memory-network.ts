@@ -78,7 +78,9 @@ export class InMemoryNetwork {
     try {
       const handlers = this.handlers.get(peer);
       if (handlers === undefined || this.isCut(to, peer)) throw linkDown();
-      for await (let chunk of handlers.onSnapshotRequest(to, request, serving.signal)) {
+      for await (const served of handlers.onSnapshotRequest(to, request, serving.signal)) {
+        // Copied as a network would: the source may reuse its buffer once the next chunk is pulled.
+        const chunk = served.slice();
         if (this.clock !== undefined) {
           const [min, max] = this.faults.delay;
           await abortableDelay(this.clock, max > min ? this.prng.int(min, max + 1) : min, signal);
@@ -91,7 +93,6 @@ export class InMemoryNetwork {
         }
         if (this.streamFaults.corruptChance > 0 && chunk.length > 0 && this.prng.chance(this.streamFaults.corruptChance)) {
           this.stats.chunksCorrupted++;
-          chunk = chunk.slice();
           const at = this.prng.int(0, chunk.length);
           chunk[at] = (chunk[at] as number) ^ 0xff;
         }

@@ -1,7 +1,6 @@
 import type { Clock, Logger, SnapshotRequest, SnapshotStore } from "../../contracts/index.js";
 import { RaftError, type NodeId } from "../../engine/index.js";
 import type { SnapshotStats } from "./snapshot-stats.js";
-import { readAhead } from "./read-ahead.js";
 import { TokenBucket } from "../token-bucket.js";
 import type { TransferTracker } from "./transfer-tracker.js";
 
@@ -37,8 +36,10 @@ export class SnapshotServer {
         if (f.name === request.file) break;
         done += f.size;
       }
-      // The next chunk is read from the store while this one goes out.
-      for await (const chunk of readAhead(this.store.open(request.id, request.file, { offset: request.offset, chunkSize: request.chunkSize }), 1)) {
+      // The transport is done with each chunk when it pulls the next (its contract), so the store may reuse
+      // its buffers, reading the next chunk while this one goes out.
+      const chunks = this.store.open(request.id, request.file, { offset: request.offset, chunkSize: request.chunkSize, reuseBuffers: true });
+      for await (const chunk of chunks) {
         if (signal.aborted) return;
         await this.bucket.take(chunk.length, signal);
         this.options.stats.bytesSent += chunk.length;
