@@ -2,7 +2,7 @@
 // and a child serving node 2 (transport-ws-peer.ts).
 //  1. Snapshot stream: node 1 pulls a BENCH_SNAPSHOT_MIB MiB file (default
 //     1024) in BENCH_CHUNK_KIB chunks (default 1024) with fetchSnapshot and
-//     the default credit window (16 chunks); prints MB/s and the peak RSS of
+//     the default credit window (8 chunks); prints MB/s and the peak RSS of
 //     both processes over their idle RSS.
 //  2. Engine messages: Appends of 64 × 256 B entries, then Heartbeats, with
 //     up to BENCH_WINDOW messages (default 2048) unacknowledged; prints

@@ -21,8 +21,8 @@ const CHUNK = MiB;
  * receiving side (see apps/bench/README.md).
  */
 const RSS_BOUND = 96 * MiB;
-/** Bytes a cut can destroy in flight, which the serving side then sends again: the transport's window (gRPC: its 8 MiB HTTP/2 window plus 4 chunks; WebSocket: 16 chunks of credit). */
-const IN_FLIGHT = { grpc: 8 * MiB + 4 * CHUNK, ws: 16 * CHUNK } as const;
+/** Bytes a cut can destroy in flight, which the serving side then sends again: the transport's window (gRPC: its 8 MiB HTTP/2 window plus 4 chunks; WebSocket: 8 chunks of credit). */
+const IN_FLIGHT = { grpc: 8 * MiB + 4 * CHUNK, ws: 8 * CHUNK } as const;
 
 function stat(r: JoinResult, id: number, name: string): number {
   const s = id === r.joiner ? r.joinerStatus : r.leaderStatuses.find((x) => x.id === id);

@@ -31,7 +31,7 @@ describe("options", () => {
       [3, "[::1]:7003"],
     ]);
     expect(o.maxFrameBytes).toBe(16 << 20);
-    expect(o.snapshotWindowChunks).toBe(16);
+    expect(o.snapshotWindowChunks).toBe(8);
     expect(o.acceptUnknownPeers).toBe(false); // peers are configured
     expect(o.livenessTimeoutMs).toBe(6000); // keepalive 2000 + 4000, the kit's defaults
     expect(resolveOptions(baseOptions(NodeId.of(1))).acceptUnknownPeers).toBe(true);

@@ -79,7 +79,7 @@ export const TRANSPORT_DEFAULTS = {
   maxQueuedMessages: 4096,
   keepalive: { timeMs: 2000, timeoutMs: 4000 },
   deadlines: { connectMs: 5000, snapshotIdleMs: 30_000 },
-  snapshotWindowChunks: 16,
+  snapshotWindowChunks: 8,
   rejectionLogIntervalMs: 1000,
 } as const;
 
@@ -146,7 +146,9 @@ export const transportOptionsSchema = z.strictObject({
     .describe(
       "`{ connectMs, snapshotIdleMs }`: a connection not accepted within `connectMs` (10 ms–10 min) is dropped and retried; a snapshot stream that moves no chunk for `snapshotIdleMs` (10 ms–1 h) is cut on both sides",
     ),
-  snapshotWindowChunks: int(L.snapshotWindowChunks.min, L.snapshotWindowChunks.max).default(D.snapshotWindowChunks).describe("snapshot chunks a fetch lets arrive ahead of its reader"),
+  snapshotWindowChunks: int(L.snapshotWindowChunks.min, L.snapshotWindowChunks.max)
+    .default(D.snapshotWindowChunks)
+    .describe("snapshot chunks a fetch lets arrive ahead of its reader: 8 MiB at 1 MiB chunks keeps a link of a few milliseconds busy; raise it on high-latency links"),
   rejectionLogIntervalMs: int(L.rejectionLogIntervalMs.min, L.rejectionLogIntervalMs.max)
     .default(D.rejectionLogIntervalMs)
     .describe("at most one log line per rejection reason per interval; the rest are counted"),
