@@ -1,6 +1,6 @@
 import { Server, type ChannelOptions, type Metadata } from "@grpc/grpc-js";
 import { advertisedAddress, formatAddress, nodeToken, PeerAddresses, RaftError, RateLimitedLog, TransportLifecycle, usableAddresses } from "@raft/core/contracts";
-import type { AddressBook, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
+import type { AddressBook, FetchSnapshotOptions, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
 import { channelCredentials, serverCredentials, tlsChannelOptions } from "./credentials.js";
 import { callerMetadata, type HandshakePolicy } from "./handshake.js";
 import { messagesHandler } from "./messages-service.js";
@@ -142,8 +142,8 @@ export class GrpcTransport implements Transport {
     }
   }
 
-  fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array> {
-    return this.fetch(peer, request, signal);
+  fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal, options: FetchSnapshotOptions = {}): AsyncIterable<Uint8Array> {
+    return this.fetch(peer, request, signal, options.reuseBuffers === true);
   }
 
   updatePeers(book: AddressBook): void {
@@ -215,7 +215,7 @@ export class GrpcTransport implements Transport {
     return callerMetadata({ clusterId: this.o.clusterId, from: this.id, to: peer, address: this.advertised, token: this.token });
   }
 
-  private async *fetch(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  private async *fetch(peer: NodeId, request: SnapshotRequest, signal: AbortSignal, reuseBuffers: boolean): AsyncGenerator<Uint8Array> {
     if (this.lifecycle.closed) throw new RaftError("Unavailable", "the transport is closed");
     const address = this.addresses.get(peer);
     if (address === undefined) throw new RaftError("Unavailable", `no address is known for node ${peer}`);
@@ -235,6 +235,7 @@ export class GrpcTransport implements Transport {
           metadata: this.metadataFor(peer),
           idleMs: this.o.deadlines.snapshotIdleMs,
           windowChunks: this.o.snapshotWindowChunks,
+          reuseBuffers,
           received: (bytes) => {
             this.counters.snapshotBytesReceived += bytes;
           },

@@ -1,5 +1,5 @@
 import { Client, type ChannelCredentials, type ChannelOptions, type ClientReadableStream, type Metadata, type ServiceError } from "@grpc/grpc-js";
-import { isRaftError, RaftError, type NodeId, type SnapshotRequest } from "@raft/core/contracts";
+import { ChunkBuffers, isRaftError, RaftError, type NodeId, type SnapshotRequest } from "@raft/core/contracts";
 import { checkServer } from "./handshake.js";
 import { ReadGate } from "./read-gate.js";
 import { fetchSnapshotMethod, type Decoded } from "./service-definition.js";
@@ -16,6 +16,8 @@ export interface FetchContext {
   readonly idleMs: number;
   /** Chunks that may wait in this process for the reader. */
   readonly windowChunks: number;
+  /** Copy chunks as they are decoded into buffers reused once the reader pulls the next (`FetchSnapshotOptions.reuseBuffers`). */
+  readonly reuseBuffers: boolean;
   /** Called with each chunk's size, for stats. */
   readonly received: (bytes: number) => void;
   /** Called when the peer turns out not to be the node expected. */
@@ -41,7 +43,9 @@ export async function* fetchChunks(ctx: FetchContext, request: SnapshotRequest, 
   const client = new Client(ctx.address, ctx.credentials, ctx.channelOptions);
   const m = fetchSnapshotMethod;
   const gate = new ReadGate(ctx.windowChunks);
-  const call: ClientReadableStream<Decoded<Uint8Array>> = client.makeServerStreamRequest(m.path, m.requestSerialize, m.responseDeserialize, request, ctx.metadata, {
+  const buffers = ctx.reuseBuffers ? new ChunkBuffers() : undefined;
+  const deserialize = buffers === undefined ? m.responseDeserialize : (bytes: Buffer) => copied(m.responseDeserialize(bytes), buffers);
+  const call: ClientReadableStream<Decoded<Uint8Array>> = client.makeServerStreamRequest(m.path, m.requestSerialize, deserialize, request, ctx.metadata, {
     interceptors: [gate.interceptor],
   });
   let identity: string | undefined;
@@ -85,7 +89,8 @@ export async function* fetchChunks(ctx: FetchContext, request: SnapshotRequest, 
       const chunk = next.value;
       if (!chunk.ok) throw new RaftError("InvalidMessage", `${what}: ${chunk.reason}`);
       ctx.received(chunk.value.length);
-      yield chunk.value;
+      yield buffers === undefined ? chunk.value : buffers.lend(chunk.value);
+      buffers?.giveBack();
       gate.release();
     }
   } finally {
@@ -94,4 +99,9 @@ export async function* fetchChunks(ctx: FetchContext, request: SnapshotRequest, 
     call.destroy();
     client.close();
   }
+}
+
+/** A decoded chunk moved into one of `buffers`, so the message it arrived in is garbage at once. */
+function copied(decoded: Decoded<Uint8Array>, buffers: ChunkBuffers): Decoded<Uint8Array> {
+  return decoded.ok ? { ok: true, value: buffers.copy(decoded.value) } : decoded;
 }

@@ -1,9 +1,11 @@
-import { RaftError, type SnapshotRequest } from "@raft/core/contracts";
+import { ChunkBuffers, RaftError, type SnapshotRequest } from "@raft/core/contracts";
 import type { PeerConnection } from "./connection.js";
 import { cancelFrame, CHUNK_HEAD_BYTES, creditFrame, requestFrame } from "./envelope.js";
 import { IncomingSnapshot } from "./incoming-snapshot.js";
 
 export interface FetchSettings {
+  /** Copy chunks as they arrive into buffers reused once the consumer pulls the next (`FetchSnapshotOptions.reuseBuffers`). */
+  readonly reuseBuffers: boolean;
   readonly windowChunks: number;
   readonly maxFrameBytes: number;
   readonly idleMs: number;
@@ -20,7 +22,8 @@ export async function* fetchOverConnection(connect: (signal: AbortSignal) => Pro
   if (signal.aborted) throw new RaftError("Aborted", "the snapshot fetch was aborted");
   const conn = await connect(signal);
   const stream = conn.nextFetchId++;
-  const incoming = new IncomingSnapshot(stream, s.windowChunks, s.idleMs, (credit) => conn.send(creditFrame(stream, credit)));
+  const buffers = s.reuseBuffers ? new ChunkBuffers() : undefined;
+  const incoming = new IncomingSnapshot(stream, s.windowChunks, s.idleMs, (credit) => conn.send(creditFrame(stream, credit)), buffers);
   conn.fetches.set(stream, incoming);
   let cancelled = false;
   const cancel = () => {

@@ -1,10 +1,12 @@
-import { RaftError } from "@raft/core/contracts";
+import { RaftError, type ChunkBuffers } from "@raft/core/contracts";
 
 /**
  * The reader's end of one snapshot stream. The reader grants `window` chunks
  * of credit up front and returns credit as its consumer takes chunks (in
  * batches of half the window, to spare frames), so the server never has more
- * than `window` chunks on the way or waiting here.
+ * than `window` chunks on the way or waiting here. With `buffers`, each chunk
+ * is copied into a reused buffer as it arrives, and the one the consumer
+ * holds is given back when it asks for the next.
  */
 export class IncomingSnapshot {
   private readonly chunks: Uint8Array[] = [];
@@ -25,6 +27,7 @@ export class IncomingSnapshot {
     /** Waiting this long for the server (which always holds credit while the reader waits) fails the stream with `Timeout`. */
     private readonly idleMs: number,
     private readonly grant: (credit: number) => void,
+    private readonly buffers?: ChunkBuffers,
   ) {
     this.outstanding = window;
     this.grantBatch = Math.max(1, Math.floor(window / 2));
@@ -44,7 +47,7 @@ export class IncomingSnapshot {
   push(data: Uint8Array): boolean {
     if (this.finished || this.outstanding === 0) return false;
     this.outstanding--;
-    this.chunks.push(data);
+    this.chunks.push(this.buffers === undefined ? data : this.buffers.copy(data));
     this.wake?.();
     return true;
   }
@@ -72,6 +75,7 @@ export class IncomingSnapshot {
 
   /** The next chunk, or undefined after the last; rejects with the stream's error, `Timeout`, or `Aborted`. */
   async next(signal: AbortSignal): Promise<Uint8Array | undefined> {
+    this.buffers?.giveBack();
     for (;;) {
       if (signal.aborted) throw new RaftError("Aborted", "the snapshot fetch was aborted");
       if (this.head < this.chunks.length) {
@@ -81,7 +85,7 @@ export class IncomingSnapshot {
           this.chunks.length = 0;
           this.head = 0;
         }
-        return chunk;
+        return this.buffers === undefined ? chunk : this.buffers.lend(chunk);
       }
       if (this.failure !== undefined) throw this.failure;
       if (this.ended) return undefined;

@@ -1,5 +1,5 @@
 import { advertisedAddress, nodeToken, PeerAddresses, RaftError, RateLimitedLog, TransportLifecycle, usableAddresses } from "@raft/core/contracts";
-import type { AddressBook, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
+import type { AddressBook, FetchSnapshotOptions, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
 import type { WebSocket } from "ws";
 import { PeerConnection, type ConnectionHooks } from "./connection.js";
 import { dial } from "./dialer.js";
@@ -133,9 +133,10 @@ export class WsTransport implements Transport {
     }
   }
 
-  fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array> {
+  fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal, options: FetchSnapshotOptions = {}): AsyncIterable<Uint8Array> {
     const connect = (s: AbortSignal) => (this.lifecycle.closed ? Promise.reject(new RaftError("Unavailable", "the transport is closed")) : this.link(peer).connection(s));
     return fetchOverConnection(connect, request, signal, {
+      reuseBuffers: options.reuseBuffers === true,
       windowChunks: this.o.snapshotWindowChunks,
       maxFrameBytes: this.o.maxFrameBytes,
       idleMs: this.o.deadlines.snapshotIdleMs,

@@ -190,6 +190,23 @@ export function runSnapshotStoreContract(name: string, factory: SnapshotStoreFac
         await store.verify(meta.id);
       }));
 
+    it("is done with a written chunk once write() resolves: the caller may reuse one buffer", () =>
+      withStore(async ({ store }) => {
+        const meta = manifest(9, 2, files);
+        const { writer } = await store.receive(meta);
+        const buffer = new Uint8Array(300);
+        for (const [file, b] of files) {
+          for (let at = 0; at < b.length; at += buffer.length) {
+            const chunk = buffer.subarray(0, Math.min(buffer.length, b.length - at));
+            chunk.set(b.subarray(at, at + chunk.length));
+            await writer.write(file, chunk);
+            buffer.fill(0xee); // what a writer still holding the chunk would store
+          }
+        }
+        expect(await writer.commit()).toEqual(meta);
+        for (const [file, b] of files) expect(hex((await read(store, meta.id, file)).bytes)).toBe(hex(b));
+      }));
+
     it("abort discards a reception and its progress", () =>
       withStore(async ({ store }) => {
         const meta = manifest(9, 2, files);

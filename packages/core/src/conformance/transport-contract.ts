@@ -126,7 +126,7 @@ export function runTransportContract(name: string, factory: TransportFactory): v
 
     it("is done with a snapshot chunk once it pulls the next: the source may reuse one buffer", () =>
       withPair(async (a, _b, _inboxA, _inboxB, serveB) => {
-        const file = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 13 + 5) % 256);
+        const file = Uint8Array.from({ length: 200_000 }, (_, i) => Math.imul(i, 0x9e3779b1) >>> 24); // no two chunks alike
         serveB(async function* (request) {
           const buffer = new Uint8Array(request.chunkSize);
           for (let i = request.offset; i < file.length; i += request.chunkSize) {
@@ -143,6 +143,22 @@ export function runTransportContract(name: string, factory: TransportFactory): v
           await new Promise((r) => setImmediate(r));
         }
         expect(Buffer.concat(got).equals(Buffer.from(file))).toBe(true);
+      }));
+
+    it("keeps each snapshot chunk intact until the next pull when the reader lets it reuse buffers", () =>
+      withPair(async (a, _b, _inboxA, _inboxB, serveB) => {
+        const file = Uint8Array.from({ length: 300_000 }, (_, i) => Math.imul(i + 1, 0x85ebca6b) >>> 24); // no two chunks alike
+        serveB(async function* (request) {
+          for (let i = request.offset; i < file.length; i += request.chunkSize) yield file.slice(i, i + request.chunkSize);
+        });
+        // A slow reader: while it holds a chunk, more arrive and wait in the transport.
+        const got: Uint8Array[] = [];
+        const request = { id: SNAPSHOT_ID, file: FILE, offset: 100, chunkSize: 4096 };
+        for await (const chunk of a.fetchSnapshot(NodeId.of(2), request, new AbortController().signal, { reuseBuffers: true })) {
+          await new Promise((r) => setTimeout(r, 1));
+          got.push(chunk.slice());
+        }
+        expect(Buffer.concat(got).equals(Buffer.from(file.subarray(100)))).toBe(true);
       }));
 
     it("pulls snapshot chunks only as the reader consumes them (backpressure)", () =>

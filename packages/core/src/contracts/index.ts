@@ -30,10 +30,11 @@ export type { Command, SnapshotFileSource, SnapshotFileStream, StateMachine, Sta
 export { WIRE_VERSION, decodeMessages, encodeMessages } from "./wire/message-codec.js";
 export { BinaryReader } from "./wire/binary-reader.js";
 export { BinaryWriter } from "./wire/binary-writer.js";
-export type { AddressBook, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
+export type { AddressBook, FetchSnapshotOptions, SnapshotRequest, Transport, TransportHandlers } from "./transport.js";
 export { PeerAddresses } from "./peer-addresses.js";
 // The transport kit: what every network transport shares.
 export { Backoff, RECONNECT_DEFAULTS, RECONNECT_LIMITS, type BackoffOptions } from "./transport-kit/backoff.js";
+export { ChunkBuffers } from "./transport-kit/chunk-buffers.js";
 export { addressSchema, advertisedAddress, formatAddress, isAddress, isWildcardHost, parseAddress, type HostPort } from "./transport-kit/address.js";
 export { certificateIdentity, certificateMismatch, certificateNodeIds, isNodeToken, nodeToken, secretsEqual } from "./transport-kit/credentials.js";
 export { TransportLifecycle, usableAddresses } from "./transport-kit/lifecycle.js";

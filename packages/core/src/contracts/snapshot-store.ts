@@ -12,7 +12,7 @@ export interface SnapshotDraft {
  * manifest order; `write` with a new name closes the previous file.
  */
 export interface SnapshotWriter {
-  /** Appends `chunk` to file `file`. */
+  /** Appends `chunk` to file `file`. The writer is done with `chunk` once this resolves: the caller may reuse its memory. */
   write(file: string, chunk: Uint8Array): Promise<void>;
   /**
    * Makes everything written so far durable and records it as the resume

@@ -17,6 +17,18 @@ export interface TransportHandlers {
   onSnapshotRequest(from: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array>;
 }
 
+export interface FetchSnapshotOptions {
+  /**
+   * The reader is done with each chunk by the time it pulls the next one, so
+   * the transport may copy arriving chunks into a few buffers it reuses
+   * (`ChunkBuffers`) instead of handing out the ones they arrived in: those
+   * then die young, and a long transfer costs the reader no full garbage
+   * collections. Default false: every chunk is the reader's to keep. A
+   * transport may ignore it.
+   */
+  readonly reuseBuffers?: boolean;
+}
+
 /**
  * The `Transport` port: carries engine messages between nodes, and streams
  * snapshots out of band.
@@ -40,7 +52,7 @@ export interface Transport {
   /** Queues messages for delivery to their `to` nodes. */
   send(messages: readonly Message[]): void;
   /** Pulls a snapshot file range from `peer`. */
-  fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal): AsyncIterable<Uint8Array>;
+  fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal, options?: FetchSnapshotOptions): AsyncIterable<Uint8Array>;
   /**
    * Optional, for transports that dial: the addresses of the members, from
    * the configuration this node acts on. Called after `start()` and on every
