@@ -12,6 +12,8 @@ export class BlobMachine implements StateMachine<number> {
   /** Size of the last restored state. */
   restoredBytes = 0;
   private applied = 0;
+  /** `restore` checks each chunk before it pulls the next. */
+  readonly reuseRestoreBuffers = true;
 
   constructor(private readonly size: number) {}
 

@@ -72,6 +72,9 @@ export class BankStateMachine implements StateMachine<BankResult> {
     return snapshotFiles(header, accounts, requests, this.options.snapshotChunkBytes);
   }
 
+  /** `restore` decodes each chunk into text before it pulls the next, so the runtime may read the snapshot into reused buffers. */
+  readonly reuseRestoreBuffers = true;
+
   /**
    * Replaces the whole state with a snapshot's, parsed as it streams. The new
    * state is built aside and swapped in at the end: a failed restore (`Corrupt`,

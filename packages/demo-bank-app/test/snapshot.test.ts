@@ -28,6 +28,33 @@ describe("snapshot and restore", () => {
     expect(copy.request("o2")).toBeUndefined(); // evicted before the snapshot, so not in it
   });
 
+  it("restores from chunks in one reused buffer, as it tells the runtime it may (reuseRestoreBuffers)", async () => {
+    const { sm } = populated(50);
+    expect(sm.reuseRestoreBuffers).toBe(true);
+    const files = await readAll(sm.snapshot());
+    // Every file re-cut into 7-byte chunks, all in the same buffer: each is overwritten once the next is pulled.
+    const buffer = new Uint8Array(7);
+    const reused = (async function* () {
+      for (const f of files) {
+        const bytes = Buffer.concat(f.chunks);
+        yield {
+          name: f.name,
+          chunks: (async function* () {
+            for (let at = 0; at < bytes.length; at += buffer.length) {
+              const chunk = buffer.subarray(0, Math.min(buffer.length, bytes.length - at));
+              chunk.set(bytes.subarray(at, at + chunk.length));
+              yield chunk;
+              buffer.fill(0x7b); // "{": still valid text, so a reader that kept the chunk would parse wrong lines, not fail
+            }
+          })(),
+        };
+      }
+    })();
+    const copy = new BankStateMachine({ dedupCapacity: sm.dedupCapacity });
+    await copy.restore(metaAt(sm.appliedIndex()), reused);
+    expect(fingerprint(copy)).toBe(fingerprint(sm));
+  });
+
   it("after restore, a retry still answers duplicate and applies nothing", async () => {
     const { sm, feed } = populated();
     const copy = await restoredCopy(sm);

@@ -44,6 +44,8 @@ export class BlobMachine implements StateMachine<number> {
   private blobSha256: string | undefined;
   private restoredFrom: string | undefined;
   private readonly decoder = new TextDecoder();
+  /** `restore` checks each chunk (or copies it) before it pulls the next. */
+  readonly reuseRestoreBuffers = true;
 
   apply(commands: readonly Command[]): number[] {
     return commands.map((c) => {
@@ -86,7 +88,7 @@ export class BlobMachine implements StateMachine<number> {
     for await (const file of files) {
       if (file.name === "state.json") {
         const parts: Uint8Array[] = [];
-        for await (const chunk of file.chunks) parts.push(chunk);
+        for await (const chunk of file.chunks) parts.push(chunk.slice()); // copied: the chunk's buffer is reused (reuseRestoreBuffers)
         state = JSON.parse(Buffer.concat(parts).toString("utf8")) as Frozen;
       } else if (file.name === "blob") {
         if (state === undefined) throw new Error("snapshot: blob before state.json");

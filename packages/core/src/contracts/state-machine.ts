@@ -45,4 +45,12 @@ export interface StateMachine<Result = unknown> {
   apply(commands: readonly Command[]): Result[] | Promise<Result[]>;
   snapshot(): StateMachineSnapshot | Promise<StateMachineSnapshot>;
   restore(meta: SnapshotMeta, files: SnapshotFileStream): Promise<void>;
+  /**
+   * True if `restore` is done with each chunk by the time it pulls the next
+   * (it decodes or copies what it keeps): the runtime then lets the store
+   * read the snapshot into a couple of reused buffers instead of a fresh one
+   * per chunk, which spares the garbage collector a restore's worth of
+   * buffers. Default false: every chunk is `restore`'s to keep.
+   */
+  readonly reuseRestoreBuffers?: boolean;
 }

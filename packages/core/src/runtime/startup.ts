@@ -25,7 +25,7 @@ export async function restoreNewestSnapshot<Result>(d: {
       d.logger.error("snapshot failed verification; not restoring it", { id: meta.id, error: e.message });
       continue;
     }
-    await d.stateMachine.restore(meta, readSnapshot(d.store, meta, d.chunkBytes));
+    await d.stateMachine.restore(meta, readSnapshot(d.store, meta, d.chunkBytes, d.stateMachine));
     d.logger.info("restored snapshot", { id: meta.id, index: meta.index });
     return meta;
   }

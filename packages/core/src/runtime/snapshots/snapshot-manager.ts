@@ -152,7 +152,7 @@ export class SnapshotManager<Result> {
         if (signal.aborted) return;
         this.d.logger.debug("snapshot fetched and verified; restoring", { id: meta.id, size: meta.size });
         // The engine withholds applies while it waits for this install, so restoring cannot race them.
-        await this.d.stateMachine.restore(meta, readSnapshot(this.d.store, meta, s.chunkBytes));
+        await this.d.stateMachine.restore(meta, readSnapshot(this.d.store, meta, s.chunkBytes, this.d.stateMachine));
         this.lastIndex = Math.max(this.lastIndex, meta.index);
         this.bytesSince = 0;
         this.stats.installed++;

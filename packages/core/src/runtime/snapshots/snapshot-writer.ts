@@ -1,4 +1,4 @@
-import type { SnapshotDraft, SnapshotFileStream, SnapshotStore, StateMachineSnapshot } from "../../contracts/index.js";
+import type { SnapshotDraft, SnapshotFileStream, SnapshotStore, StateMachine, StateMachineSnapshot } from "../../contracts/index.js";
 import { RaftError, type SnapshotMeta } from "../../engine/index.js";
 import { readAhead } from "./read-ahead.js";
 
@@ -24,9 +24,18 @@ export async function writeSnapshot(store: SnapshotStore, draft: SnapshotDraft, 
   }
 }
 
-/** A committed snapshot's files, read from the store in manifest order, the next chunk read while the state machine takes this one. */
-export function readSnapshot(store: SnapshotStore, meta: SnapshotMeta, chunkSize: number): SnapshotFileStream {
+/**
+ * A committed snapshot's files, read from the store in manifest order, the
+ * next chunk read while the state machine takes this one. For a state
+ * machine that `reuseRestoreBuffers`, the store reads into reused buffers
+ * (and reads ahead itself).
+ */
+export function readSnapshot(store: SnapshotStore, meta: SnapshotMeta, chunkSize: number, stateMachine: Pick<StateMachine, "reuseRestoreBuffers">): SnapshotFileStream {
+  const reuseBuffers = stateMachine.reuseRestoreBuffers === true;
   return (async function* () {
-    for (const f of meta.files) yield { name: f.name, chunks: readAhead(store.open(meta.id, f.name, { chunkSize }), 1) };
+    for (const f of meta.files) {
+      const chunks = store.open(meta.id, f.name, { chunkSize, reuseBuffers });
+      yield { name: f.name, chunks: reuseBuffers ? chunks : readAhead(chunks, 1) };
+    }
   })();
 }
