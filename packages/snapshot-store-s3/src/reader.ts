@@ -7,12 +7,20 @@ import type { S3Access } from "./s3.js";
 /**
  * Reads bytes `offset` to `size` of an object by ranged GET, yielding
  * `chunkSize` bytes at a time (the last chunk may be shorter), each in a
- * fresh buffer the consumer may keep. Pull-based: the HTTP stream is read
- * only as fast as chunks are taken. A stream broken by the network is
- * resumed with a new ranged GET from where it stopped (with backoff); an
- * object whose length is not `size` is `Corrupt`.
+ * fresh buffer the consumer may keep — or, with `reuseBuffers`, all in one
+ * buffer, refilled once the consumer pulls the next chunk. Pull-based: the
+ * HTTP stream is read only as fast as chunks are taken. A stream broken by
+ * the network is resumed with a new ranged GET from where it stopped (with
+ * backoff); an object whose length is not `size` is `Corrupt`.
  */
-export async function* readRange(s3: S3Access, key: string, size: number, offset: number, chunkSize: number): AsyncGenerator<Uint8Array> {
+export async function* readRange(s3: S3Access, key: string, size: number, offset: number, chunkSize: number, reuseBuffers = false): AsyncGenerator<Uint8Array> {
+  // Nothing is read while the consumer holds a chunk, so one buffer is enough to reuse.
+  let reused: Uint8Array | undefined;
+  const buffer = (length: number): Uint8Array => {
+    if (!reuseBuffers) return new Uint8Array(length);
+    if (reused === undefined || reused.length < length) reused = new Uint8Array(length);
+    return reused.subarray(0, length);
+  };
   let pos = offset;
   let chunk: Uint8Array | undefined;
   let filled = 0;
@@ -27,7 +35,7 @@ export async function* readRange(s3: S3Access, key: string, size: number, offset
       for await (const piece of body as AsyncIterable<Uint8Array>) {
         let at = 0;
         while (at < piece.length) {
-          chunk ??= new Uint8Array(Math.min(chunkSize, size - (pos - filled)));
+          chunk ??= buffer(Math.min(chunkSize, size - (pos - filled)));
           const n = Math.min(piece.length - at, chunk.length - filled);
           if (n <= 0) throw corrupt(`${s3.url(key)} sent more bytes than the ${size} its manifest says`);
           chunk.set(piece.subarray(at, at + n), filled);
@@ -59,7 +67,7 @@ export async function hashObject(s3: S3Access, key: string, expectedSize: number
   if (head === undefined) throw corrupt(`${s3.url(key)} is missing`);
   if (head.size !== expectedSize) return { size: head.size, sha256: "" };
   const hash = createHash("sha256");
-  for await (const c of readRange(s3, key, expectedSize, 0, 1 << 20)) hash.update(c);
+  for await (const c of readRange(s3, key, expectedSize, 0, 1 << 20, true)) hash.update(c);
   return { size: expectedSize, sha256: hash.digest("hex") };
 }
 

@@ -178,12 +178,12 @@ export class S3SnapshotStore implements SnapshotStore {
   }
 
   async *open(id: string, file: string, options: OpenOptions = {}): AsyncGenerator<Uint8Array> {
-    const { offset, chunkSize } = openOptions(options);
+    const { offset, chunkSize, reuseBuffers } = openOptions(options);
     this.checkOpen();
     const stored = await this.catalog.stored(id);
     const unpin = this.pin(id);
     try {
-      yield* this.readFile(stored, this.layout.prefix, file, offset, chunkSize);
+      yield* this.readFile(stored, this.layout.prefix, file, offset, chunkSize, reuseBuffers);
     } finally {
       unpin();
     }
@@ -265,8 +265,8 @@ export class S3SnapshotStore implements SnapshotStore {
       location: l,
       meta: stored.meta,
       open: (file, options = {}) => {
-        const { offset, chunkSize } = openOptions(options);
-        return this.readFile(stored, l.prefix, file, offset, chunkSize);
+        const { offset, chunkSize, reuseBuffers } = openOptions(options);
+        return this.readFile(stored, l.prefix, file, offset, chunkSize, reuseBuffers);
       },
       verify: () => this.verifyStored(stored, l.prefix),
     };
@@ -281,13 +281,13 @@ export class S3SnapshotStore implements SnapshotStore {
     this.s3.close();
   }
 
-  private async *readFile(stored: StoredManifest, prefix: string, file: string, offset: number, chunkSize: number): AsyncGenerator<Uint8Array> {
+  private async *readFile(stored: StoredManifest, prefix: string, file: string, offset: number, chunkSize: number, reuseBuffers: boolean): AsyncGenerator<Uint8Array> {
     const spec = isSnapshotFileName(file) ? stored.meta.files.find((f) => f.name === file) : undefined;
     const ref = spec === undefined ? undefined : stored.objects.get(spec.name);
     if (spec === undefined || ref === undefined) throw new RaftError("NotFound", `snapshot ${stored.meta.id} has no file ${JSON.stringify(file)}`);
     if (offset > spec.size) throw new RaftError("InvalidConfig", `offset ${offset} is past the end of ${file} (${spec.size} bytes)`);
     try {
-      yield* readRange(this.s3, prefix + ref.key, spec.size, offset, chunkSize);
+      yield* readRange(this.s3, prefix + ref.key, spec.size, offset, chunkSize, reuseBuffers);
     } catch (e) {
       // The manifest names it, so a missing object is damage, not an unknown snapshot.
       if (isRaftError(e, "NotFound")) throw new RaftError("Corrupt", `snapshot ${stored.meta.id}: file ${spec.name} is missing (${this.s3.url(prefix + ref.key)})`, { cause: e });
