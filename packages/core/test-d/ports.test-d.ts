@@ -6,6 +6,7 @@ import type {
   AddressBook,
   Clock,
   Command,
+  FetchSnapshotOptions,
   LocatedSnapshot,
   LogReader,
   LogStore,
@@ -50,6 +51,7 @@ expectTypeOf<SnapshotStore["latest"]>().toEqualTypeOf<() => Promise<SnapshotMeta
 expectTypeOf<SnapshotStore["list"]>().toEqualTypeOf<() => Promise<SnapshotMeta[]>>();
 expectTypeOf<SnapshotStore["get"]>().toEqualTypeOf<(id: string) => Promise<SnapshotMeta>>();
 expectTypeOf<SnapshotStore["open"]>().toEqualTypeOf<(id: string, file: string, options?: OpenOptions) => AsyncIterable<Uint8Array>>();
+expectTypeOf<OpenOptions["reuseBuffers"]>().toEqualTypeOf<boolean | undefined>();
 expectTypeOf<SnapshotStore["verify"]>().toEqualTypeOf<(id: string) => Promise<void>>();
 expectTypeOf<SnapshotStore["pin"]>().toEqualTypeOf<(id: string) => () => void>();
 expectTypeOf<SnapshotStore["prune"]>().toEqualTypeOf<(keep: number) => Promise<string[]>>();
@@ -67,7 +69,8 @@ expectTypeOf<SnapshotReception["progress"]>().toEqualTypeOf<ReadonlyMap<string, 
 // Transport: send never returns a promise (never blocks); snapshots are pulled as a stream.
 expectTypeOf<Transport["start"]>().toEqualTypeOf<(handlers: TransportHandlers) => Promise<void>>();
 expectTypeOf<Transport["send"]>().toEqualTypeOf<(messages: readonly Message[]) => void>();
-expectTypeOf<Transport["fetchSnapshot"]>().toEqualTypeOf<(peer: NodeId, request: SnapshotRequest, signal: AbortSignal) => AsyncIterable<Uint8Array>>();
+expectTypeOf<Transport["fetchSnapshot"]>().toEqualTypeOf<(peer: NodeId, request: SnapshotRequest, signal: AbortSignal, options?: FetchSnapshotOptions) => AsyncIterable<Uint8Array>>();
+expectTypeOf<FetchSnapshotOptions["reuseBuffers"]>().toEqualTypeOf<boolean | undefined>();
 expectTypeOf<Transport["updatePeers"]>().toEqualTypeOf<((addresses: AddressBook) => void) | undefined>();
 expectTypeOf<Transport["close"]>().toEqualTypeOf<() => Promise<void>>();
 expectTypeOf<TransportHandlers["onMessage"]>().toEqualTypeOf<(message: Message) => void>();
@@ -78,6 +81,7 @@ expectTypeOf<AddressBook>().toEqualTypeOf<ReadonlyMap<number, string>>(); // pla
 expectTypeOf<StateMachine<string>["apply"]>().toEqualTypeOf<(commands: readonly Command[]) => string[] | Promise<string[]>>();
 expectTypeOf<StateMachine["snapshot"]>().toEqualTypeOf<() => StateMachineSnapshot | Promise<StateMachineSnapshot>>();
 expectTypeOf<StateMachine["restore"]>().toEqualTypeOf<(meta: SnapshotMeta, files: SnapshotFileStream) => Promise<void>>();
+expectTypeOf<StateMachine["reuseRestoreBuffers"]>().toEqualTypeOf<boolean | undefined>();
 expectTypeOf<Command>().toEqualTypeOf<{ readonly index: Index; readonly term: Term; readonly data: Uint8Array }>();
 
 // Clock and Logger: what the runtime needs from the host.
