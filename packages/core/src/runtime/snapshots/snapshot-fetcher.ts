@@ -4,7 +4,6 @@ import { isRaftError, RaftError, type SnapshotMeta, type SnapshotToInstall } fro
 import type { SnapshotStats } from "./snapshot-stats.js";
 import type { TransferSource } from "./transfer-tracker.js";
 import { abortableDelay } from "./abortable-delay.js";
-import { readAhead } from "./read-ahead.js";
 import { withProgressTimeout } from "./stream-timeout.js";
 
 export interface FetchOptions {
@@ -27,16 +26,17 @@ const retryable = new Set(["Unavailable", "Timeout", "Busy"]);
 /** Flush (make durable, record the resume offset) after this many bytes or milliseconds, whichever comes first. */
 const flushEveryBytes = 32 << 20;
 const flushEveryMs = 1000;
-/** Chunks pulled ahead of the disk writes from a location (a peer's transport buffers its window ahead itself). */
-const readAheadChunks = 2;
 
 /** Where a file's bytes are read from: the leader over the transport, or the snapshot's location. */
 interface ByteSource {
   readonly kind: "peer" | "url";
-  /** Chunks of `file` from `offset`; aborting `signal` stops the stream. Each chunk is done with once the next is pulled. */
+  /**
+   * Chunks of `file` from `offset`; aborting `signal` stops the stream. Each
+   * chunk is written before the next is pulled, so sources reuse their
+   * buffers; they buffer ahead themselves (a transport's window, an HTTP
+   * stream), so nothing is pulled ahead here.
+   */
   read(file: string, offset: number, signal: AbortSignal): AsyncIterable<Uint8Array>;
-  /** Chunks pulled ahead of the disk writes: none when the source buffers ahead itself (the transport's window). */
-  readonly readAhead: number;
   /** Broken streams in a row, per file, resumed from this source before giving up on it. */
   readonly maxFailures: number;
   /** For error messages: "peer 1", "s3://…". */
@@ -145,7 +145,7 @@ function sameSnapshot(a: SnapshotMeta, b: SnapshotMeta): boolean {
 
 function locationSource(located: LocatedSnapshot, url: string, chunkSize: number): ByteSource {
   // The store retries and resumes its own reads; a failure that reaches here means the location is out of reach.
-  return { kind: "url", name: url, maxFailures: 0, readAhead: readAheadChunks, read: (file, offset) => located.open(file, { offset, chunkSize }) };
+  return { kind: "url", name: url, maxFailures: 0, read: (file, offset) => located.open(file, { offset, chunkSize, reuseBuffers: true }) };
 }
 
 function peerSource(target: SnapshotToInstall, o: FetchOptions): ByteSource {
@@ -154,8 +154,6 @@ function peerSource(target: SnapshotToInstall, o: FetchOptions): ByteSource {
     kind: "peer",
     name: `peer ${from}`,
     maxFailures: o.maxAttempts,
-    // The transport's window already holds chunks ahead of the writes; each one is written before the next is pulled.
-    readAhead: 0,
     read: (file, offset, signal) => o.transport.fetchSnapshot(from, { id: meta.id, file, offset, chunkSize: o.chunkSize }, signal, { reuseBuffers: true }),
   };
 }
@@ -211,8 +209,7 @@ async function pullFiles(meta: SnapshotMeta, { writer, progress }: SnapshotRecep
         const onAbort = () => stream.abort(signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });
         try {
-          const read = source.read(f.name, offset, stream.signal);
-          const chunks = withProgressTimeout(source.readAhead > 0 ? readAhead(read, source.readAhead) : read, o.progressTimeoutMs, o.clock, () => stream.abort(), signal);
+          const chunks = withProgressTimeout(source.read(f.name, offset, stream.signal), o.progressTimeoutMs, o.clock, () => stream.abort(), signal);
           for await (const chunk of chunks) {
             if (signal.aborted) break;
             if (offset + chunk.length > f.size) throw new RaftError("Corrupt", `${source.name} sent more than the ${f.size} bytes of ${f.name}`);
