@@ -1,5 +1,5 @@
 import type { ServerWritableStream } from "@grpc/grpc-js";
-import { parseSnapshotRequest, RaftError, type SnapshotRequest } from "@raft/core/contracts";
+import { BufferPool, parseSnapshotRequest, RaftError, type SnapshotRequest } from "@raft/core/contracts";
 import { checkCaller, serverMetadata } from "./handshake.js";
 import type { ServerContext } from "./server-context.js";
 import { BYTES_FIELD_OVERHEAD, encodeSnapshotChunk, type Decoded, type WireSnapshotRequest } from "./service-definition.js";
@@ -58,7 +58,7 @@ async function serve(ctx: ServerContext, call: ServerWritableStream<Decoded<Wire
   call.on("error", () => {});
   const window = new WriteWindow(call, SERVE_WINDOW, ctx.snapshotIdleMs, abort.signal);
   // Message buffers gRPC is done with, reused for the next chunks: a fresh megabyte per chunk would cost garbage collection.
-  const spare: Buffer[] = [];
+  const spare = new BufferPool(SERVE_WINDOW);
   let source: AsyncIterator<Uint8Array> | undefined;
   try {
     source = handlers.onSnapshotRequest(caller, request, abort.signal)[Symbol.asyncIterator]();
@@ -69,8 +69,8 @@ async function serve(ctx: ServerContext, call: ServerWritableStream<Decoded<Wire
       // A source may yield more than one message can carry: split it.
       for (let at = 0; at < chunk.length && !abort.signal.aborted; at += ctx.maxChunkBytes) {
         const piece = chunk.subarray(at, at + ctx.maxChunkBytes);
-        const buffer = spareOrNew(spare, piece.length + BYTES_FIELD_OVERHEAD);
-        await window.write(encodeSnapshotChunk(piece, buffer), () => spare.length < SERVE_WINDOW && spare.push(buffer));
+        const buffer = spare.take(piece.length + BYTES_FIELD_OVERHEAD);
+        await window.write(encodeSnapshotChunk(piece, buffer), () => spare.give(buffer));
         ctx.stats.snapshotBytesSent += piece.length;
       }
       if (abort.signal.aborted) break;
@@ -82,10 +82,4 @@ async function serve(ctx: ServerContext, call: ServerWritableStream<Decoded<Wire
   } finally {
     await source?.return?.().catch(() => {});
   }
-}
-
-/** A spare buffer of at least `bytes` (smaller ones are dropped), or a new one. */
-function spareOrNew(spare: Buffer[], bytes: number): Buffer {
-  for (let b = spare.pop(); b !== undefined; b = spare.pop()) if (b.length >= bytes) return b;
-  return Buffer.allocUnsafeSlow(bytes);
 }

@@ -1,4 +1,4 @@
-import { isRaftError, RaftError } from "@raft/core/contracts";
+import { BufferPool, isRaftError, RaftError } from "@raft/core/contracts";
 import type { PeerConnection } from "./connection.js";
 import { CHUNK_HEAD_BYTES, chunkFrameInto, endFrame, errorFrame } from "./envelope.js";
 import { MAX_WINDOW_CHUNKS } from "./options.js";
@@ -35,7 +35,7 @@ export class ServedSnapshot {
    * a fresh megabyte per chunk would cost page faults and garbage collection
    * on every chunk, which is most of the server's time at these rates.
    */
-  private readonly spare: Buffer[] = [];
+  private readonly spare = new BufferPool(SPARE_FRAMES);
 
   constructor(
     private readonly conn: PeerConnection,
@@ -106,20 +106,12 @@ export class ServedSnapshot {
       }
       const piece = chunk.subarray(at, at + max);
       this.credit--;
-      const buffer = this.frameBuffer(piece.length + CHUNK_HEAD_BYTES);
-      if (!this.conn.send(chunkFrameInto(buffer, this.stream, piece), () => this.spare.length < SPARE_FRAMES && this.spare.push(buffer))) return false;
+      const buffer = this.spare.take(piece.length + CHUNK_HEAD_BYTES);
+      if (!this.conn.send(chunkFrameInto(buffer, this.stream, piece), () => this.spare.give(buffer))) return false;
       this.limits.onChunkSent(piece.length);
       this.rearm();
       at += piece.length;
       if (at >= chunk.length) return true;
-    }
-  }
-
-  private frameBuffer(bytes: number): Buffer {
-    for (;;) {
-      const b = this.spare.pop();
-      if (b === undefined) return Buffer.allocUnsafeSlow(bytes);
-      if (b.length >= bytes) return b;
     }
   }
 

@@ -34,6 +34,7 @@ export type { AddressBook, FetchSnapshotOptions, SnapshotRequest, Transport, Tra
 export { PeerAddresses } from "./peer-addresses.js";
 // The transport kit: what every network transport shares.
 export { Backoff, RECONNECT_DEFAULTS, RECONNECT_LIMITS, type BackoffOptions } from "./transport-kit/backoff.js";
+export { BufferPool } from "./transport-kit/buffer-pool.js";
 export { ChunkBuffers } from "./transport-kit/chunk-buffers.js";
 export { addressSchema, advertisedAddress, formatAddress, isAddress, isWildcardHost, parseAddress, type HostPort } from "./transport-kit/address.js";
 export { certificateIdentity, certificateMismatch, certificateNodeIds, isNodeToken, nodeToken, secretsEqual } from "./transport-kit/credentials.js";

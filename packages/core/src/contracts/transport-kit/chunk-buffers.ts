@@ -1,3 +1,5 @@
+import { BufferPool } from "./buffer-pool.js";
+
 /**
  * The buffers of one snapshot fetch whose reader asked for reused memory
  * (`FetchSnapshotOptions.reuseBuffers`). Each chunk is copied into a free
@@ -7,16 +9,15 @@
  * pulls the next. A fetch holds about its window of them, whatever its size.
  */
 export class ChunkBuffers {
-  private readonly free: Uint8Array[] = [];
+  private readonly pool = new BufferPool();
   private lent: Uint8Array | undefined;
 
   /** A copy of `data` in a free buffer (a new one if none is large enough). */
   copy(data: Uint8Array): Uint8Array {
-    let buffer = this.free.pop();
-    while (buffer !== undefined && buffer.length < data.length) buffer = this.free.pop();
-    buffer ??= new Uint8Array(data.length);
+    const buffer = this.pool.take(data.length);
     buffer.set(data);
-    return buffer.subarray(0, data.length);
+    // A plain Uint8Array, not a Buffer: a reader's `slice()` must copy, as it does on any chunk.
+    return new Uint8Array(buffer.buffer, 0, data.length);
   }
 
   /** `chunk` (from `copy`) goes to the reader; the chunk lent before it is given back. */
@@ -28,8 +29,8 @@ export class ChunkBuffers {
 
   /** The reader pulled again, or stopped: the chunk it holds is free. */
   giveBack(): void {
-    // Every buffer is a whole ArrayBuffer of its own (see copy), so the chunk's buffer is all of it.
-    if (this.lent !== undefined) this.free.push(new Uint8Array(this.lent.buffer));
+    // A chunk is the start of a pool buffer, which owns its whole ArrayBuffer.
+    if (this.lent !== undefined) this.pool.give(Buffer.from(this.lent.buffer));
     this.lent = undefined;
   }
 }
