@@ -77,6 +77,7 @@ async function runAndKill(ctx: TestContext, args: string[], rand: () => number, 
   });
   if (duringCreate) {
     // The store builds a new file under a temporary name (`<path>.<pid>-<random>.new`) and then links it into place.
+    // The window is short: under load the poll may miss it, and then the kill lands just after the file was created.
     await waitForEntry(dirname(args[0] as string), (name) => name.endsWith(".new"), child);
     await sleep(Math.floor(20 * rand()));
   } else {
@@ -90,9 +91,9 @@ async function runAndKill(ctx: TestContext, args: string[], rand: () => number, 
   return child.lines;
 }
 
-/** Polls `dir` until a name passes `test`, or the child has exited. */
+/** Polls `dir` until a name passes `test`, the child has reported `ready` (so it is past creating the file), or it has exited. */
 async function waitForEntry(dir: string, test: (name: string) => boolean, child: NodeChild): Promise<void> {
-  while (child.alive && !(await readdir(dir)).some(test)) await sleep(1);
+  while (child.alive && !child.lines.includes("ready") && !(await readdir(dir)).some(test)) await sleep(1);
 }
 
 /**

@@ -22,7 +22,7 @@ export { freePortRange } from "./free-port-range.js";
 export { TestCluster, type ListeningTransport, type TestClusterOptions } from "./test-cluster.js";
 export type { ClusterTime } from "./test-cluster-time.js";
 export { TcpProxy, type TcpProxyDirection, type TcpProxyStats } from "./tcp-proxy.js";
-export { NodeChild, stopAllChildren } from "./node-child.js";
+export { NodeChild, reportToParent, stopAllChildren } from "./node-child.js";
 export { historyFromEvents, type ClientId, type History, type HistoryEvent, type Operation } from "./linearizability/history.js";
 export type { Model, StepResult } from "./linearizability/model.js";
 export { partitionBy } from "./linearizability/partition.js";
