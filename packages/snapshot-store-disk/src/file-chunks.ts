@@ -1,13 +1,17 @@
 import type { FileHandle } from "node:fs/promises";
 import { RaftError } from "@raft/core/contracts";
+import { alignedBytes, BLOCK, blockCeil, blockFloor, isAlignmentError } from "./direct-io.js";
 import { io } from "./errors.js";
 import { readFully } from "./fs-util.js";
 
 /**
  * The chunks of one committed file, read through its open handle: fresh
  * buffers the consumer may keep, or (`reusing`) two buffers taking turns,
- * one with the consumer while the next chunk is read into the other. `close()`
- * waits for a read still running when the consumer stopped early.
+ * one with the consumer while the next chunk is read into the other. Given
+ * a direct handle, `reusing` reads with direct I/O into page-aligned buffers,
+ * from the block holding each chunk's first byte, and hands out the chunk's
+ * part. `close()` waits for a read still running when the consumer stopped
+ * early.
  */
 export class FileChunks {
   private inFlight: Promise<unknown> | undefined;
@@ -17,6 +21,7 @@ export class FileChunks {
     private readonly path: string,
     private readonly size: number,
     private readonly chunkSize: number,
+    private direct?: FileHandle,
   ) {}
 
   async *fresh(offset: number): AsyncGenerator<Uint8Array> {
@@ -31,7 +36,7 @@ export class FileChunks {
   async *reusing(offset: number): AsyncGenerator<Uint8Array> {
     if (offset >= this.size) return;
     const largest = this.lengthAt(offset);
-    const buffers = [uninitialized(largest), uninitialized(largest)];
+    const buffers = this.alignedPair(largest) ?? [uninitialized(largest), uninitialized(largest)];
     let pos = offset;
     let next = this.readAhead(buffers[0] as Uint8Array, pos);
     for (let turn = 1; pos < this.size; turn++) {
@@ -44,7 +49,17 @@ export class FileChunks {
 
   async close(): Promise<void> {
     await this.inFlight?.catch(() => {});
+    await this.direct?.close().catch(() => {});
     await this.fh.close();
+  }
+
+  /** Two page-aligned buffers that hold a chunk of `largest` bytes from any offset, if direct reads are on and memory is to be had. */
+  private alignedPair(largest: number): [Uint8Array, Uint8Array] | undefined {
+    if (this.direct === undefined) return undefined;
+    const each = blockCeil(largest) + BLOCK;
+    const memory = alignedBytes(2 * each);
+    if (memory === undefined) return undefined;
+    return [memory.subarray(0, each), memory.subarray(each)];
   }
 
   private lengthAt(pos: number): number {
@@ -52,7 +67,7 @@ export class FileChunks {
   }
 
   private readAhead(buffer: Uint8Array, pos: number): Promise<Uint8Array> {
-    const read = this.readAt(buffer.subarray(0, this.lengthAt(pos)), pos);
+    const read = this.direct !== undefined && buffer.byteOffset % BLOCK === 0 ? this.readDirect(buffer, pos) : this.readAt(buffer.subarray(0, this.lengthAt(pos)), pos);
     this.inFlight = read;
     read.catch(() => {}); // observed by whoever awaits it, or by close()
     return read;
@@ -61,8 +76,30 @@ export class FileChunks {
   /** Fills `chunk` from `pos`; `Corrupt` if the file ends first (the manifest promised more). */
   private async readAt(chunk: Uint8Array, pos: number): Promise<Uint8Array> {
     const n = await io("read", this.path, () => readFully(this.fh, chunk, pos));
-    if (n < chunk.length) throw new RaftError("Corrupt", `${this.path} ends at ${pos + n} bytes; its manifest says ${this.size}`);
+    if (n < chunk.length) this.endsEarly(pos + n);
     return chunk;
+  }
+
+  /** The chunk at `pos`, read directly into the aligned `buffer` from the block that holds `pos`. */
+  private async readDirect(buffer: Uint8Array, pos: number): Promise<Uint8Array> {
+    const length = this.lengthAt(pos);
+    const start = blockFloor(pos);
+    const skip = pos - start;
+    const direct = this.direct as FileHandle;
+    try {
+      const n = await io("read", this.path, () => readFully(direct, buffer.subarray(0, blockCeil(pos + length) - start), start));
+      if (n < skip + length) this.endsEarly(start + n);
+    } catch (e) {
+      if (!isAlignmentError((e as { cause?: unknown }).cause)) throw e;
+      this.direct = undefined; // the device wants another alignment: buffered reads from here
+      await direct.close().catch(() => {});
+      return this.readAt(buffer.subarray(0, length), pos);
+    }
+    return buffer.subarray(skip, skip + length);
+  }
+
+  private endsEarly(at: number): never {
+    throw new RaftError("Corrupt", `${this.path} ends at ${at} bytes; its manifest says ${this.size}`);
   }
 }
 

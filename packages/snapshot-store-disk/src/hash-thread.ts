@@ -30,18 +30,59 @@ export interface HashJob {
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
-const { openSync, readSync, closeSync } = require("node:fs");
+const { openSync, readSync, closeSync, constants } = require("node:fs");
+const SIZE = 1 << 20;
+const BLOCK = 4096;
 const jobs = new Map();
-const buf = Buffer.allocUnsafe(1 << 20);
+const plain = Buffer.allocUnsafe(SIZE);
+let aligned;
+// WebAssembly memory is page-aligned, as direct reads need; null if the engine refuses it.
+function alignedBuffer() {
+  if (aligned === undefined) {
+    try { aligned = Buffer.from(new WebAssembly.Memory({ initial: SIZE / 65536, maximum: SIZE / 65536 }).buffer); } catch { aligned = null; }
+  }
+  return aligned;
+}
+function openJob(job) {
+  if (job.direct && constants.O_DIRECT && alignedBuffer()) {
+    try { job.fd = openSync(job.path, constants.O_RDONLY | constants.O_DIRECT); return; } catch (e) { if (e.code !== "EINVAL") throw e; }
+  }
+  job.direct = false;
+  job.fd = openSync(job.path, "r");
+}
 function close(job) { if (job.fd !== undefined) { try { closeSync(job.fd); } catch {} job.fd = undefined; } }
+// Hashes bytes from job.pos on, below "to"; how many (0 at the end of the file). A direct read starts at the block holding job.pos.
+function hashSome(job, to) {
+  if (!job.direct) {
+    const n = readSync(job.fd, plain, 0, Math.min(SIZE, to - job.pos), job.pos);
+    job.hash.update(plain.subarray(0, n));
+    return n;
+  }
+  const start = job.pos - (job.pos % BLOCK);
+  const want = Math.min(SIZE, Math.ceil((to - start) / BLOCK) * BLOCK);
+  let n;
+  try {
+    n = readSync(job.fd, aligned, 0, want, start);
+  } catch (e) {
+    if (e.code !== "EINVAL") throw e;
+    close(job); // the device wants another alignment: read through the page cache from here
+    job.direct = false;
+    job.fd = openSync(job.path, "r");
+    return hashSome(job, to);
+  }
+  const skip = job.pos - start;
+  const usable = Math.min(n, to - start) - skip;
+  if (usable <= 0) return 0;
+  job.hash.update(aligned.subarray(skip, skip + usable));
+  return usable;
+}
 function catchUp(job, to) {
   if (job.error !== undefined || job.eof) return;
   try {
-    if (job.fd === undefined) job.fd = openSync(job.path, "r");
+    if (job.fd === undefined) openJob(job);
     while (job.pos < to) {
-      const n = readSync(job.fd, buf, 0, Math.min(buf.length, to - job.pos), job.pos);
+      const n = hashSome(job, to);
       if (n === 0) { job.eof = true; return; }
-      job.hash.update(buf.subarray(0, n));
       job.pos += n;
     }
   } catch (e) {
@@ -49,7 +90,7 @@ function catchUp(job, to) {
   }
 }
 parentPort.on("message", (m) => {
-  if (m.op === "start") { jobs.set(m.id, { path: m.path, fd: undefined, hash: createHash("sha256"), pos: 0, eof: false, error: undefined }); return; }
+  if (m.op === "start") { jobs.set(m.id, { path: m.path, direct: m.direct, fd: undefined, hash: createHash("sha256"), pos: 0, eof: false, error: undefined }); return; }
   const job = jobs.get(m.id);
   if (job === undefined) return;
   if (m.op === "advance") return catchUp(job, m.to);
@@ -94,10 +135,11 @@ export class HashThread {
     this.thread();
   }
 
-  start(path: string): HashJob {
+  /** `direct`: read with direct I/O (bytes that were written so, or are likely not cached); a file system that refuses it is read normally. */
+  start(path: string, options: { direct: boolean }): HashJob {
     const id = this.nextId++;
     const worker = this.thread();
-    worker?.postMessage({ op: "start", id, path });
+    worker?.postMessage({ op: "start", id, path, direct: options.direct });
     let ended = false;
     return {
       advance: (length) => {
@@ -116,10 +158,9 @@ export class HashThread {
     };
   }
 
-  /** Size and SHA-256 of the first `limit` bytes of `path` (all of it by default). */
-  hashFile(path: string, limit = Number.MAX_SAFE_INTEGER): Promise<FileDigest> {
-    const job = this.start(path);
-    return job.finish(limit);
+  /** Size and SHA-256 of all of `path`. */
+  hashFile(path: string, options: { direct: boolean }): Promise<FileDigest> {
+    return this.start(path, options).finish(Number.MAX_SAFE_INTEGER);
   }
 
   /** Stops the thread; digests still awaited are computed on this thread. */

@@ -49,7 +49,7 @@ export class LocalWriter implements StoppableWriter {
         const path = this.host.layout.draftFile(this.dir, file);
         const fh = await io("create", path, () => open(path, "wx"));
         this.names.add(file);
-        this.current = { name: file, path, fh, job: this.host.hasher.start(path), size: 0 };
+        this.current = { name: file, path, fh, job: this.host.hasher.start(path, { direct: false }), size: 0 };
       }
       const f = this.current;
       await io("write", f.path, async () => {
@@ -77,7 +77,7 @@ export class LocalWriter implements StoppableWriter {
         const meta = buildMeta(this.draft, this.files, this.host.now());
         await writeJsonAtomic(this.dir, MANIFEST, meta, this.host.fsync);
         await fsyncDir(join(this.dir, FILES), this.host.fsync);
-        const result = await this.host.publish(this.dir, meta);
+        const result = await this.host.publish(this.dir, meta, "cached");
         if (!result.published) await removeTree(this.dir).catch(() => {}); // an equal snapshot exists; tmp/ debris goes on open
         this.state = "committed";
         return result.meta;

@@ -25,6 +25,12 @@ const isFunction = (v: unknown) => typeof v === "function";
 export const diskSnapshotStoreOptionsSchema = z.strictObject({
   dir: z.string().min(1, "must be a non-empty path").describe("the store's directory, created if missing. One store, in one process, per directory"),
   fsync: z.boolean().default(true).describe("fsync files and directories where durability needs it; turn it off only for throwaway data"),
+  directIo: z
+    .boolean()
+    .default(true)
+    .describe(
+      "receive snapshots, and read them for restores and peers, with direct I/O (O_DIRECT) where the platform and file system allow it (Linux), so multi-GiB installs bypass the page cache; elsewhere, or when false, ordinary buffered I/O",
+    ),
   logger: loggerOption.describe("a Logger for warnings: quarantined manifests, discarded resume state"),
   now: z
     .custom<() => number>(isFunction, { message: "must be a function returning milliseconds" })

@@ -1,6 +1,8 @@
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { SnapshotMeta } from "@raft/core/contracts";
+import { DirectAppender } from "./direct-appender.js";
+import { openDirect } from "./direct-io.js";
 import { io } from "./errors.js";
 import { fsyncDir, removeTree, tempFile, writeFully, writeJsonAtomic } from "./fs-util.js";
 import type { Host, StoppableWriter } from "./host.js";
@@ -10,6 +12,14 @@ import { snapshotStoreRules } from "@raft/core/contracts";
 const { checkAppend, checkWriter, fileOf, mismatch } = snapshotStoreRules;
 type WriterState = snapshotStoreRules.WriterState;
 import { Serial } from "./serial.js";
+
+interface OpenFile {
+  readonly file: Received;
+  readonly fh: FileHandle;
+  /** Direct writes, when the store uses them (the bytes go through `fh` otherwise). */
+  readonly appender: DirectAppender | undefined;
+  dirty: boolean;
+}
 
 /**
  * Writes a received snapshot into `partial/<id>/`. Each file is appended at
@@ -21,8 +31,8 @@ export class ReceptionWriter implements StoppableWriter {
   private state: WriterState = "open";
   private stopped = false;
   private readonly serial = new Serial();
-  /** One file handle at a time; switching files fsyncs and closes the previous one. */
-  private handle: { file: Received; fh: FileHandle; dirty: boolean } | undefined;
+  /** One file open at a time; switching files fsyncs and closes the previous one. */
+  private handle: OpenFile | undefined;
   /** The flushes in flight, in order; settles (never rejects) once the last one is done. */
   private flushing: Promise<void> = Promise.resolve();
   /** A flush that failed: the writer is unusable after it. */
@@ -43,12 +53,13 @@ export class ReceptionWriter implements StoppableWriter {
       const h = await this.handleFor(f);
       await io("write", f.path, async () => {
         await this.host.faults.beforeWrite?.(f.path);
-        await writeFully(h.fh, chunk, f.length);
+        if (h.appender !== undefined) await h.appender.append(chunk);
+        else await writeFully(h.fh, chunk, f.length);
       });
       f.length += chunk.length;
       h.dirty = true;
-      // The hashing thread reads these bytes back from the page cache while the next ones arrive.
-      f.job?.advance(f.length);
+      // The hashing thread reads the bytes back while the next ones arrive (an appender says when they are in the file).
+      if (h.appender === undefined) f.job?.advance(f.length);
     });
   }
 
@@ -65,6 +76,7 @@ export class ReceptionWriter implements StoppableWriter {
       .run(async () => {
         this.check();
         const h = this.handle;
+        await this.drain(h);
         const lengths = new Map([...this.files.values()].map((f) => [f, f.length]));
         const sync = h !== undefined && h.dirty && this.host.fsync ? io("fsync", h.file.path, () => h.fh.sync()) : undefined;
         if (h !== undefined) h.dirty = false;
@@ -102,7 +114,7 @@ export class ReceptionWriter implements StoppableWriter {
       await rm(join(dir, tempFile(PROGRESS)), { force: true }).catch(() => {});
       await writeJsonAtomic(dir, MANIFEST, this.meta, this.host.fsync);
       await fsyncDir(join(dir, FILES), this.host.fsync);
-      const result = await this.host.publish(dir, this.meta);
+      const result = await this.host.publish(dir, this.meta, this.host.directIo ? "direct" : "cached");
       if (result.published) await rm(join(this.host.layout.snapshot(this.meta.id), PROGRESS), { force: true }).catch(() => {});
       else await removeTree(dir).catch(() => {});
       this.state = "committed";
@@ -147,7 +159,7 @@ export class ReceptionWriter implements StoppableWriter {
       // Hashed from disk by the hashing thread: as it was written in this session, or (resumed, or linked from a held snapshot) now.
       const job = f.job;
       f.job = undefined;
-      const hashed = await io("read", f.path, () => (job !== undefined ? job.finish(f.length) : this.host.hasher.hashFile(f.path)), "Corrupt");
+      const hashed = await io("read", f.path, () => (job !== undefined ? job.finish(f.length) : this.host.hasher.hashFile(f.path, { direct: this.host.directIo })), "Corrupt");
       const problem = mismatch(f.spec, hashed.size, hashed.sha256);
       if (problem !== undefined) return problem;
       f.digest = f.spec.sha256;
@@ -155,8 +167,18 @@ export class ReceptionWriter implements StoppableWriter {
     return undefined;
   }
 
+  /** Puts the bytes an appender gathered into the file; a failure ends the writer, as a failed fsync does. */
+  private async drain(h: OpenFile | undefined): Promise<void> {
+    try {
+      await h?.appender?.drain();
+    } catch (e) {
+      this.failure ??= e instanceof Error ? e : new Error(String(e));
+      throw e;
+    }
+  }
+
   /** The handle for `f`, opening it (and starting to hash its durable prefix) on first use in this session. */
-  private async handleFor(f: Received): Promise<{ file: Received; fh: FileHandle; dirty: boolean }> {
+  private async handleFor(f: Received): Promise<OpenFile> {
     if (this.handle?.file === f) return this.handle;
     await this.closeHandle(true);
     const fh = await io("open", f.path, () => open(f.path, "r+"));
@@ -170,12 +192,28 @@ export class ReceptionWriter implements StoppableWriter {
       await fh.close().catch(() => {});
       throw e;
     }
+    const appender = await this.appenderFor(f, fh);
     if (f.job === undefined) {
-      f.job = this.host.hasher.start(f.path);
+      f.job = this.host.hasher.start(f.path, { direct: appender !== undefined });
       f.job.advance(f.length);
     }
-    this.handle = { file: f, fh, dirty: false };
+    this.handle = { file: f, fh, appender, dirty: false };
     return this.handle;
+  }
+
+  /** Direct writes for `f` where the store uses them and the file system takes them; undefined means writes through `fh`. */
+  private async appenderFor(f: Received, fh: FileHandle): Promise<DirectAppender | undefined> {
+    if (!this.host.directIo) return undefined;
+    try {
+      const direct = await io("open", f.path, () => openDirect(f.path, "write"));
+      if (direct === undefined) return undefined;
+      const appender = await DirectAppender.open(fh, direct, f.path, f.length, (n) => f.job?.advance(n));
+      if (appender === undefined) await direct.close();
+      return appender;
+    } catch (e) {
+      await fh.close().catch(() => {});
+      throw e;
+    }
   }
 
   /** Waits for the flushes in flight (their fsync may use the handle, and they write into the reception's directory), then closes the handle. */
@@ -185,8 +223,10 @@ export class ReceptionWriter implements StoppableWriter {
     if (h === undefined) return;
     this.handle = undefined;
     try {
+      if (sync) await this.drain(h);
       if (sync && h.dirty && this.host.fsync) await io("fsync", h.file.path, () => h.fh.sync());
     } finally {
+      await h.appender?.close();
       await h.fh.close().catch(() => {});
     }
   }

@@ -6,27 +6,28 @@ import { DiskSnapshotStore } from "../src/index.js";
 import { bytes, codeOf, entries, flipByte, manifest, readAll, recordingLogger, take, tempDir } from "./support.js";
 import { Index, NodeId, Term } from "@raft/core/contracts";
 
-runSnapshotStoreContract("DiskSnapshotStore", {
-  durable: true,
-  async create() {
-    const { dir, remove } = await tempDir();
-    const store = await DiskSnapshotStore.open({ dir });
-    return {
-      store,
-      reopen: () => DiskSnapshotStore.open({ dir }),
-      async dispose() {
-        await store.close();
-        await remove();
-      },
-    };
-  },
-  corrupt: (store, id, file) => flipByte(join((store as DiskSnapshotStore).dir, "snapshots", id, "files", file)),
-  async corruptManifest(store, id) {
-    const path = join((store as DiskSnapshotStore).dir, "snapshots", id, "manifest.json");
-    const meta = JSON.parse(await readFile(path, "utf8")) as { size: number };
-    await writeFile(path, JSON.stringify({ ...meta, size: meta.size + 1 })); // valid JSON, wrong sum
-  },
-});
+for (const directIo of [true, false])
+  runSnapshotStoreContract(`DiskSnapshotStore (${directIo ? "direct" : "buffered"} I/O)`, {
+    durable: true,
+    async create() {
+      const { dir, remove } = await tempDir();
+      const store = await DiskSnapshotStore.open({ dir, directIo });
+      return {
+        store,
+        reopen: () => DiskSnapshotStore.open({ dir, directIo }),
+        async dispose() {
+          await store.close();
+          await remove();
+        },
+      };
+    },
+    corrupt: (store, id, file) => flipByte(join((store as DiskSnapshotStore).dir, "snapshots", id, "files", file)),
+    async corruptManifest(store, id) {
+      const path = join((store as DiskSnapshotStore).dir, "snapshots", id, "manifest.json");
+      const meta = JSON.parse(await readFile(path, "utf8")) as { size: number };
+      await writeFile(path, JSON.stringify({ ...meta, size: meta.size + 1 })); // valid JSON, wrong sum
+    },
+  });
 
 describe("DiskSnapshotStore", () => {
   const A = bytes(5000, 1);
@@ -73,31 +74,38 @@ describe("DiskSnapshotStore", () => {
       await again.close();
     }));
 
-  it("keeps a reception's flushed bytes across a reopen and cuts off the rest on disk", () =>
+  it.each([
+    { io: "buffered", directIo: false, unflushed: 500, onDisk: 1500 },
+    // Direct writes go a 1 MiB stage at a time: two stages reached the disk, the last 500 bytes were only gathered.
+    { io: "direct", directIo: true, unflushed: (2 << 20) + 500, onDisk: 2 << 20 },
+  ])("keeps a reception's flushed bytes across a reopen and cuts off the rest on disk ($io I/O)", ({ directIo, unflushed, onDisk }) =>
     withDir(async (dir) => {
-      const meta = manifest(9, 2, { "state.bin": A, "index.json": B });
-      const store = await DiskSnapshotStore.open({ dir });
+      const state = bytes(1000 + unflushed + 5000, 3);
+      const meta = manifest(9, 2, { "state.bin": state, "index.json": B });
+      const store = await DiskSnapshotStore.open({ dir, directIo });
       const { writer } = await store.receive(meta);
-      await writer.write("state.bin", A.subarray(0, 1000));
+      await writer.write("state.bin", state.subarray(0, 1000));
       await writer.flush();
-      await writer.write("state.bin", A.subarray(1000, 1500));
+      await writer.write("state.bin", state.subarray(1000, 1000 + unflushed));
       await store.close();
       const file = join(dir, "partial", meta.id, "files", "state.bin");
-      expect((await stat(file)).size).toBe(1500);
+      expect((await stat(file)).size).toBe(onDisk);
       expect(JSON.parse(await readFile(join(dir, "partial", meta.id, "progress.json"), "utf8")).durable).toEqual({ "state.bin": 1000, "index.json": 0 });
 
-      const again = await DiskSnapshotStore.open({ dir });
+      const again = await DiskSnapshotStore.open({ dir, directIo });
       const resumed = await again.receive(meta);
       expect(resumed.progress.get("state.bin")).toBe(1000);
       expect((await stat(file)).size).toBe(1000);
-      await resumed.writer.write("state.bin", A.subarray(1000));
+      await resumed.writer.write("state.bin", state.subarray(1000));
       await resumed.writer.write("index.json", B);
       await resumed.writer.commit();
       expect(await entries(join(dir, "partial"))).toEqual([]);
       expect((await entries(join(dir, "snapshots", meta.id))).sort()).toEqual(["files", "manifest.json"]);
       await again.verify(meta.id);
+      expect(Buffer.compare(await readAll(again, meta.id, "state.bin"), state)).toBe(0);
       await again.close();
-    }));
+    }),
+  );
 
   it("restarts a reception whose progress.json is unreadable, with a warning", () =>
     withDir(async (dir) => {
