@@ -5,27 +5,29 @@ import { readFully, writeFully } from "./fs-util.js";
 
 /** Bytes gathered per direct write: large enough that a write costs the disk little per byte. */
 const STAGE = 1 << 20;
+/** Buffers taking turns: all but the one filling may be on their way to the disk at once (two measured 20–25 % slower end to end). */
+const STAGES = 4;
 
 /**
  * Appends to a file being received through a direct (O_DIRECT) handle, so
  * the bytes skip the page cache (see `direct-io.ts`). Chunks of any size are
- * gathered in two page-aligned buffers taking turns: a full one is written
- * in one direct write while the other fills, so the network and the disk
- * overlap. `drain()` puts what is gathered into the file (the part below the
+ * gathered in four page-aligned 1 MiB buffers taking turns: full ones are
+ * written in one direct write each while the next fills, so the network and
+ * the disk overlap, and the device sees a few writes at once. `drain()` puts what is gathered into the file (the part below the
  * last whole block through the ordinary handle) so that an fsync covers it;
  * the gathered bytes stay, and the next direct write rewrites them whole.
  * If the device refuses the alignment, the rest goes through the ordinary
  * handle.
  */
 export class DirectAppender {
-  private readonly buffers: [Uint8Array, Uint8Array];
+  private readonly buffers: Uint8Array[];
   private turn = 0;
   /** File offset of the current buffer's first byte: a multiple of BLOCK. */
   private base: number;
   /** Bytes gathered in the current buffer. */
   private filled: number;
-  /** The direct write of the other buffer, if one runs. */
-  private writing: Promise<void> | undefined;
+  /** Direct writes in flight, oldest first; each settles after the ones before it, so `written` hears of them in order. They never reject: a failure is kept in `failure`. */
+  private readonly writes: Promise<void>[] = [];
   private failure: unknown;
   private direct: FileHandle | undefined;
 
@@ -33,7 +35,7 @@ export class DirectAppender {
     private readonly fh: FileHandle,
     direct: FileHandle,
     private readonly path: string,
-    buffers: [Uint8Array, Uint8Array],
+    buffers: Uint8Array[],
     length: number,
     /** Told each time bytes [0, n) are in the file (in order, never less than before). */
     private readonly written: (n: number) => void,
@@ -50,9 +52,10 @@ export class DirectAppender {
    * The last partial block is read back so the first direct write covers it.
    */
   static async open(fh: FileHandle, direct: FileHandle, path: string, length: number, written: (n: number) => void): Promise<DirectAppender | undefined> {
-    const memory = alignedBytes(2 * STAGE);
+    const memory = alignedBytes(STAGES * STAGE);
     if (memory === undefined) return undefined;
-    const appender = new DirectAppender(fh, direct, path, [memory.subarray(0, STAGE), memory.subarray(STAGE)], length, written);
+    const buffers = Array.from({ length: STAGES }, (_, i) => memory.subarray(i * STAGE, (i + 1) * STAGE));
+    const appender = new DirectAppender(fh, direct, path, buffers, length, written);
     if (appender.filled > 0) await io("read", path, () => readFully(fh, memory.subarray(0, appender.filled), appender.base));
     return appender;
   }
@@ -72,7 +75,7 @@ export class DirectAppender {
 
   /** Puts every gathered byte into the file and waits for it: an fsync after this covers all appended bytes. */
   async drain(): Promise<void> {
-    await this.writing;
+    await Promise.all(this.writes);
     this.check();
     if (this.filled === 0) return;
     const buffer = (this.buffers[this.turn] as Uint8Array).subarray(0, this.filled);
@@ -89,24 +92,27 @@ export class DirectAppender {
 
   /** Waits for the write in flight and closes the direct handle; gathered bytes not drained are dropped. */
   async close(): Promise<void> {
-    await this.writing?.catch(() => {});
+    await Promise.all(this.writes);
     await this.direct?.close().catch(() => {});
     this.direct = undefined;
   }
 
-  /** Starts writing the full current buffer and turns to the other one, once its own write is done. */
+  /** Starts writing the full current buffer and turns to the next one, once its earlier write is done. */
   private async writeFull(): Promise<void> {
-    await this.writing;
+    if (this.writes.length === STAGES - 1) await this.writes.shift();
     this.check();
-    const buffer = this.buffers[this.turn] as Uint8Array;
     const at = this.base;
-    this.writing = this.put(buffer, at).then(
-      () => this.written(at + STAGE),
-      (e: unknown) => {
-        this.failure ??= e;
-      },
+    const earlier = this.writes.at(-1);
+    const put = this.put(this.buffers[this.turn] as Uint8Array, at);
+    this.writes.push(
+      Promise.all([earlier, put]).then(
+        () => this.written(at + STAGE),
+        (e: unknown) => {
+          this.failure ??= e;
+        },
+      ),
     );
-    this.turn = 1 - this.turn;
+    this.turn = (this.turn + 1) % STAGES;
     this.base += STAGE;
     this.filled = 0;
   }

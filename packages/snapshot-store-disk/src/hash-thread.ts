@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "@raft/core/contracts";
 import { hashFile } from "./fs-util.js";
+import { HASH_WORKER_SOURCE } from "./hash-worker-source.js";
 
 /** Size and SHA-256 (hex) of a file's first bytes. */
 export interface FileDigest {
@@ -10,8 +11,9 @@ export interface FileDigest {
 
 /**
  * The hashing of one file that is being written: the writer says how far the
- * bytes on disk go (`advance`), the thread hashes them from there (the page
- * cache, normally) while the writer goes on, and `finish` gives the digest.
+ * bytes on disk go (`advance`), the thread hashes them from there (from the
+ * page cache, or the device for a direct job) while the writer goes on, and
+ * `finish` gives the digest.
  */
 export interface HashJob {
   /** Bytes [0, length) are written: they may be hashed now. */
@@ -21,90 +23,6 @@ export interface HashJob {
   /** Ends the job without a digest. */
   cancel(): void;
 }
-
-/**
- * The worker: jobs keyed by id, each a file descriptor, a hash and how far it
- * got. Messages are handled in order, so `finish` comes after every
- * `advance` before it. A read error is kept and reported by `finish`.
- */
-const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
-const { createHash } = require("node:crypto");
-const { openSync, readSync, closeSync, constants } = require("node:fs");
-const SIZE = 1 << 20;
-const BLOCK = 4096;
-const jobs = new Map();
-const plain = Buffer.allocUnsafe(SIZE);
-let aligned;
-// WebAssembly memory is page-aligned, as direct reads need; null if the engine refuses it.
-function alignedBuffer() {
-  if (aligned === undefined) {
-    try { aligned = Buffer.from(new WebAssembly.Memory({ initial: SIZE / 65536, maximum: SIZE / 65536 }).buffer); } catch { aligned = null; }
-  }
-  return aligned;
-}
-function openJob(job) {
-  if (job.direct && constants.O_DIRECT && alignedBuffer()) {
-    try { job.fd = openSync(job.path, constants.O_RDONLY | constants.O_DIRECT); return; } catch (e) { if (e.code !== "EINVAL") throw e; }
-  }
-  job.direct = false;
-  job.fd = openSync(job.path, "r");
-}
-function close(job) { if (job.fd !== undefined) { try { closeSync(job.fd); } catch {} job.fd = undefined; } }
-// Hashes bytes from job.pos on, below "to"; how many (0 at the end of the file). A direct read starts at the block holding job.pos.
-function hashSome(job, to) {
-  if (!job.direct) {
-    const n = readSync(job.fd, plain, 0, Math.min(SIZE, to - job.pos), job.pos);
-    job.hash.update(plain.subarray(0, n));
-    return n;
-  }
-  const start = job.pos - (job.pos % BLOCK);
-  const want = Math.min(SIZE, Math.ceil((to - start) / BLOCK) * BLOCK);
-  let n;
-  try {
-    n = readSync(job.fd, aligned, 0, want, start);
-  } catch (e) {
-    if (e.code !== "EINVAL") throw e;
-    close(job); // the device wants another alignment: read through the page cache from here
-    job.direct = false;
-    job.fd = openSync(job.path, "r");
-    return hashSome(job, to);
-  }
-  const skip = job.pos - start;
-  const usable = Math.min(n, to - start) - skip;
-  if (usable <= 0) return 0;
-  job.hash.update(aligned.subarray(skip, skip + usable));
-  return usable;
-}
-function catchUp(job, to) {
-  if (job.error !== undefined || job.eof) return;
-  try {
-    if (job.fd === undefined) openJob(job);
-    while (job.pos < to) {
-      const n = hashSome(job, to);
-      if (n === 0) { job.eof = true; return; }
-      job.pos += n;
-    }
-  } catch (e) {
-    job.error = { code: e && e.code, message: String(e && e.message || e) };
-  }
-}
-parentPort.on("message", (m) => {
-  if (m.op === "start") { jobs.set(m.id, { path: m.path, direct: m.direct, fd: undefined, hash: createHash("sha256"), pos: 0, eof: false, error: undefined }); return; }
-  const job = jobs.get(m.id);
-  if (job === undefined) return;
-  if (m.op === "advance") return catchUp(job, m.to);
-  jobs.delete(m.id);
-  if (m.op === "finish") {
-    catchUp(job, m.to);
-    close(job);
-    if (job.error !== undefined) parentPort.postMessage({ id: m.id, error: job.error });
-    else parentPort.postMessage({ id: m.id, size: job.pos, sha256: job.hash.digest("hex") });
-    return;
-  }
-  close(job);
-});
-`;
 
 interface Waiter {
   readonly path: string;
@@ -196,7 +114,7 @@ export class HashThread {
     if (this.broken) return undefined;
     if (this.worker !== undefined) return this.worker;
     try {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
       worker.unref();
       worker.on("message", (reply: Reply) => this.reply(worker, reply));
       worker.on("error", (e) => this.die(worker, e));
