@@ -1,33 +1,43 @@
 import type { FileHandle } from "node:fs/promises";
-import { alignedBytes, blockFloor, isAlignmentError } from "./direct-io.js";
+import { blockFloor, isAlignmentError, sharedAlignedBytes } from "./direct-io.js";
 import { io } from "./errors.js";
 import { readFully, writeFully } from "./fs-util.js";
 
 /** Bytes gathered per direct write: large enough that a write costs the disk little per byte. */
 const STAGE = 1 << 20;
-/** Buffers taking turns: all but the one filling may be on their way to the disk at once (two measured 20–25 % slower end to end). */
+/** Buffers taking turns: all but the one filling may be on their way to the disk at once. */
 const STAGES = 4;
+
+/**
+ * Where the appender's bytes go besides the file: a range of its memory
+ * (file bytes [at, at + length)) to be hashed; resolves once it is, after
+ * which the appender may reuse that memory.
+ */
+export type HandOver = (memory: SharedArrayBuffer, offset: number, length: number, at: number) => Promise<void>;
 
 /**
  * Appends to a file being received through a direct (O_DIRECT) handle, so
  * the bytes skip the page cache (see `direct-io.ts`). Chunks of any size are
- * gathered in four page-aligned 1 MiB buffers taking turns: full ones are
- * written in one direct write each while the next fills, so the network and
- * the disk overlap, and the device sees a few writes at once. `drain()` puts what is gathered into the file (the part below the
- * last whole block through the ordinary handle) so that an fsync covers it;
- * the gathered bytes stay, and the next direct write rewrites them whole.
- * If the device refuses the alignment, the rest goes through the ordinary
- * handle.
+ * gathered in four page-aligned 1 MiB buffers taking turns, in memory the
+ * hashing thread can read: each full one is written in one direct write and
+ * handed over to be hashed while the next fills, so the network, the disk
+ * and SHA-256 overlap, and nothing is read back to be hashed. A buffer is
+ * reused once its write and its hashing are done.
+ *
+ * `drain()` puts what is gathered into the file (the part past the last
+ * whole block through the ordinary handle) so that an fsync covers it, and
+ * hands it over; the gathered bytes stay, and the next direct write rewrites
+ * their block whole. If the device refuses the alignment, the rest goes
+ * through the ordinary handle.
  */
 export class DirectAppender {
-  private readonly buffers: Uint8Array[];
   private turn = 0;
   /** File offset of the current buffer's first byte: a multiple of BLOCK. */
   private base: number;
   /** Bytes gathered in the current buffer. */
   private filled: number;
-  /** Direct writes in flight, oldest first; each settles after the ones before it, so `written` hears of them in order. They never reject: a failure is kept in `failure`. */
-  private readonly writes: Promise<void>[] = [];
+  /** Full buffers being written and hashed, oldest first. They never reject: a failure is kept in `failure`. */
+  private readonly inFlight: Promise<void>[] = [];
   private failure: unknown;
   private direct: FileHandle | undefined;
 
@@ -35,28 +45,29 @@ export class DirectAppender {
     private readonly fh: FileHandle,
     direct: FileHandle,
     private readonly path: string,
-    buffers: Uint8Array[],
+    private readonly memory: SharedArrayBuffer,
+    private readonly buffers: readonly Uint8Array[],
     length: number,
-    /** Told each time bytes [0, n) are in the file (in order, never less than before). */
-    private readonly written: (n: number) => void,
+    private readonly handOver: HandOver,
   ) {
     this.direct = direct;
-    this.buffers = buffers;
     this.base = blockFloor(length);
     this.filled = length - this.base;
   }
 
   /**
    * An appender at the end of a file that holds `length` bytes, or undefined
-   * when no aligned memory is to be had (the caller writes through `fh`).
-   * The last partial block is read back so the first direct write covers it.
+   * when no aligned shared memory is to be had (the caller writes through
+   * `fh`). The last partial block is read back so the first direct write
+   * covers it; bytes before `length` are not handed over again (their
+   * hashing is the caller's).
    */
-  static async open(fh: FileHandle, direct: FileHandle, path: string, length: number, written: (n: number) => void): Promise<DirectAppender | undefined> {
-    const memory = alignedBytes(STAGES * STAGE);
+  static async open(fh: FileHandle, direct: FileHandle, path: string, length: number, handOver: HandOver): Promise<DirectAppender | undefined> {
+    const memory = sharedAlignedBytes(STAGES * STAGE);
     if (memory === undefined) return undefined;
-    const buffers = Array.from({ length: STAGES }, (_, i) => memory.subarray(i * STAGE, (i + 1) * STAGE));
-    const appender = new DirectAppender(fh, direct, path, buffers, length, written);
-    if (appender.filled > 0) await io("read", path, () => readFully(fh, memory.subarray(0, appender.filled), appender.base));
+    const buffers = Array.from({ length: STAGES }, (_, i) => new Uint8Array(memory, i * STAGE, STAGE));
+    const appender = new DirectAppender(fh, direct, path, memory, buffers, length, handOver);
+    if (appender.filled > 0) await io("read", path, () => readFully(fh, (buffers[0] as Uint8Array).subarray(0, appender.filled), appender.base));
     return appender;
   }
 
@@ -73,9 +84,9 @@ export class DirectAppender {
     }
   }
 
-  /** Puts every gathered byte into the file and waits for it: an fsync after this covers all appended bytes. */
+  /** Puts every gathered byte into the file and waits for it (an fsync after this covers all appended bytes), and hands them over. */
   async drain(): Promise<void> {
-    await Promise.all(this.writes);
+    await Promise.all(this.inFlight);
     this.check();
     if (this.filled === 0) return;
     const buffer = (this.buffers[this.turn] as Uint8Array).subarray(0, this.filled);
@@ -87,26 +98,27 @@ export class DirectAppender {
       this.failure ??= e;
       throw e;
     }
-    this.written(this.base + this.filled);
+    // Not awaited: the buffer is reused only after its whole hand-over, which the thread acknowledges after this one.
+    void this.handOver(this.memory, this.turn * STAGE, this.filled, this.base);
   }
 
-  /** Waits for the write in flight and closes the direct handle; gathered bytes not drained are dropped. */
+  /** Waits for the writes in flight and closes the direct handle; gathered bytes not drained are dropped. */
   async close(): Promise<void> {
-    await Promise.all(this.writes);
+    await Promise.all(this.inFlight);
     await this.direct?.close().catch(() => {});
     this.direct = undefined;
   }
 
-  /** Starts writing the full current buffer and turns to the next one, once its earlier write is done. */
+  /** Starts writing and hashing the full current buffer and turns to the next one, once that one is free. */
   private async writeFull(): Promise<void> {
-    if (this.writes.length === STAGES - 1) await this.writes.shift();
+    if (this.inFlight.length === STAGES - 1) await this.inFlight.shift();
     this.check();
     const at = this.base;
-    const earlier = this.writes.at(-1);
-    const put = this.put(this.buffers[this.turn] as Uint8Array, at);
-    this.writes.push(
-      Promise.all([earlier, put]).then(
-        () => this.written(at + STAGE),
+    const written = this.put(this.buffers[this.turn] as Uint8Array, at);
+    const hashed = this.handOver(this.memory, this.turn * STAGE, STAGE, at);
+    this.inFlight.push(
+      Promise.all([written, hashed]).then(
+        () => {},
         (e: unknown) => {
           this.failure ??= e;
         },

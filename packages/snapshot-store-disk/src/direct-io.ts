@@ -20,7 +20,9 @@ const O_DIRECT: number = (constants as { O_DIRECT?: number }).O_DIRECT ?? 0;
 /** WebAssembly memory comes in pages of this size, at a page-aligned address (Buffer memory has no such promise). */
 const WASM_PAGE = 65536;
 /** The one WebAssembly API used here (the compiler's ES libraries do not declare it). */
-const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+const { Memory } = (
+  globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number; shared?: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer } } }
+).WebAssembly;
 
 /**
  * Opens `path` for direct reads or writes, or gives undefined where the
@@ -43,9 +45,19 @@ export async function openDirect(path: string, mode: "read" | "write"): Promise<
  * the caller falls back to buffered I/O).
  */
 export function alignedBytes(bytes: number): Uint8Array | undefined {
+  const memory = wasmMemory(bytes, false);
+  return memory === undefined ? undefined : new Uint8Array(memory, 0, bytes);
+}
+
+/** As `alignedBytes`, in memory another thread can read (a SharedArrayBuffer of at least `bytes`). */
+export function sharedAlignedBytes(bytes: number): SharedArrayBuffer | undefined {
+  return wasmMemory(bytes, true) as SharedArrayBuffer | undefined;
+}
+
+function wasmMemory(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer | undefined {
   const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
   try {
-    return new Uint8Array(new Memory({ initial: pages, maximum: pages }).buffer, 0, bytes);
+    return new Memory({ initial: pages, maximum: pages, shared }).buffer;
   } catch {
     return undefined;
   }

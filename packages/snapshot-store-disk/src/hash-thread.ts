@@ -18,6 +18,14 @@ export interface FileDigest {
 export interface HashJob {
   /** Bytes [0, length) are written: they may be hashed now. */
   advance(length: number): void;
+  /**
+   * Bytes [at, at + length) of the file are `memory[offset, offset + length)`:
+   * hashed from there instead of read back. `at` may not lie past the bytes
+   * hashed or handed over before (it may lie before: those bytes are
+   * skipped). Resolves once they are hashed; the memory must not change
+   * until then.
+   */
+  handOver(memory: SharedArrayBuffer, offset: number, length: number, at: number): Promise<void>;
   /** The digest of bytes [0, length) (fewer if the file is shorter: `size` says). Ends the job. */
   finish(length: number): Promise<FileDigest>;
   /** Ends the job without a digest. */
@@ -31,7 +39,13 @@ interface Waiter {
   reject(e: Error): void;
 }
 
-type Reply = { id: number; size: number; sha256: string } | { id: number; error: { code?: string; message: string } };
+type Reply = { id: number; size: number; sha256: string } | { id: number; error: { code?: string; message: string } } | { id: number; hashedTo: number };
+
+/** A hand-over awaiting the thread's word that its bytes are hashed. */
+interface Ack {
+  readonly end: number;
+  resolve(): void;
+}
 
 /**
  * SHA-256 of snapshot files in a worker thread, read back from disk as they
@@ -48,6 +62,8 @@ export class HashThread {
   private broken = false;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
+  /** Per job, its hand-overs not yet hashed, in order. */
+  private readonly acks = new Map<number, Ack[]>();
 
   constructor(private readonly logger: Logger) {
     this.thread();
@@ -59,9 +75,24 @@ export class HashThread {
     const worker = this.thread();
     worker?.postMessage({ op: "start", id, path, direct: options.direct });
     let ended = false;
+    /** The memory the thread holds for this job: posting a SharedArrayBuffer costs far more than posting numbers, so it goes once. */
+    let shared: SharedArrayBuffer | undefined;
     return {
       advance: (length) => {
         if (!ended) this.post({ op: "advance", id, to: length });
+      },
+      handOver: (memory, offset, length, at) => {
+        // Without the thread the digest comes from disk at finish (`local`): nothing to wait for.
+        if (ended || this.broken || worker === undefined || worker !== this.worker) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          const acks = this.acks.get(id) ?? [];
+          acks.push({ end: at + length, resolve });
+          this.acks.set(id, acks);
+          worker.ref();
+          if (memory !== shared) worker.postMessage({ op: "memory", id, memory });
+          shared = memory;
+          worker.postMessage({ op: "hand-over", id, offset, length, at });
+        });
       },
       finish: (length) => {
         if (ended) throw new Error("hash job already ended");
@@ -72,6 +103,7 @@ export class HashThread {
         if (ended) return;
         ended = true;
         this.post({ op: "cancel", id });
+        this.release(id);
       },
     };
   }
@@ -128,12 +160,32 @@ export class HashThread {
   }
 
   private reply(worker: Worker, reply: Reply): void {
+    if ("hashedTo" in reply) {
+      const acks = this.acks.get(reply.id) ?? [];
+      while (acks.length > 0 && (acks[0] as Ack).end <= reply.hashedTo) acks.shift()?.resolve();
+      if (acks.length === 0) this.acks.delete(reply.id);
+      this.unrefIfIdle(worker);
+      return;
+    }
     const w = this.waiting.get(reply.id);
     if (w === undefined) return;
     this.waiting.delete(reply.id);
-    if (this.waiting.size === 0) worker.unref();
+    this.release(reply.id);
+    this.unrefIfIdle(worker);
     if ("error" in reply) w.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
     else w.resolve({ size: reply.size, sha256: reply.sha256 });
+  }
+
+  /** The thread keeps the process alive only while something waits on it. */
+  private unrefIfIdle(worker: Worker): void {
+    if (this.waiting.size === 0 && this.acks.size === 0) worker.unref();
+  }
+
+  /** A job ended (or the thread did): its hand-overs no longer hold their memory. */
+  private release(id: number): void {
+    for (const a of this.acks.get(id) ?? []) a.resolve();
+    this.acks.delete(id);
+    if (this.worker !== undefined) this.unrefIfIdle(this.worker);
   }
 
   /** The thread is gone: whatever waits on it is hashed here instead; later jobs too. */
@@ -146,6 +198,7 @@ export class HashThread {
   }
 
   private hashHere(): void {
+    for (const id of [...this.acks.keys()]) this.release(id);
     const waiting = [...this.waiting.values()];
     this.waiting.clear();
     for (const w of waiting) this.local(w.path, w.length).then(w.resolve, w.reject);

@@ -58,7 +58,7 @@ export class ReceptionWriter implements StoppableWriter {
       });
       f.length += chunk.length;
       h.dirty = true;
-      // The hashing thread reads the bytes back while the next ones arrive (an appender says when they are in the file).
+      // The hashing thread reads these bytes back while the next ones arrive (an appender hands its bytes over instead).
       if (h.appender === undefined) f.job?.advance(f.length);
     });
   }
@@ -207,7 +207,7 @@ export class ReceptionWriter implements StoppableWriter {
     try {
       const direct = await io("open", f.path, () => openDirect(f.path, "write"));
       if (direct === undefined) return undefined;
-      const appender = await DirectAppender.open(fh, direct, f.path, f.length, (n) => f.job?.advance(n));
+      const appender = await DirectAppender.open(fh, direct, f.path, f.length, (memory, offset, length, at) => f.job?.handOver(memory, offset, length, at) ?? Promise.resolve());
       if (appender === undefined) await direct.close();
       return appender;
     } catch (e) {

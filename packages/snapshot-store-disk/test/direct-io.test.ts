@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DiskSnapshotStore } from "../src/index.js";
 import { bytes, manifest, tempDir } from "./support.js";
 
+// Random, not the periodic `bytes()`: a read from the wrong offset must show.
 const MiB = 1 << 20;
 const onLinux = process.platform === "linux";
 
@@ -46,7 +48,7 @@ function cachedBytes(path: string): number {
 describe.each([true, false])("DiskSnapshotStore with directIo: %s", (directIo) => {
   it("receives chunks of any size with flushes anywhere, and reads them back from any offset in any chunk size", () =>
     withStore(directIo, async (store) => {
-      const files = { "a.bin": bytes(3 * MiB + 4321, 1), "b.bin": bytes(1, 2), "c.bin": bytes(MiB, 3), "empty.bin": new Uint8Array(0) };
+      const files = { "a.bin": randomBytes(3 * MiB + 4321), "b.bin": randomBytes(1), "c.bin": randomBytes(MiB), "empty.bin": new Uint8Array(0) };
       const meta = await receive(store, files, 333_333, 3);
       await store.verify(meta.id);
       const a = Buffer.from(files["a.bin"]);
@@ -60,7 +62,7 @@ describe.each([true, false])("DiskSnapshotStore with directIo: %s", (directIo) =
   it("resumes a reception at a durable length that is not block-aligned", async () => {
     const { dir, remove } = await tempDir();
     try {
-      const data = bytes(3 * MiB, 4);
+      const data = randomBytes(3 * MiB);
       const meta = manifest(8, 1, { "a.bin": data });
       const first = await DiskSnapshotStore.open({ dir, directIo });
       const { writer } = await first.receive(meta);
@@ -84,7 +86,7 @@ describe.each([true, false])("DiskSnapshotStore with directIo: %s", (directIo) =
 
   it("detects a received file that does not match its manifest", () =>
     withStore(directIo, async (store) => {
-      const data = bytes(2 * MiB + 10, 5);
+      const data = randomBytes(2 * MiB + 10);
       const meta = manifest(9, 1, { "a.bin": data });
       const { writer } = await store.receive(meta);
       const wrong = Buffer.from(data);
