@@ -20,9 +20,8 @@ const O_DIRECT: number = (constants as { O_DIRECT?: number }).O_DIRECT ?? 0;
 /** WebAssembly memory comes in pages of this size, at a page-aligned address (Buffer memory has no such promise). */
 const WASM_PAGE = 65536;
 /** The one WebAssembly API used here (the compiler's ES libraries do not declare it). */
-const { Memory } = (
-  globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number; shared?: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer } } }
-).WebAssembly;
+const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (size: { initial: number; maximum: number; shared?: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer } } })
+  .WebAssembly;
 
 /**
  * Opens `path` for direct reads or writes, or gives undefined where the

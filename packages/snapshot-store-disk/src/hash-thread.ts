@@ -48,14 +48,16 @@ interface Ack {
 }
 
 /**
- * SHA-256 of snapshot files in a worker thread, read back from disk as they
- * are written, so hashing (about a millisecond per MiB) leaves the event
- * loop free for the network and the writes themselves. The bytes hashed are
- * the bytes on disk. If the thread cannot start or dies, the digests are
- * computed on this thread instead (from disk too), so the answer is the
- * same. The thread holds the process open only while a digest is awaited.
- * It starts with the store, so its fixed cost (a V8 isolate, about 10 MiB
- * of RSS) is paid at open, not in the middle of the first transfer.
+ * SHA-256 of snapshot files in a worker thread, so hashing (about half a
+ * millisecond per MiB) leaves the event loop free for the network and the
+ * writes themselves. A job hashes the bytes the writer hands over in shared
+ * memory (the very bytes it writes), and reads back from disk the bytes it
+ * is told are there (`advance`, `finish`), as they are written. If the thread
+ * cannot start or dies, the digests are computed on this thread instead,
+ * from disk, so the answer is the same. The thread holds the process open
+ * only while a digest or a hand-over is awaited. It starts with the store,
+ * so its fixed cost (a V8 isolate, about 10 MiB of RSS) is paid at open, not
+ * in the middle of the first transfer.
  */
 export class HashThread {
   private worker: Worker | undefined;
