@@ -1,5 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
-import { blockFloor, isAlignmentError, sharedAlignedBytes } from "./direct-io.js";
+import { blockFloor, isAlignmentError, openDirect, sharedAlignedBytes } from "./direct-io.js";
 import { io } from "./errors.js";
 import { readFully, writeFully } from "./fs-util.js";
 
@@ -16,7 +16,25 @@ const STAGES = 4;
 export type HandOver = (memory: SharedArrayBuffer, offset: number, length: number, at: number) => Promise<void>;
 
 /**
- * Appends to a file being received through a direct (O_DIRECT) handle, so
+ * An appender at the end of `path` (open as `fh`, holding `length` bytes),
+ * or undefined where direct writes are not to be had: the caller writes
+ * through `fh` then.
+ */
+export async function directAppender(fh: FileHandle, path: string, length: number, handOver: HandOver): Promise<DirectAppender | undefined> {
+  const direct = await io("open", path, () => openDirect(path, "write"));
+  if (direct === undefined) return undefined;
+  try {
+    const appender = await DirectAppender.open(fh, direct, path, length, handOver);
+    if (appender === undefined) await direct.close();
+    return appender;
+  } catch (e) {
+    await direct.close().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Appends to a snapshot file through a direct (O_DIRECT) handle, so
  * the bytes skip the page cache (see `direct-io.ts`). Chunks of any size are
  * gathered in four page-aligned 1 MiB buffers taking turns, in memory the
  * hashing thread can read: each full one is written in one direct write and

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { RaftError, type SnapshotDraft, type SnapshotFile, type SnapshotMeta } from "@raft/core/contracts";
 import { io } from "./errors.js";
 import { fsyncDir, removeTree, writeFully, writeJsonAtomic } from "./fs-util.js";
+import { directAppender, type DirectAppender } from "./direct-appender.js";
 import type { HashJob } from "./hash-thread.js";
 import type { Host, StoppableWriter } from "./host.js";
 import { FILES, MANIFEST } from "./layout.js";
@@ -15,8 +16,10 @@ interface OpenFile {
   readonly name: string;
   readonly path: string;
   readonly fh: FileHandle;
-  /** Hashed from disk by the hashing thread as the bytes are written. */
+  /** Hashed by the hashing thread as the bytes are written: handed over by the appender, or read back from disk. */
   readonly job: HashJob;
+  /** Direct writes, when the store uses them (the bytes go through `fh` otherwise). */
+  readonly appender: DirectAppender | undefined;
   size: number;
 }
 
@@ -33,6 +36,8 @@ export class LocalWriter implements StoppableWriter {
   private readonly files: SnapshotFile[] = [];
   private readonly names = new Set<string>();
   private current: OpenFile | undefined;
+  /** Some file went through the page cache (direct writes were off or refused). */
+  private cached = false;
 
   constructor(
     private readonly host: Host,
@@ -49,15 +54,16 @@ export class LocalWriter implements StoppableWriter {
         const path = this.host.layout.draftFile(this.dir, file);
         const fh = await io("create", path, () => open(path, "wx"));
         this.names.add(file);
-        this.current = { name: file, path, fh, job: this.host.hasher.start(path, { direct: false }), size: 0 };
+        this.current = await this.openFile(file, path, fh);
       }
       const f = this.current;
       await io("write", f.path, async () => {
         await this.host.faults.beforeWrite?.(f.path);
-        await writeFully(f.fh, chunk, f.size);
+        if (f.appender !== undefined) await f.appender.append(chunk);
+        else await writeFully(f.fh, chunk, f.size);
       });
       f.size += chunk.length;
-      f.job.advance(f.size);
+      if (f.appender === undefined) f.job.advance(f.size);
     });
   }
 
@@ -65,6 +71,7 @@ export class LocalWriter implements StoppableWriter {
     return this.serial.run(async () => {
       this.check();
       const f = this.current;
+      await f?.appender?.drain();
       if (f !== undefined && this.host.fsync) await io("fsync", f.path, () => f.fh.sync());
     });
   }
@@ -77,7 +84,7 @@ export class LocalWriter implements StoppableWriter {
         const meta = buildMeta(this.draft, this.files, this.host.now());
         await writeJsonAtomic(this.dir, MANIFEST, meta, this.host.fsync);
         await fsyncDir(join(this.dir, FILES), this.host.fsync);
-        const result = await this.host.publish(this.dir, meta, "cached");
+        const result = await this.host.publish(this.dir, meta, this.cached ? "cached" : "direct");
         if (!result.published) await removeTree(this.dir).catch(() => {}); // an equal snapshot exists; tmp/ debris goes on open
         this.state = "committed";
         return result.meta;
@@ -114,11 +121,27 @@ export class LocalWriter implements StoppableWriter {
     checkWriter(this.state, this.stopped);
   }
 
+  /** A new file's handle, hashing job and (direct writes on and taken) appender. */
+  private async openFile(name: string, path: string, fh: FileHandle): Promise<OpenFile> {
+    const job = this.host.hasher.start(path, { direct: false });
+    try {
+      const appender = this.host.directIo ? await directAppender(fh, path, 0, (memory, offset, length, at) => job.handOver(memory, offset, length, at)) : undefined;
+      if (appender === undefined) this.cached = true;
+      return { name, path, fh, job, appender, size: 0 };
+    } catch (e) {
+      job.cancel();
+      await fh.close().catch(() => {});
+      throw e;
+    }
+  }
+
   /** Finishes the current file: durable, closed, listed. */
   private async closeFile(): Promise<void> {
     const f = this.current;
     if (f === undefined) return;
+    await f.appender?.drain();
     if (this.host.fsync) await io("fsync", f.path, () => f.fh.sync());
+    await f.appender?.close();
     await io("close", f.path, () => f.fh.close());
     this.current = undefined;
     const { size, sha256 } = await io("read", f.path, () => f.job.finish(f.size));
@@ -127,6 +150,7 @@ export class LocalWriter implements StoppableWriter {
   }
 
   private async discard(): Promise<void> {
+    await this.current?.appender?.close();
     this.current?.job.cancel();
     await this.current?.fh.close().catch(() => {});
     this.current = undefined;

@@ -1,8 +1,7 @@
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { SnapshotMeta } from "@raft/core/contracts";
-import { DirectAppender } from "./direct-appender.js";
-import { openDirect } from "./direct-io.js";
+import { directAppender, type DirectAppender } from "./direct-appender.js";
 import { io } from "./errors.js";
 import { fsyncDir, removeTree, tempFile, writeFully, writeJsonAtomic } from "./fs-util.js";
 import type { Host, StoppableWriter } from "./host.js";
@@ -204,16 +203,10 @@ export class ReceptionWriter implements StoppableWriter {
   /** Direct writes for `f` where the store uses them and the file system takes them; undefined means writes through `fh`. */
   private async appenderFor(f: Received, fh: FileHandle): Promise<DirectAppender | undefined> {
     if (!this.host.directIo) return undefined;
-    try {
-      const direct = await io("open", f.path, () => openDirect(f.path, "write"));
-      if (direct === undefined) return undefined;
-      const appender = await DirectAppender.open(fh, direct, f.path, f.length, (memory, offset, length, at) => f.job?.handOver(memory, offset, length, at) ?? Promise.resolve());
-      if (appender === undefined) await direct.close();
-      return appender;
-    } catch (e) {
+    return directAppender(fh, f.path, f.length, (memory, offset, length, at) => f.job?.handOver(memory, offset, length, at) ?? Promise.resolve()).catch(async (e: unknown) => {
       await fh.close().catch(() => {});
       throw e;
-    }
+    });
   }
 
   /** Waits for the flushes in flight (their fsync may use the handle, and they write into the reception's directory), then closes the handle. */

@@ -3,9 +3,9 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DiskSnapshotStore } from "../src/index.js";
-import { bytes, manifest, tempDir } from "./support.js";
+import { manifest, take, tempDir } from "./support.js";
 
-// Random, not the periodic `bytes()`: a read from the wrong offset must show.
+// Random, not the periodic `bytes()` of the other tests: a read from the wrong offset must show.
 const MiB = 1 << 20;
 const onLinux = process.platform === "linux";
 
@@ -98,17 +98,25 @@ describe.each([true, false])("DiskSnapshotStore with directIo: %s", (directIo) =
 });
 
 describe.runIf(onLinux)("direct I/O on Linux", () => {
-  it("keeps a received snapshot, its hashing and a restore's read out of the page cache", async () => {
-    const sizes: Record<string, number> = {};
+  it("keeps snapshots received or created, their hashing and a restore's read out of the page cache", async () => {
+    const cached: Record<string, number> = {};
     for (const directIo of [true, false]) {
       await withStore(directIo, async (store) => {
-        const meta = await receive(store, { "a.bin": bytes(8 * MiB + 100, 6) }, MiB, 4);
-        await readBack(store, meta.id, "a.bin", { reuseBuffers: true });
-        sizes[String(directIo)] = cachedBytes(join(store.dir, "snapshots", meta.id, "files", "a.bin"));
+        const received = await receive(store, { "a.bin": randomBytes(8 * MiB + 100) }, MiB, 4);
+        const created = await take(store, 9, { "b.bin": randomBytes(8 * MiB + 100) });
+        for (const [meta, file] of [
+          [received, "a.bin"],
+          [created, "b.bin"],
+        ] as const) {
+          await readBack(store, meta.id, file, { reuseBuffers: true });
+          cached[`${file} ${directIo}`] = cachedBytes(join(store.dir, "snapshots", meta.id, "files", file));
+        }
       });
     }
     // Direct: at most the partial blocks a flush wrote through the cache. Buffered: all of it.
-    expect(sizes["true"]).toBeLessThanOrEqual(64 * 1024);
-    expect(sizes["false"]).toBeGreaterThanOrEqual(8 * MiB);
+    expect(cached["a.bin true"]).toBeLessThanOrEqual(64 * 1024);
+    expect(cached["b.bin true"]).toBeLessThanOrEqual(64 * 1024);
+    expect(cached["a.bin false"]).toBeGreaterThanOrEqual(8 * MiB);
+    expect(cached["b.bin false"]).toBeGreaterThanOrEqual(8 * MiB);
   });
 });
