@@ -29,7 +29,7 @@ export const diskSnapshotStoreOptionsSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe(
-      "receive snapshots, and read them for restores and peers, with direct I/O (O_DIRECT) where the platform and file system allow it (Linux), so multi-GiB installs bypass the page cache; elsewhere, or when false, ordinary buffered I/O",
+      "write snapshots (received or created), and read them for restores and peers, with direct I/O (O_DIRECT) where the platform and file system allow it (Linux), so multi-GiB snapshots bypass the page cache; elsewhere, or when false, ordinary buffered I/O",
     ),
   logger: loggerOption.describe("a Logger for warnings: quarantined manifests, discarded resume state"),
   now: z
