@@ -4,11 +4,11 @@ import { errno } from "./errors.js";
 
 /**
  * Direct I/O (O_DIRECT) moves snapshot bytes between disk and memory without
- * the page cache. A received snapshot is written once and read back twice
- * (hashed, then restored), and filling fresh page-cache pages is the dearest
- * part of that: on a VM each page first touched costs a fault in the host,
- * 2–3 CPU seconds per GiB measured here, more than hashing it. It also keeps
- * a multi-GiB install from evicting the pages a node's log reads need.
+ * the page cache. A snapshot is written once and read back whole (restored,
+ * or sent to a peer), and filling fresh page-cache pages is the dearest part
+ * of that: on a VM each page first touched costs a fault in the host, 2–3 CPU
+ * seconds per GiB measured here, more than hashing it. It also keeps a
+ * multi-GiB snapshot from evicting the pages a node's log reads need.
  *
  * Offsets, lengths and buffer addresses must be multiples of the device's
  * block size: `BLOCK` covers 512-byte and 4 KiB devices alike.

@@ -36,7 +36,9 @@ export class FileChunks {
   async *reusing(offset: number): AsyncGenerator<Uint8Array> {
     if (offset >= this.size) return;
     const largest = this.lengthAt(offset);
-    const buffers = this.alignedPair(largest) ?? [uninitialized(largest), uninitialized(largest)];
+    const aligned = this.alignedPair(largest);
+    if (aligned === undefined) await this.dropDirect(); // direct reads need aligned memory
+    const buffers = aligned ?? [uninitialized(largest), uninitialized(largest)];
     let pos = offset;
     let next = this.readAhead(buffers[0] as Uint8Array, pos);
     for (let turn = 1; pos < this.size; turn++) {
@@ -67,7 +69,7 @@ export class FileChunks {
   }
 
   private readAhead(buffer: Uint8Array, pos: number): Promise<Uint8Array> {
-    const read = this.direct !== undefined && buffer.byteOffset % BLOCK === 0 ? this.readDirect(buffer, pos) : this.readAt(buffer.subarray(0, this.lengthAt(pos)), pos);
+    const read = this.direct !== undefined ? this.readDirect(buffer, pos) : this.readAt(buffer.subarray(0, this.lengthAt(pos)), pos);
     this.inFlight = read;
     read.catch(() => {}); // observed by whoever awaits it, or by close()
     return read;
@@ -91,11 +93,16 @@ export class FileChunks {
       if (n < skip + length) this.endsEarly(start + n);
     } catch (e) {
       if (!isAlignmentError((e as { cause?: unknown }).cause)) throw e;
-      this.direct = undefined; // the device wants another alignment: buffered reads from here
-      await direct.close().catch(() => {});
+      await this.dropDirect(); // the device wants another alignment: buffered reads from here
       return this.readAt(buffer.subarray(0, length), pos);
     }
     return buffer.subarray(skip, skip + length);
+  }
+
+  private async dropDirect(): Promise<void> {
+    const direct = this.direct;
+    this.direct = undefined;
+    await direct?.close().catch(() => {});
   }
 
   private endsEarly(at: number): never {

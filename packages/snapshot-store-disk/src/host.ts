@@ -15,7 +15,7 @@ export interface StoppableWriter extends SnapshotWriter {
 export interface Host {
   readonly layout: Layout;
   readonly fsync: boolean;
-  /** Receive and read snapshot files with direct I/O where the file system allows it (`direct-io.ts`). */
+  /** Write and read snapshot files with direct I/O where the file system allows it (`direct-io.ts`). */
   readonly directIo: boolean;
   readonly faults: DiskSnapshotStoreFaults;
   readonly logger: Logger;
