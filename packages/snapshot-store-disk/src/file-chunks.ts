@@ -6,15 +6,16 @@ import { readFully } from "./fs-util.js";
 
 /**
  * The chunks of one committed file, read through its open handle: fresh
- * buffers the consumer may keep, or (`reusing`) two buffers taking turns,
- * one with the consumer while the next chunk is read into the other. Given
+ * buffers the consumer may keep, or (`reusing`) buffers taking turns, one
+ * with the consumer while the next chunks are read into the others. Given
  * a direct handle, `reusing` reads with direct I/O into page-aligned buffers,
  * from the block holding each chunk's first byte, and hands out the chunk's
  * part. `close()` waits for a read still running when the consumer stopped
  * early.
  */
 export class FileChunks {
-  private inFlight: Promise<unknown> | undefined;
+  /** Reads still running, which `close()` waits for. */
+  private readonly reads = new Set<Promise<unknown>>();
 
   constructor(
     private readonly fh: FileHandle,
@@ -32,36 +33,42 @@ export class FileChunks {
     }
   }
 
-  /** Each chunk's memory is reused two chunks later: it is the consumer's only until it pulls the next one. */
+  /**
+   * Each chunk's memory is the consumer's only until it pulls the next one.
+   * Reads run ahead into the other buffers: one (two, reading directly,
+   * where a read waits on the device rather than copying from memory).
+   */
   async *reusing(offset: number): AsyncGenerator<Uint8Array> {
     if (offset >= this.size) return;
     const largest = this.lengthAt(offset);
-    const aligned = this.alignedPair(largest);
+    const aligned = this.alignedBuffers(largest, 3);
     if (aligned === undefined) await this.dropDirect(); // direct reads need aligned memory
     const buffers = aligned ?? [uninitialized(largest), uninitialized(largest)];
-    let pos = offset;
-    let next = this.readAhead(buffers[0] as Uint8Array, pos);
-    for (let turn = 1; pos < this.size; turn++) {
-      const chunk = await next;
-      pos += chunk.length;
-      if (pos < this.size) next = this.readAhead(buffers[turn % 2] as Uint8Array, pos);
-      yield chunk;
+    const ahead: Promise<Uint8Array>[] = [];
+    for (let pos = offset, turn = 0; ; ) {
+      // The consumer is done with the chunk it had, so every buffer but those being read into is free.
+      for (; ahead.length < buffers.length - 1 && pos < this.size; pos += this.lengthAt(pos)) {
+        ahead.push(this.readAhead(buffers[turn++ % buffers.length] as Uint8Array, pos));
+      }
+      const next = ahead.shift();
+      if (next === undefined) return;
+      yield await next;
     }
   }
 
   async close(): Promise<void> {
-    await this.inFlight?.catch(() => {});
+    await Promise.allSettled(this.reads);
     await this.direct?.close().catch(() => {});
     await this.fh.close();
   }
 
-  /** Two page-aligned buffers that hold a chunk of `largest` bytes from any offset, if direct reads are on and memory is to be had. */
-  private alignedPair(largest: number): [Uint8Array, Uint8Array] | undefined {
+  /** `count` page-aligned buffers that each hold a chunk of `largest` bytes from any offset, if direct reads are on and memory is to be had. */
+  private alignedBuffers(largest: number, count: number): Uint8Array[] | undefined {
     if (this.direct === undefined) return undefined;
     const each = blockCeil(largest) + BLOCK;
-    const memory = alignedBytes(2 * each);
+    const memory = alignedBytes(count * each);
     if (memory === undefined) return undefined;
-    return [memory.subarray(0, each), memory.subarray(each)];
+    return Array.from({ length: count }, (_, i) => memory.subarray(i * each, (i + 1) * each));
   }
 
   private lengthAt(pos: number): number {
@@ -70,8 +77,12 @@ export class FileChunks {
 
   private readAhead(buffer: Uint8Array, pos: number): Promise<Uint8Array> {
     const read = this.direct !== undefined ? this.readDirect(buffer, pos) : this.readAt(buffer.subarray(0, this.lengthAt(pos)), pos);
-    this.inFlight = read;
-    read.catch(() => {}); // observed by whoever awaits it, or by close()
+    this.reads.add(read);
+    // Observed by whoever awaits it (close() only waits).
+    read.then(
+      () => this.reads.delete(read),
+      () => this.reads.delete(read),
+    );
     return read;
   }
 
