@@ -45,7 +45,7 @@ export class FileChunks {
     if (aligned === undefined) await this.dropDirect(); // direct reads need aligned memory
     const buffers = aligned ?? [uninitialized(largest), uninitialized(largest)];
     const ahead: Promise<Uint8Array>[] = [];
-    for (let pos = offset, turn = 0; ; ) {
+    for (let pos = offset, turn = 0; ;) {
       // The consumer is done with the chunk it had, so every buffer but those being read into is free.
       for (; ahead.length < buffers.length - 1 && pos < this.size; pos += this.lengthAt(pos)) {
         ahead.push(this.readAhead(buffers[turn++ % buffers.length] as Uint8Array, pos));
