@@ -21,13 +21,14 @@ function refusingHandle(): { handle: FileHandle; closed: () => boolean } {
  * in file order (skipping bytes it already has), a few milliseconds late,
  * and checks that the appender left the memory alone until it said so.
  */
-function slowHasher(hashedBefore = 0): { handOver: HandOver; bytes: () => Buffer; problems: string[] } {
+function slowHasher(hashedBefore = 0): { handOver: HandOver; settled: () => Promise<unknown>; bytes: () => Buffer; problems: string[] } {
   const parts: Buffer[] = [];
   const problems: string[] = [];
+  const pending: Promise<void>[] = [];
   let pos = hashedBefore;
   const handOver: HandOver = (memory, offset, length, at) => {
     const seen = Buffer.from(new Uint8Array(memory, offset, length)); // a copy, as handed over
-    return new Promise((resolve) =>
+    const hashed = new Promise<void>((resolve) =>
       setTimeout(() => {
         if (!seen.equals(new Uint8Array(memory, offset, length))) problems.push(`memory of [${at}, ${at + length}) changed before it was hashed`);
         if (at > pos) problems.push(`a gap: handed [${at}, …) with ${pos} bytes hashed`);
@@ -36,8 +37,10 @@ function slowHasher(hashedBefore = 0): { handOver: HandOver; bytes: () => Buffer
         resolve();
       }, 20),
     );
+    pending.push(hashed);
+    return hashed;
   };
-  return { handOver, bytes: () => Buffer.concat(parts), problems };
+  return { handOver, settled: () => Promise.all(pending), bytes: () => Buffer.concat(parts), problems };
 }
 
 async function withFile(fn: (path: string, fh: FileHandle) => Promise<void>): Promise<void> {
@@ -69,7 +72,7 @@ describe("DirectAppender", () => {
       await appender.append(data.subarray(0, 5000));
       await appender.drain(); // a partial block goes through the ordinary handle
       await appendAll(appender, data.subarray(5000), 400_000);
-      await new Promise((r) => setTimeout(r, 50)); // the last hand-over, which drain() does not wait for
+      await hasher.settled(); // the last hand-over, which drain() does not wait for
       expect(Buffer.compare(await readFile(path), Buffer.from(data))).toBe(0);
       expect(hasher.problems).toEqual([]);
       expect(Buffer.compare(hasher.bytes(), Buffer.from(data))).toBe(0);
@@ -82,7 +85,7 @@ describe("DirectAppender", () => {
       const hasher = slowHasher(6000); // the first 6000 bytes were hashed from disk
       const appender = (await DirectAppender.open(fh, (await openDirect(path, "write")) as FileHandle, path, 6000, hasher.handOver)) as DirectAppender;
       await appendAll(appender, data.subarray(6000), 123_456);
-      await new Promise((r) => setTimeout(r, 50));
+      await hasher.settled();
       expect(Buffer.compare(await readFile(path), Buffer.from(data))).toBe(0);
       // The first hand-over starts at the block holding byte 6000: what it repeats is skipped.
       expect(hasher.problems).toEqual([]);
