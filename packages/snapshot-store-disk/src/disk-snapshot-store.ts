@@ -18,7 +18,7 @@ import { io, storageError } from "./errors.js";
 import { FileChunks } from "./file-chunks.js";
 import { fsyncDir, removeTree } from "./fs-util.js";
 import { HashThread } from "./hash-thread.js";
-import type { Host, StoppableWriter, Written } from "./host.js";
+import type { Host, StoppableWriter } from "./host.js";
 import { FILES, Layout } from "./layout.js";
 import { LocalWriter } from "./local-writer.js";
 import { resolveOptions, type DiskSnapshotStoreOptions } from "./options.js";
@@ -45,8 +45,6 @@ export class DiskSnapshotStore implements SnapshotStore {
   private readonly receptions = new Map<string, ReceptionWriter>();
   private readonly writers = new Set<StoppableWriter>();
   private readonly pins = new PinCounts();
-  /** Snapshots this process wrote through the page cache: reading them back buffered is a copy from memory, directly a trip to the disk. */
-  private readonly cached = new Set<string>();
   /** Orders changes to `snapshots/` (publish, prune). */
   private readonly lock = new Serial();
   /** Orders receive() and prune(), which start, stop and remove receptions. */
@@ -65,7 +63,7 @@ export class DiskSnapshotStore implements SnapshotStore {
       logger: options.logger,
       now: options.now ?? Date.now,
       hasher: new HashThread(options.logger),
-      publish: (from, meta, written) => this.publish(from, meta, written),
+      publish: (from, meta) => this.publish(from, meta),
       finished: (writer, dropped) => {
         this.writers.delete(writer);
         if (writer instanceof ReceptionWriter && this.receptions.get(writer.meta.id) === writer) this.receptions.delete(writer.meta.id);
@@ -138,8 +136,8 @@ export class DiskSnapshotStore implements SnapshotStore {
     try {
       const path = this.host.layout.snapshotFile(id, file);
       const fh = await io("open", path, () => open(path, "r"), "Corrupt");
-      // Streamed to a peer or a restore: read directly unless this process just wrote it through the page cache.
-      const direct = reuseBuffers && this.host.directIo && !this.cached.has(id) ? await openDirect(path, "read").catch(() => undefined) : undefined;
+      // Streamed to a peer or a restore: read once, and (written directly) not in the page cache.
+      const direct = reuseBuffers && this.host.directIo ? await openDirect(path, "read").catch(() => undefined) : undefined;
       const chunks = new FileChunks(fh, path, spec.size, chunkSize, direct);
       try {
         if (reuseBuffers) yield* chunks.reusing(offset);
@@ -185,7 +183,6 @@ export class DiskSnapshotStore implements SnapshotStore {
           if (this.pins.has(meta.id)) continue;
           // Forget it first, so no new reader can pin it, then move it out of sight in one rename.
           this.committed.delete(meta.id);
-          this.cached.delete(meta.id);
           await this.discardDir(this.host.layout.snapshot(meta.id));
           removed.push(meta.id);
         }
@@ -208,7 +205,7 @@ export class DiskSnapshotStore implements SnapshotStore {
     await this.host.hasher.close();
   }
 
-  private async publish(from: string, meta: SnapshotMeta, written: Written): Promise<{ meta: SnapshotMeta; published: boolean }> {
+  private async publish(from: string, meta: SnapshotMeta): Promise<{ meta: SnapshotMeta; published: boolean }> {
     return this.lock.run(async () => {
       this.checkOpen();
       const held = this.committed.get(meta.id);
@@ -229,7 +226,6 @@ export class DiskSnapshotStore implements SnapshotStore {
         throw storageError(e, "publish", to);
       }
       this.committed.set(meta.id, meta);
-      if (written === "cached") this.cached.add(meta.id);
       return { meta, published: true };
     });
   }

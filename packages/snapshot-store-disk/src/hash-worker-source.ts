@@ -37,12 +37,18 @@ function buffers(direct) {
   }
 }
 
+// Keeps up to two pairs of each kind for the next jobs.
+function keep(direct, pair) {
+  const kept = spare[direct ? "direct" : "plain"];
+  if (pair !== undefined && kept.length < 2) kept.push(pair);
+}
+
 async function openJob(job) {
   if (job.direct && constants.O_DIRECT) {
     job.buffers = buffers(true);
     if (job.buffers !== undefined) {
       try { job.fh = await open(job.path, constants.O_RDONLY | constants.O_DIRECT); return; } catch (e) { if (e.code !== "EINVAL") throw e; }
-      spare.direct.push(job.buffers);
+      keep(true, job.buffers);
     }
   }
   await plain(job);
@@ -68,7 +74,7 @@ async function readFrom(job, i, pos, limit) {
   } catch (e) {
     if (e.code !== "EINVAL") throw e;
     await job.fh.close().catch(() => {}); // the device wants another alignment
-    spare.direct.push(job.buffers);
+    keep(true, job.buffers);
     await plain(job);
     return readFrom(job, i, pos, limit);
   }
@@ -153,8 +159,7 @@ async function end(job) {
   const fh = job.fh;
   job.fh = undefined;
   await fh?.close().catch(() => {});
-  const kept = spare[job.direct ? "direct" : "plain"];
-  if (job.buffers !== undefined && kept.length < 2) kept.push(job.buffers);
+  keep(job.direct, job.buffers);
   job.buffers = undefined;
 }
 

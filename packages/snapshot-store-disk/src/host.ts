@@ -3,9 +3,6 @@ import type { HashThread } from "./hash-thread.js";
 import type { Layout } from "./layout.js";
 import type { DiskSnapshotStoreFaults } from "./options.js";
 
-/** How a snapshot's files were written: through the page cache (so likely still there), or directly. */
-export type Written = "cached" | "direct";
-
 /** A writer the store can stop (on close, prune, or a newer receive): later calls reject with `Aborted`. */
 export interface StoppableWriter extends SnapshotWriter {
   stop(): Promise<void>;
@@ -27,7 +24,7 @@ export interface Host {
    * is already committed, nothing moves and `published` is false (the caller
    * removes `from`). On failure nothing new is visible.
    */
-  publish(from: string, meta: SnapshotMeta, written: Written): Promise<{ meta: SnapshotMeta; published: boolean }>;
+  publish(from: string, meta: SnapshotMeta): Promise<{ meta: SnapshotMeta; published: boolean }>;
   /** The writer is done; `dropped` names a reception whose directory is gone. */
   finished(writer: StoppableWriter, dropped?: string): void;
 }

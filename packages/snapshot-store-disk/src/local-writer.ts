@@ -36,8 +36,6 @@ export class LocalWriter implements StoppableWriter {
   private readonly files: SnapshotFile[] = [];
   private readonly names = new Set<string>();
   private current: OpenFile | undefined;
-  /** Some file went through the page cache (direct writes were off or refused). */
-  private cached = false;
 
   constructor(
     private readonly host: Host,
@@ -84,7 +82,7 @@ export class LocalWriter implements StoppableWriter {
         const meta = buildMeta(this.draft, this.files, this.host.now());
         await writeJsonAtomic(this.dir, MANIFEST, meta, this.host.fsync);
         await fsyncDir(join(this.dir, FILES), this.host.fsync);
-        const result = await this.host.publish(this.dir, meta, this.cached ? "cached" : "direct");
+        const result = await this.host.publish(this.dir, meta);
         if (!result.published) await removeTree(this.dir).catch(() => {}); // an equal snapshot exists; tmp/ debris goes on open
         this.state = "committed";
         return result.meta;
@@ -126,7 +124,6 @@ export class LocalWriter implements StoppableWriter {
     const job = this.host.hasher.start(path, { direct: false });
     try {
       const appender = this.host.directIo ? await directAppender(fh, path, 0, (memory, offset, length, at) => job.handOver(memory, offset, length, at)) : undefined;
-      if (appender === undefined) this.cached = true;
       return { name, path, fh, job, appender, size: 0 };
     } catch (e) {
       job.cancel();

@@ -113,7 +113,7 @@ export class ReceptionWriter implements StoppableWriter {
       await rm(join(dir, tempFile(PROGRESS)), { force: true }).catch(() => {});
       await writeJsonAtomic(dir, MANIFEST, this.meta, this.host.fsync);
       await fsyncDir(join(dir, FILES), this.host.fsync);
-      const result = await this.host.publish(dir, this.meta, this.host.directIo ? "direct" : "cached");
+      const result = await this.host.publish(dir, this.meta);
       if (result.published) await rm(join(this.host.layout.snapshot(this.meta.id), PROGRESS), { force: true }).catch(() => {});
       else await removeTree(dir).catch(() => {});
       this.state = "committed";
