@@ -4,5 +4,5 @@
  * committed in a writer thread while the event loop runs on, durable across
  * process crashes and (with `synchronous=FULL`) power loss.
  */
-export { SqliteLogStore, type SqliteLogStoreInfo } from "./sqlite-log-store.js";
+export { SqliteLogStore, type SqliteLogStoreInfo, type SqliteLogStoreStats } from "./sqlite-log-store.js";
 export { sqliteLogStoreOptionsSchema, type SqliteIntegrityCheck, type SqliteLogStoreOptions, type SqliteSynchronous } from "./options.js";

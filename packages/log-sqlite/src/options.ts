@@ -27,6 +27,22 @@ export const sqliteLogStoreOptionsSchema = z.strictObject({
     .enum(["quick", "full", "off"])
     .default("quick")
     .describe('on open: "quick" (PRAGMA quick_check), "full" (PRAGMA integrity_check, indexes and constraints too) or "off"; both read the whole file'),
+  inlineWriteMaxEntries: z
+    .number()
+    .int()
+    .min(0)
+    .max(1024)
+    .default(2)
+    .describe(
+      "a save a peer waits for (an acknowledgement or a vote: LogWrite.awaited) with at most this many entries, made while no write is in flight, commits on the calling thread instead of the writer thread, sparing the two thread wake-ups that would lengthen the wait; 0: every write goes to the writer thread",
+    ),
+  inlineWriteMaxBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(1 << 20)
+    .default(16 * 1024)
+    .describe("the most entry bytes such an inline save may carry"),
   logger: loggerOption.describe("a Logger: info on open (path, first/last index, mode, time taken), error when a write fails"),
 });
 

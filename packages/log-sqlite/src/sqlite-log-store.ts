@@ -3,6 +3,7 @@ import type Database from "better-sqlite3";
 import { Index, NodeId, RaftError, Term, type Entry, type HardState, type Logger, type LogStore, type LogWrite } from "@raft/core/contracts";
 import { decodeEntry, kindCode } from "./entry-codec.js";
 import { BatchBuffers, batchBytes, encodeEntries } from "./entry-batch.js";
+import { InlineWriter } from "./inline-writer.js";
 import { lockLog, lockPath } from "./lock.js";
 import { planWrite, type LogPosition } from "./log-position.js";
 import { openReader } from "./open-database.js";
@@ -25,6 +26,16 @@ export interface SqliteLogStoreInfo {
   readonly pageSize: number;
 }
 
+/** How the store's writes were carried out since it opened. */
+export interface SqliteLogStoreStats {
+  /** Saves committed on the calling thread (small ones a peer waited for: `inlineWriteMaxEntries`). */
+  savesInline: number;
+  /** Saves committed by the writer thread. */
+  savesOnThread: number;
+  /** Checkpoints the writer thread ran after writes made inline (its own commits checkpoint by themselves). */
+  checkpoints: number;
+}
+
 const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
 
 /**
@@ -33,7 +44,9 @@ const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
  * Writes run in a writer thread (writer-worker.ts) that owns the write
  * connection: each `save` and `compact` is one transaction there, committed
  * (and, with `synchronous=FULL`, fsynced) before its promise resolves, while
- * the event loop runs on. Reads are synchronous prepared statements on a
+ * the event loop runs on. A small save a peer waits for, made while the
+ * thread is idle, commits on the calling thread instead (inline-writer.ts),
+ * just as durably. Reads are synchronous prepared statements on a
  * read connection of the main thread. The first and last index, the terms
  * at both ends and the hard state are held in memory and change only when
  * the thread reports a commit, so reads never show a write before its
@@ -60,6 +73,7 @@ export class SqliteLogStore implements LogStore {
   private readonly buffers = new BatchBuffers();
   /** Reads for `readAhead`, on a thread started by the first of them. */
   private readonly reader: ReaderThread;
+  private readonly counts: SqliteLogStoreStats = { savesInline: 0, savesOnThread: 0, checkpoints: 0 };
 
   private constructor(
     /** The absolute path of the file. */
@@ -68,6 +82,8 @@ export class SqliteLogStore implements LogStore {
     private readonly db: Database.Database,
     private readonly sql: ReadStatements,
     private readonly writer: WriterThread,
+    /** The calling thread's write connection, unless `inlineWriteMaxEntries` is 0. */
+    private readonly inline: InlineWriter | undefined,
     private readonly settings: WriterSettings,
     state: { position: LogPosition; hardState: HardState },
     private readonly logger: Logger,
@@ -92,6 +108,7 @@ export class SqliteLogStore implements LogStore {
     const lock = lockLog(path, o.busyTimeoutMs);
     let db: Database.Database | undefined;
     let writer: WriterThread | undefined;
+    let inline: InlineWriter | undefined;
     let store: SqliteLogStore;
     try {
       // The thread loads (a few ms) while this thread checks the file.
@@ -100,8 +117,13 @@ export class SqliteLogStore implements LogStore {
       const sql = new ReadStatements(db);
       const state = loadState(sql, path);
       const settings = await writer.open({ synchronous: o.synchronous, busyTimeoutMs: o.busyTimeoutMs });
-      store = new SqliteLogStore(path, lock, db, sql, writer, settings, state, o.logger, o.busyTimeoutMs);
+      if (o.inlineWriteMaxEntries > 0) {
+        const limits = { maxEntries: o.inlineWriteMaxEntries, maxBytes: o.inlineWriteMaxBytes };
+        inline = InlineWriter.open(path, { synchronous: o.synchronous, busyTimeoutMs: o.busyTimeoutMs, pageSize: settings.pageSize }, limits);
+      }
+      store = new SqliteLogStore(path, lock, db, sql, writer, inline, settings, state, o.logger, o.busyTimeoutMs);
     } catch (error) {
+      inline?.close();
       await writer?.terminate();
       db?.close();
       lock.close();
@@ -195,6 +217,11 @@ export class SqliteLogStore implements LogStore {
     return this.closing;
   }
 
+  /** How the writes were carried out so far (a copy). */
+  stats(): SqliteLogStoreStats {
+    return { ...this.counts };
+  }
+
   /** The settings the write connection runs with, read from SQLite itself when it opened. */
   info(): SqliteLogStoreInfo {
     this.checkOpen();
@@ -225,6 +252,7 @@ export class SqliteLogStore implements LogStore {
       this.sql.unpin();
       this.db.close();
     });
+    await attempt(() => this.inline?.close());
     await attempt(() => this.writer.close());
     await attempt(() => this.lock.close());
     if (first !== undefined) throw storageError(this.path, "closing the log", first);
@@ -272,6 +300,12 @@ export class SqliteLogStore implements LogStore {
     if (reset === undefined && hardState === undefined && entries.length === 0) return Promise.resolve();
     // Copied now: the caller may reuse its objects and buffers once save() returns.
     const hs = hardState === undefined ? undefined : { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+    if (write.awaited === true && reset === undefined && plan.truncateFrom === undefined && this.inline?.fits(entries)) {
+      return this.saveInline(this.inline, entries, hs, () => {
+        this.position = plan.next;
+        if (hs !== undefined) this.hardState = hs;
+      });
+    }
     const bytes = entries.length === 0 ? 0 : batchBytes(entries);
     const batch = entries.length === 0 ? null : this.buffers.take(bytes);
     if (batch !== null) encodeEntries(entries, kindCode, batch);
@@ -288,9 +322,32 @@ export class SqliteLogStore implements LogStore {
       hardState: hs === undefined ? null : [hs.term, hs.vote, hs.commit],
     };
     return this.send("saving", request, batch === null ? [] : [batch], rewrites, () => {
+      this.counts.savesOnThread++;
       this.position = plan.next;
       if (hs !== undefined) this.hardState = hs;
     });
+  }
+
+  /**
+   * Commits an append-only save on this thread (the writer thread is idle:
+   * the store runs one write at a time), then, once about a checkpoint's
+   * worth of pages was written this way, queues a checkpoint on the thread.
+   */
+  private saveInline(inline: InlineWriter, entries: readonly Entry[], hs: HardState | undefined, commit: () => void): Promise<void> {
+    try {
+      inline.write(entries, hs);
+    } catch (error) {
+      const e = storageError(this.path, "saving", error);
+      this.fail(e);
+      return Promise.reject(e);
+    }
+    this.counts.savesInline++;
+    commit();
+    if (inline.checkpointDue()) {
+      // A failure is the store's failure (send() records it); no caller waits for this promise.
+      this.enqueue(() => this.send("checkpointing", { type: "checkpoint" }, [], false, () => this.counts.checkpoints++)).catch(() => {});
+    }
+    return Promise.resolve();
   }
 
   private startCompact(index: Index): Promise<void> {

@@ -10,7 +10,7 @@
  * writer-thread.ts): a stale build is refused with a clear error instead of
  * misreading messages.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export type Synchronous = "FULL" | "NORMAL";
 
@@ -31,6 +31,8 @@ export type WriterRequest =
       readonly hardState: readonly [term: number, vote: number, commit: number] | null;
     }
   | { readonly type: "compact"; readonly id: number; readonly index: number; readonly term: number }
+  /** Copy the WAL back into the database as far as readers allow (PRAGMA wal_checkpoint(PASSIVE)): the store asks after writes made on another connection. */
+  | { readonly type: "checkpoint"; readonly id: number }
   /** Entries in [lo, hi), at least one, stopping once their data exceeds `maxBytes` (a read-only thread's request). */
   | { readonly type: "read"; readonly id: number; readonly lo: number; readonly hi: number; readonly maxBytes: number }
   | { readonly type: "close" };
@@ -90,6 +92,9 @@ export function parseRequest(value: unknown): WriterRequest {
     }
     case "compact":
       if (isIndex(m.id) && isIndex(m.index) && isIndex(m.term)) return m as WriterRequest;
+      break;
+    case "checkpoint":
+      if (isIndex(m.id)) return m as WriterRequest;
       break;
     case "read":
       if (isIndex(m.id) && isIndex(m.lo) && isIndex(m.hi) && typeof m.maxBytes === "number" && m.maxBytes >= 0) return m as WriterRequest;

@@ -4,7 +4,7 @@ import { RaftError } from "@raft/core/contracts";
 import { parseReply, PROTOCOL_VERSION, type Synchronous, type WriterReply, type WriterRequest, type WriterSettings } from "./writer-protocol.js";
 
 /** A write as the store sends it; the thread numbers it. */
-export type WriteRequest = DistributiveOmit<Extract<WriterRequest, { type: "save" | "compact" }>, "id">;
+export type WriteRequest = DistributiveOmit<Extract<WriterRequest, { type: "save" | "compact" | "checkpoint" }>, "id">;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface Waiter {

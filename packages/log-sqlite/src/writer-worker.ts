@@ -3,7 +3,8 @@
  * an API). It owns the log's write connection and runs each save and
  * compaction it is sent as one transaction, committed (and, with
  * `synchronous=FULL`, fsynced) before it replies, so the main thread's event
- * loop runs on while the disk syncs. One request at a time, in the order sent.
+ * loop runs on while the disk syncs, and the checkpoints the store asks for
+ * after writes it made inline. One request at a time, in the order sent.
  *
  * Opened read-only, the same script is the store's reader thread: it reads
  * ranges of entries (`readAhead`) on a connection of its own, off the main
@@ -55,6 +56,7 @@ port.on("message", (value: unknown) => {
       return;
     case "save":
     case "compact":
+    case "checkpoint":
       handleWrite(request);
       return;
     case "read":
@@ -111,14 +113,16 @@ function handleOpen(request: Extract<WriterRequest, { type: "open" }>): void {
   }
 }
 
-function handleWrite(request: Extract<WriterRequest, { type: "save" | "compact" }>): void {
+function handleWrite(request: Extract<WriterRequest, { type: "save" | "compact" | "checkpoint" }>): void {
   const c = connection;
   if (c === undefined) {
     reply({ type: "failed", id: request.id, error: { message: "the writer connection is not open", code: "" } });
     return;
   }
   try {
-    if (request.type === "compact") {
+    if (request.type === "checkpoint") {
+      c.db.pragma("wal_checkpoint(PASSIVE)");
+    } else if (request.type === "compact") {
       c.inTransaction(() => {
         c.sql.discardThrough(request.index);
         c.sql.setBase(request.index, request.term);

@@ -203,6 +203,23 @@ export function runLogStoreContract(name: string, factory: LogStoreFactory): voi
         expect(s.lastIndex()).toBe(3);
       }));
 
+    it("an awaited save is an ordinary save, whatever path the store takes for it", () =>
+      withStore(async (s) => {
+        await s.save({ hardState: { term: Term.of(1), vote: NodeId.of(2), commit: Index.zero }, entries: [], awaited: true });
+        await s.save({ entries: [entry(1, 1)], awaited: true });
+        await s.save({ entries: range(2, 9, 1), awaited: true });
+        await s.save({ hardState: { term: Term.of(1), vote: NodeId.of(2), commit: Index.of(3) }, entries: [entry(10, 1)] });
+        await s.save({ entries: [entry(11, 1, "x".repeat(100_000))], awaited: true });
+        await s.save({ hardState: { term: Term.of(2), vote: NodeId.of(3), commit: Index.of(4) }, entries: [entry(6, 2, "new6")], awaited: true });
+        await s.compact(Index.of(2));
+        await s.save({ entries: [entry(7, 2)], awaited: true });
+        expect([s.firstIndex(), s.lastIndex(), s.term(Index.of(2)), s.term(Index.of(5)), s.term(Index.of(7))]).toEqual([3, 7, 1, 1, 2]);
+        expect(s.entries(Index.of(3), Index.of(8), Infinity).map((e) => new TextDecoder().decode(e.data))).toEqual(["e3", "e4", "e5", "new6", "e7"]);
+        expect(await s.loadHardState()).toEqual({ term: 2, vote: 3, commit: 4 });
+        await s.save({ reset: { index: Index.of(20), term: Term.of(2) }, entries: [entry(21, 2)], awaited: true });
+        expect([s.firstIndex(), s.lastIndex(), s.term(Index.of(20))]).toEqual([21, 21, 2]);
+      }));
+
     it("while a save is in flight, reads below it are unchanged and the rest shows it whole or not at all", () =>
       withStore(async (s) => {
         await s.save({ hardState: { term: Term.of(1), vote: NodeId.of(1), commit: Index.of(5) }, entries: range(1, 10, 1) });

@@ -14,6 +14,13 @@ export interface LogWrite {
    * every stored entry at or after it is discarded first.
    */
   readonly entries: readonly Entry[];
+  /**
+   * A peer waits for this write: an acknowledgement or a vote is held until
+   * it is durable. A store may spend the calling thread's time to shorten
+   * that wait (commit a small write there instead of handing it to a writer
+   * thread), or ignore the hint: the write means the same either way.
+   */
+  readonly awaited?: boolean;
 }
 
 /**

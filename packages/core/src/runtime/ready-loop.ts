@@ -96,7 +96,8 @@ export class ReadyLoop<Result> {
     const { writer, transport, snapshots, reads } = this.p;
     this.report(ready);
     const write = ready.write;
-    if (write !== undefined) writer.save(write, () => this.persisted(write.durableTo));
+    // Acknowledgements and votes wait for this write: a store may then take the faster path for it.
+    if (write !== undefined) writer.save(write, () => this.persisted(write.durableTo), ready.messagesAfterWrite.length > 0);
     if (ready.compactTo !== undefined) writer.compact(ready.compactTo);
     if (ready.messages.length > 0) transport.send(await this.withInlineSnapshots(ready.messages));
     if (ready.messagesAfterWrite.length > 0) {

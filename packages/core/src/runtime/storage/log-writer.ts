@@ -8,7 +8,10 @@ export interface GroupCommitLimits {
   readonly maxBytes: number;
 }
 
-type Job = { readonly kind: "save"; readonly write: LogWrite; readonly done: () => void } | { readonly kind: "compact"; readonly index: Index } | { readonly kind: "then"; readonly run: () => void };
+type Job =
+  | { readonly kind: "save"; readonly write: LogWrite; readonly awaited: boolean; readonly done: () => void }
+  | { readonly kind: "compact"; readonly index: Index }
+  | { readonly kind: "then"; readonly run: () => void };
 
 /** What the writer did so far. */
 export interface LogWriterStats {
@@ -39,10 +42,14 @@ export class LogWriter {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Queues a write; `done` runs once it (and everything before it) is durable. */
-  save(write: LogWrite, done: () => void): void {
+  /**
+   * Queues a write; `done` runs once it (and everything before it) is
+   * durable. `awaited`: a peer waits for it (see `LogWrite.awaited`); a
+   * storage call that carries any awaited write is awaited.
+   */
+  save(write: LogWrite, done: () => void, awaited = false): void {
     this.stats.writes++;
-    this.push({ kind: "save", write, done });
+    this.push({ kind: "save", write, awaited, done });
   }
 
   /** Queues a compaction after the writes queued so far. */
@@ -86,7 +93,8 @@ export class LogWriter {
         } else {
           const batch = this.takeBatch();
           this.stats.saves++;
-          await this.log.save(mergeWrites(batch.writes));
+          const write = mergeWrites(batch.writes);
+          await this.log.save(batch.awaited ? { ...write, awaited: true } : write);
           for (const j of batch.jobs) {
             if (j.kind === "save") j.done();
             else if (j.kind === "then") j.run();
@@ -112,9 +120,10 @@ export class LogWriter {
    * with the callbacks queued between them: those run once the batch is
    * durable, in their order. A compaction ends the batch.
    */
-  private takeBatch(): { writes: LogWrite[]; jobs: Job[] } {
+  private takeBatch(): { writes: LogWrite[]; jobs: Job[]; awaited: boolean } {
     const writes: LogWrite[] = [];
     const jobs: Job[] = [];
+    let awaited = false;
     let entries = 0;
     let bytes = 0;
     while (this.pending()) {
@@ -126,13 +135,14 @@ export class LogWriter {
         const over = entries + job.write.entries.length > this.limits.maxEntries || bytes + jobBytes > this.limits.maxBytes;
         if (writes.length > 0 && over) break;
         writes.push(job.write);
+        awaited ||= job.awaited;
         entries += job.write.entries.length;
         bytes += jobBytes;
       }
       jobs.push(job);
       this.head++;
     }
-    return { writes, jobs };
+    return { writes, jobs, awaited };
   }
 
   /** Drops finished jobs once they are most of the queue (no O(n) shift per job). */
