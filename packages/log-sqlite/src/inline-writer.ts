@@ -8,6 +8,10 @@ import type { Synchronous } from "./writer-protocol.js";
 /** SQLite's own autocheckpoint interval, in pages: about this many written here, the writer thread checkpoints. */
 const CHECKPOINT_PAGES = 1000;
 
+/** An inline commit slower than this (a disk busy with other writes) sends writes back to the writer thread for `PAUSE_MS`. */
+const SLOW_COMMIT_MS = 20;
+const PAUSE_MS = 2000;
+
 export interface InlineLimits {
   readonly maxEntries: number;
   readonly maxBytes: number;
@@ -28,9 +32,16 @@ export interface InlineLimits {
  * thread never copies the WAL back into the database; once it has written
  * about SQLite's own interval of pages, `checkpointDue()` says so and the
  * store has the writer thread do it.
+ *
+ * An fsync can take hundreds of milliseconds on a disk busy with other
+ * writes (a follower catching up beside this one, a snapshot being written),
+ * and the event loop would stand still meanwhile: after one commit slower
+ * than 20 ms, `fits` says no for 2 s.
  */
 export class InlineWriter {
   private pagesSinceCheckpoint = 0;
+  /** No inline commit before this time (`now()`): the last one was slow. */
+  private pausedUntil = Number.NEGATIVE_INFINITY;
 
   private constructor(
     private readonly db: Database.Database,
@@ -38,10 +49,11 @@ export class InlineWriter {
     private readonly inTransaction: (fn: () => void) => void,
     private readonly limits: InlineLimits,
     private readonly pageSize: number,
+    private readonly now: () => number,
   ) {}
 
   /** Opens the connection on the log the writer thread already opened in WAL mode; throws SQLite's error. */
-  static open(path: string, settings: { synchronous: Synchronous; busyTimeoutMs: number; pageSize: number }, limits: InlineLimits): InlineWriter {
+  static open(path: string, settings: { synchronous: Synchronous; busyTimeoutMs: number; pageSize: number }, limits: InlineLimits, now: () => number = () => performance.now()): InlineWriter {
     const db = new Database(path, { fileMustExist: true, timeout: settings.busyTimeoutMs });
     try {
       const mode = db.pragma("journal_mode", { simple: true });
@@ -50,25 +62,28 @@ export class InlineWriter {
       db.pragma("wal_autocheckpoint = 0");
       db.pragma("cell_size_check = ON");
       const inTransaction = db.transaction((fn: () => void) => fn());
-      return new InlineWriter(db, new WriteStatements(db), inTransaction, limits, settings.pageSize);
+      return new InlineWriter(db, new WriteStatements(db), inTransaction, limits, settings.pageSize, now);
     } catch (error) {
       db.close();
       throw error;
     }
   }
 
-  /** Whether these entries are few and small enough to commit here. */
+  /** Whether these entries are few and small enough to commit here, and the disk was quick at the last commit here. */
   fits(entries: readonly Entry[]): boolean {
-    return entries.length <= this.limits.maxEntries && payloadBytes(entries) <= this.limits.maxBytes;
+    return entries.length <= this.limits.maxEntries && payloadBytes(entries) <= this.limits.maxBytes && this.now() >= this.pausedUntil;
   }
 
   /** Appends the entries (contiguous, after the last stored one) and sets the hard state, in one transaction; throws SQLite's error, leaving the file as it was. */
   write(entries: readonly Entry[], hardState: HardState | undefined): void {
     const rows: BatchRow[] = entries.map((e) => ({ index: e.index, term: e.term, code: kindCode(e.kind), data: asBuffer(e.data) }));
+    const started = this.now();
     this.inTransaction(() => {
       if (rows.length > 0) this.sql.insert(rows);
       if (hardState !== undefined) this.sql.setHardState(hardState.term, hardState.vote, hardState.commit);
     });
+    const finished = this.now();
+    if (finished - started > SLOW_COMMIT_MS) this.pausedUntil = finished + PAUSE_MS;
     // The last leaf of the entries table, the state row's page, and the pages the payloads fill.
     this.pagesSinceCheckpoint += (rows.length > 0 ? 1 : 0) + (hardState !== undefined ? 1 : 0) + Math.ceil(payloadBytes(entries) / this.pageSize);
   }

@@ -4,6 +4,7 @@ import { runLogStoreContract } from "@raft/core/conformance";
 import { Index, NodeId, Term } from "@raft/core/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SqliteLogStore, type SqliteLogStoreOptions } from "../src/index.js";
+import { InlineWriter } from "../src/inline-writer.js";
 import { checkBuilt } from "./built.js";
 import { entries, entry, removeTempDirsAfterEach, tempDir, untext } from "./support.js";
 
@@ -108,4 +109,30 @@ describe("SqliteLogStore inline writes", () => {
       expect(statSync(`${path}-wal`).size).toBeLessThan(2000 * pageSize);
       expect(s.entries(Index.of(3999), Index.of(4001), Infinity).map((e) => untext(e.data))).toEqual(["e3999", "e4000"]);
     }));
+
+  it("sends writes back to the writer thread for 2 s after an inline commit slower than 20 ms", async () => {
+    const path = join(await tempDir(), "log.db");
+    await (await SqliteLogStore.open({ path })).close();
+    // A clock that moves `step` ms at every reading: a commit then takes `step` ms.
+    let time = 0;
+    let step = 0;
+    const now = () => (time += step);
+    const inline = InlineWriter.open(path, { synchronous: "NORMAL", busyTimeoutMs: 1000, pageSize: 8192 }, { maxEntries: 2, maxBytes: 1024 }, now);
+    try {
+      step = 15;
+      expect(inline.fits([entry(1, 1)])).toBe(true);
+      inline.write([entry(1, 1)], undefined); // 15 ms: quick enough
+      expect(inline.fits([entry(2, 1)])).toBe(true);
+      step = 25;
+      inline.write([entry(2, 1)], undefined); // 25 ms: slow
+      expect(inline.fits([entry(3, 1)])).toBe(false);
+      step = 0;
+      time += 1900;
+      expect(inline.fits([entry(3, 1)])).toBe(false);
+      time += 200;
+      expect(inline.fits([entry(3, 1)])).toBe(true);
+    } finally {
+      inline.close();
+    }
+  });
 });
