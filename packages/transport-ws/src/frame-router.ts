@@ -1,9 +1,9 @@
 import { decodeMessages, parseSnapshotRequest, RaftError, type Message, type NodeId, type RaftErrorCode, type TransportHandlers } from "@raft/core/contracts";
 import type { PeerConnection } from "./connection.js";
-import { CHUNK_HEAD_BYTES, decodeFrame, errorFrame, type Frame } from "./envelope.js";
+import { CHUNK_HEAD_BYTES, chunkFrameInto, decodeFrame, endFrame, errorFrame, type Frame } from "./envelope.js";
 import { MAX_WINDOW_CHUNKS } from "./options.js";
 import { Rejection, type FrameRejectReason } from "./rejection.js";
-import { ServedSnapshot } from "./served-snapshot.js";
+import { ServedSnapshot, type StreamSink } from "./served-snapshot.js";
 import type { Counters } from "./stats.js";
 
 export interface RouterDeps {
@@ -18,11 +18,11 @@ export interface RouterDeps {
 }
 
 /** Snapshot streams one peer may have this node serve at once, over one connection. */
-const MAX_SERVED_STREAMS_PER_CONNECTION = 16;
+export const MAX_SERVED_STREAMS_PER_CONNECTION = 16;
 /** Snapshot chunks are sent only while fewer bytes than this wait for the socket, so engine messages pass them. */
-const SNAPSHOT_HIGH_WATER_BYTES = 2 << 20;
+export const SNAPSHOT_HIGH_WATER_BYTES = 2 << 20;
 /** A reader asking for chunks smaller than this is refused: tiny frames would only cost CPU. */
-const MIN_CHUNK_BYTES = 1024;
+export const MIN_CHUNK_BYTES = 1024;
 
 /** Every error code a peer's ERROR frame may carry; anything else arrives as `Unavailable`. */
 const ERROR_CODES: Record<RaftErrorCode, true> = {
@@ -122,7 +122,7 @@ export class FrameRouter {
     const handlers = this.d.handlers();
     if (handlers === undefined) return refuse("Unavailable", `node ${this.d.self} is not serving yet`);
     if (conn.served.size >= MAX_SERVED_STREAMS_PER_CONNECTION) return refuse("Busy", `already serving ${conn.served.size} streams on this connection`);
-    const served = new ServedSnapshot(conn, f.stream, f.credit, {
+    const served = new ServedSnapshot(connectionSink(conn, f.stream), f.credit, {
       maxChunkBytes: Math.min(f.maxChunkBytes, this.d.maxFrameBytes - CHUNK_HEAD_BYTES),
       socketHighWaterBytes: SNAPSHOT_HIGH_WATER_BYTES,
       idleMs: this.d.snapshotIdleMs,
@@ -168,8 +168,23 @@ export class FrameRouter {
   }
 }
 
+/** A served stream's frames on the peer connection, beside engine messages. */
+function connectionSink(conn: PeerConnection, stream: number): StreamSink {
+  return {
+    chunkHeadBytes: CHUNK_HEAD_BYTES,
+    sendChunk: (buffer, data, sent) => conn.send(chunkFrameInto(buffer, stream, data), sent),
+    sendEnd: () => void conn.send(endFrame(stream)),
+    sendError: (code, message) => void conn.send(errorFrame(stream, code, message)),
+    whenBelow: (bytes, signal) => conn.whenBelow(bytes, signal),
+    ended: () => {
+      conn.served.delete(stream);
+      conn.endedServed.add(stream);
+    },
+  };
+}
+
 /** The serving side's error, with its code when it is one this node knows. */
-function peerError(peer: NodeId, code: string, message: string): RaftError {
+export function peerError(peer: NodeId, code: string, message: string): RaftError {
   const known = Object.hasOwn(ERROR_CODES, code) ? (code as RaftErrorCode) : "Unavailable";
   return new RaftError(known, `node ${peer}: ${message}`);
 }

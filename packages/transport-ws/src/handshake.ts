@@ -55,6 +55,8 @@ export interface PeerCredentials {
   readonly requireClientCert: boolean;
 }
 
+const refuse = (status: number, reason: ConnectionRejectReason, detail: string): UpgradeVerdict => ({ ok: false, status, reason, detail });
+
 /**
  * Decides an upgrade request from its headers and the dialer's certificate
  * (TLS, when configured, verified it before). Authentication comes first,
@@ -69,9 +71,19 @@ export function checkUpgrade(
   credentials: PeerCredentials,
   isKnownPeer: ((id: NodeId) => boolean) | undefined,
 ): UpgradeVerdict {
-  const refuse = (status: number, reason: ConnectionRejectReason, detail: string): UpgradeVerdict => ({ ok: false, status, reason, detail });
   const protocols = (headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
   if (!protocols.includes(SUBPROTOCOL)) return refuse(400, "protocol", `the upgrade does not offer subprotocol ${SUBPROTOCOL}`);
+  return checkPeer(headers, certificate, local, credentials, isKnownPeer);
+}
+
+/** `checkUpgrade` without the WebSocket subprotocol: who the dialer is, for any upgrade (the snapshot channel's too). */
+export function checkPeer(
+  headers: IncomingHttpHeaders,
+  certificate: PeerCertificate | undefined,
+  local: LocalIdentity,
+  credentials: PeerCredentials,
+  isKnownPeer: ((id: NodeId) => boolean) | undefined,
+): UpgradeVerdict {
   const claimed = nodeIdHeader(headers, HEADERS.node);
   if (credentials.secret !== undefined) {
     const auth = headers.authorization;

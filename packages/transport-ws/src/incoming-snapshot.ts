@@ -43,11 +43,20 @@ export class IncomingSnapshot {
     return !this.serverDone;
   }
 
-  /** A chunk from the server; false when it came without credit or after the end (a protocol violation). */
-  push(data: Uint8Array): boolean {
-    if (this.finished || this.outstanding === 0) return false;
+  /** Whether the server may send a chunk now. */
+  get hasCredit(): boolean {
+    return !this.finished && this.outstanding > 0;
+  }
+
+  /**
+   * A chunk from the server; false when it came without credit or after the
+   * end (a protocol violation). `reserved`: the chunk was filled in one of
+   * `buffers` (`ChunkBuffers.reserve`), not copied again.
+   */
+  push(data: Uint8Array, reserved = false): boolean {
+    if (!this.hasCredit) return false;
     this.outstanding--;
-    this.chunks.push(this.buffers === undefined ? data : this.buffers.copy(data));
+    this.chunks.push(this.buffers === undefined || reserved ? data : this.buffers.copy(data));
     this.wake?.();
     return true;
   }

@@ -4,22 +4,27 @@ import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { formatAddress, RaftError, type NodeId } from "@raft/core/contracts";
 import { WebSocketServer, type WebSocket } from "ws";
-import { acceptHeaders, checkUpgrade, HEADERS, SUBPROTOCOL, type LocalIdentity, type PeerCredentials } from "./handshake.js";
+import { acceptHeaders, checkPeer, checkUpgrade, HEADERS, SUBPROTOCOL, type LocalIdentity, type PeerCredentials, type UpgradeVerdict } from "./handshake.js";
 import type { ResolvedOptions } from "./options.js";
 import type { ConnectionRejectReason } from "./rejection.js";
+import { REQUEST_HEADER, SNAPSHOT_CHANNEL } from "./snapshot-channel.js";
 
 export interface ListenerHooks {
   /** An upgrade that passed every check: `peer` is the authenticated dialer, `advertised` where it says it can be dialed. */
   onAccepted(ws: WebSocket, peer: NodeId, remote: string, advertised: string | undefined): void;
   onRefused(reason: ConnectionRejectReason, detail: string, remote: string): void;
+  /** A snapshot-channel upgrade that passed the same checks, answered with its 101: the socket is the fetch's, `request` its header (unchecked). */
+  onSnapshotChannel(socket: Socket, peer: NodeId, request: unknown): void;
   /** Unless `acceptUnknownPeers`: whether `id` has an address (configured or from membership). */
   isKnownPeer(id: NodeId): boolean;
 }
 
 /**
  * Accepts peers: an HTTP(S) server whose only purpose is the WebSocket
- * upgrade. TLS (and mTLS) is checked by the TLS layer, then the upgrade's
- * headers by `checkUpgrade`; anything else is refused and reported.
+ * upgrade, and (unless `snapshotChannel` is off) the snapshot channel's
+ * (snapshot-channel.ts). TLS (and mTLS) is checked by the TLS layer, then
+ * the upgrade's headers by `checkUpgrade` or `checkPeer`; anything else is
+ * refused and reported.
  */
 export class Listener {
   private constructor(
@@ -84,14 +89,23 @@ export class Listener {
     server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const remote = remoteOf(socket);
       const certificate = socket instanceof TLSSocket ? socket.getPeerCertificate() : undefined;
-      const verdict = checkUpgrade(req.headers, certificate, local, credentials, o.acceptUnknownPeers ? undefined : hooks.isKnownPeer);
+      const knownPeer = o.acceptUnknownPeers ? undefined : hooks.isKnownPeer;
+      const channel = o.snapshotChannel && req.headers.upgrade?.toLowerCase() === SNAPSHOT_CHANNEL;
+      const verdict: UpgradeVerdict = channel ? checkPeer(req.headers, certificate, local, credentials, knownPeer) : checkUpgrade(req.headers, certificate, local, credentials, knownPeer);
       if (!verdict.ok) {
         hooks.onRefused(verdict.reason, verdict.detail, remote);
         const response = `HTTP/1.1 ${verdict.status} Refused\r\nConnection: close\r\n${HEADERS.reject}: ${verdict.reason}\r\nContent-Length: 0\r\n\r\n`;
         socket.end(response, () => socket.destroy());
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => hooks.onAccepted(ws, verdict.peer, remote, verdict.advertised));
+      if (channel) {
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${SNAPSHOT_CHANNEL}\r\n${acceptHeaders(local).join("\r\n")}\r\n\r\n`);
+        hooks.onSnapshotChannel(socket, verdict.peer, req.headers[REQUEST_HEADER]);
+        return;
+      }
+      const peer = verdict.peer;
+      const advertised = verdict.advertised;
+      wss.handleUpgrade(req, socket, head, (ws) => hooks.onAccepted(ws, peer, remote, advertised));
     });
 
     await new Promise<void>((resolve, reject) => {

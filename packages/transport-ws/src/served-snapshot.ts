@@ -1,7 +1,22 @@
 import { BufferPool, isRaftError, RaftError } from "@raft/core/contracts";
-import type { PeerConnection } from "./connection.js";
-import { CHUNK_HEAD_BYTES, chunkFrameInto, endFrame, errorFrame } from "./envelope.js";
 import { MAX_WINDOW_CHUNKS } from "./options.js";
+
+/**
+ * Where a served stream's frames go: the peer's WebSocket (envelope frames,
+ * beside engine messages), or a snapshot channel of its own.
+ */
+export interface StreamSink {
+  /** Bytes a chunk frame adds to its data. */
+  readonly chunkHeadBytes: number;
+  /** Writes `data` as a chunk frame into `buffer` (at least `data.length + chunkHeadBytes` long) and sends it; `sent` runs once `buffer` may be reused. False: the sink is gone. */
+  sendChunk(buffer: Buffer, data: Uint8Array, sent: () => void): boolean;
+  sendEnd(): void;
+  sendError(code: string, message: string): void;
+  /** Resolves once fewer than `bytes` wait to be written; rejects if the sink is gone or `signal` aborts. */
+  whenBelow(bytes: number, signal: AbortSignal): Promise<void>;
+  /** The stream is over, whichever way it ended. */
+  ended(): void;
+}
 
 export interface ServeLimits {
   /** The reader's largest acceptable chunk: bigger chunks from the source are split. */
@@ -38,8 +53,7 @@ export class ServedSnapshot {
   private readonly spare = new BufferPool(SPARE_FRAMES);
 
   constructor(
-    private readonly conn: PeerConnection,
-    readonly stream: number,
+    private readonly sink: StreamSink,
     initialCredit: number,
     private readonly limits: ServeLimits,
   ) {
@@ -76,16 +90,15 @@ export class ServedSnapshot {
         if (next.done === true) break;
         if (!(await this.sendSplit(next.value))) return;
       }
-      this.conn.send(endFrame(this.stream));
+      this.sink.sendEnd();
     } catch (e) {
       if (signal.aborted) return;
       const code = isRaftError(e) ? e.code : "Unavailable";
-      this.conn.send(errorFrame(this.stream, code, e instanceof Error ? e.message : String(e)));
+      this.sink.sendError(code, e instanceof Error ? e.message : String(e));
     } finally {
       clearTimeout(this.idleTimer);
-      if (this.idle) this.conn.send(errorFrame(this.stream, "Timeout", `no snapshot chunk could be sent for ${this.limits.idleMs} ms`));
-      this.conn.served.delete(this.stream);
-      this.conn.endedServed.add(this.stream);
+      if (this.idle) this.sink.sendError("Timeout", `no snapshot chunk could be sent for ${this.limits.idleMs} ms`);
+      this.sink.ended();
       this.abort.abort();
       // The source's cleanup (unpin, counters) must run, but a stuck one must not hold this up.
       void Promise.resolve()
@@ -100,14 +113,14 @@ export class ServedSnapshot {
     for (let at = 0; ;) {
       if (at > 0 && !(await this.acquire())) return false;
       try {
-        await this.conn.whenBelow(this.limits.socketHighWaterBytes, this.abort.signal);
+        await this.sink.whenBelow(this.limits.socketHighWaterBytes, this.abort.signal);
       } catch {
         return false;
       }
       const piece = chunk.subarray(at, at + max);
       this.credit--;
-      const buffer = this.spare.take(piece.length + CHUNK_HEAD_BYTES);
-      if (!this.conn.send(chunkFrameInto(buffer, this.stream, piece), () => this.spare.give(buffer))) return false;
+      const buffer = this.spare.take(piece.length + this.sink.chunkHeadBytes);
+      if (!this.sink.sendChunk(buffer, piece, () => this.spare.give(buffer))) return false;
       this.limits.onChunkSent(piece.length);
       this.rearm();
       at += piece.length;

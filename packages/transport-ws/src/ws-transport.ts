@@ -2,6 +2,8 @@ import { advertisedAddress, nodeToken, PeerAddresses, RaftError, RateLimitedLog,
 import type { AddressBook, FetchSnapshotOptions, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
 import type { WebSocket } from "ws";
 import { PeerConnection, type ConnectionHooks } from "./connection.js";
+import { ChannelUnsupported, fetchOverChannel } from "./channel-fetch.js";
+import { ChannelServer } from "./channel-server.js";
 import { dial } from "./dialer.js";
 import { fetchOverConnection } from "./fetch-snapshot.js";
 import { FrameRouter } from "./frame-router.js";
@@ -67,6 +69,9 @@ export class WsTransport implements Transport {
   private readonly router: FrameRouter;
   private listener: Listener | undefined;
   private readonly lifecycle = new TransportLifecycle();
+  /** Aborted by `close()`: ends the fetches running over snapshot channels with `Unavailable`. */
+  private readonly closing = new AbortController();
+  private readonly channels: ChannelServer;
 
   private constructor(private readonly o: ResolvedOptions) {
     this.addresses = new PeerAddresses(o.peers, o.dialVia);
@@ -80,6 +85,15 @@ export class WsTransport implements Transport {
       handlers: () => this.lifecycle.handlers,
       reject: (conn, reason, detail) => this.rejectFrame(conn, reason, detail),
       onHandlerError: (e) => this.rejections.record("handler-error", { error: e instanceof Error ? e.message : String(e) }),
+    });
+    this.channels = new ChannelServer({
+      snapshotIdleMs: o.deadlines.snapshotIdleMs,
+      stats: this.counters,
+      handlers: () => (this.lifecycle.closed ? undefined : this.lifecycle.handlers),
+      reject: (peer, reason, detail) => {
+        this.counters.reject("frame", reason);
+        this.rejections.record(reason, { peer, detail });
+      },
     });
   }
 
@@ -96,6 +110,7 @@ export class WsTransport implements Transport {
         }
       },
       onRefused: (reason, detail, remote) => t.refuseConnection(reason, detail, remote),
+      onSnapshotChannel: (socket, peer, request) => t.channels.serve(socket, peer, request),
       isKnownPeer: (id) => t.addresses.isKnown(id),
     });
     t.local = { ...t.local, advertise: advertisedAddress(t.o.advertise, t.o.listen.host, t.listener.port) };
@@ -133,15 +148,27 @@ export class WsTransport implements Transport {
     }
   }
 
+  /**
+   * Over a snapshot channel of its own to the peer's address (see
+   * snapshot-channel.ts), or, when the peer has no address here, has
+   * `snapshotChannel` off or predates it, over a connection to it.
+   */
   fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal, options: FetchSnapshotOptions = {}): AsyncIterable<Uint8Array> {
-    const connect = (s: AbortSignal) => (this.lifecycle.closed ? Promise.reject(new RaftError("Unavailable", "the transport is closed")) : this.link(peer).connection(s));
-    return fetchOverConnection(connect, request, signal, {
+    const settings = {
       reuseBuffers: options.reuseBuffers === true,
       windowChunks: this.o.snapshotWindowChunks,
       maxFrameBytes: this.o.maxFrameBytes,
       idleMs: this.o.deadlines.snapshotIdleMs,
-      onChunk: (bytes) => this.counters.add("snapshotBytesReceived", bytes),
-    });
+      onChunk: (bytes: number) => this.counters.add("snapshotBytesReceived", bytes),
+    };
+    const overConnection = () => {
+      const connect = (s: AbortSignal) => (this.lifecycle.closed ? Promise.reject(new RaftError("Unavailable", "the transport is closed")) : this.link(peer).connection(s));
+      return fetchOverConnection(connect, request, signal, settings);
+    };
+    const address = this.o.snapshotChannel && !this.lifecycle.closed ? this.link(peer).address : undefined;
+    if (address === undefined) return overConnection();
+    const overChannel = () => fetchOverChannel(peer, address, this.local, this.o, request, signal, this.closing.signal, settings);
+    return preferChannel(overChannel, overConnection, (reason) => this.o.logger.info("ws transport: fetching a snapshot over the peer connection", { peer, reason }));
   }
 
   /** Merges `addresses` into the address book: they win over configured ones; nodes absent here keep theirs. Invalid entries are logged and skipped. */
@@ -152,6 +179,8 @@ export class WsTransport implements Transport {
   /** Stops accepting, drops every connection, fails fetches in progress with `Unavailable`; handlers are never called after this resolves. */
   async close(): Promise<void> {
     if (!this.lifecycle.close()) return;
+    this.closing.abort(new RaftError("Unavailable", "the transport is closed"));
+    this.channels.cancelAll();
     for (const link of this.links.values()) {
       link.shutdown();
       for (const conn of link.allConnections) {
@@ -245,5 +274,16 @@ export class WsTransport implements Transport {
   private refuseConnection(reason: ConnectionRejectReason, detail: string, remote: string): void {
     this.counters.reject("connection", reason);
     this.rejections.record(reason, { remote, detail });
+  }
+}
+
+/** The chunks over the snapshot channel, or over the connection if the peer refuses the channel (that happens before any chunk). */
+async function* preferChannel(channel: () => AsyncIterable<Uint8Array>, connection: () => AsyncIterable<Uint8Array>, onFallback: (reason: string) => void): AsyncGenerator<Uint8Array> {
+  try {
+    yield* channel();
+  } catch (e) {
+    if (!(e instanceof ChannelUnsupported)) throw e;
+    onFallback(e.message);
+    yield* connection();
   }
 }

@@ -194,7 +194,7 @@ describe("snapshot streams", () => {
     await waitFor(() => serverSignal?.aborted === true, "the cancel to reach the server");
   });
 
-  it("serves at most 16 streams per connection at once; more get Busy", async () => {
+  it("serves at most 16 streams to one peer at once; more get Busy", async () => {
     const { reader } = await pair(async function* () {
       yield new Uint8Array(1);
       await new Promise(() => {});

@@ -14,10 +14,16 @@ export class ChunkBuffers {
 
   /** A copy of `data` in a free buffer (a new one if none is large enough). */
   copy(data: Uint8Array): Uint8Array {
-    const buffer = this.pool.take(data.length);
-    buffer.set(data);
+    const chunk = this.reserve(data.length);
+    chunk.set(data);
+    return chunk;
+  }
+
+  /** A free buffer of `length` bytes, for a chunk that arrives in pieces: the caller fills every byte, then lends it. */
+  reserve(length: number): Uint8Array {
+    const buffer = this.pool.take(length);
     // A plain Uint8Array, not a Buffer: a reader's `slice()` must copy, as it does on any chunk.
-    return new Uint8Array(buffer.buffer, 0, data.length);
+    return new Uint8Array(buffer.buffer, 0, length);
   }
 
   /** `chunk` (from `copy`) goes to the reader; the chunk lent before it is given back. */

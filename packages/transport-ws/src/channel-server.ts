@@ -1,0 +1,148 @@
+import type { Socket } from "node:net";
+import { parseSnapshotRequest, type NodeId, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
+import { MAX_SERVED_STREAMS_PER_CONNECTION, MIN_CHUNK_BYTES, SNAPSHOT_HIGH_WATER_BYTES } from "./frame-router.js";
+import { MAX_WINDOW_CHUNKS } from "./options.js";
+import type { FrameRejectReason } from "./rejection.js";
+import { ServedSnapshot, type StreamSink } from "./served-snapshot.js";
+import { controlFrame, FRAME, FRAME_HEAD_BYTES, writeFrameHead, type ChannelRequest } from "./snapshot-channel.js";
+import type { Counters } from "./stats.js";
+
+export interface ChannelServerDeps {
+  readonly snapshotIdleMs: number;
+  readonly stats: Counters;
+  handlers(): TransportHandlers | undefined;
+  reject(peer: NodeId, reason: FrameRejectReason, detail: string): void;
+}
+
+/**
+ * The serving end of snapshot channels (snapshot-channel.ts): each
+ * authenticated channel socket carries one stream, served by a
+ * `ServedSnapshot` as on the WebSocket, with the reader's credit read from
+ * the socket. A peer may have at most 16 served at once, as on one
+ * WebSocket connection.
+ */
+export class ChannelServer {
+  private readonly serving = new Map<NodeId, Set<ServedSnapshot>>();
+
+  constructor(private readonly d: ChannelServerDeps) {}
+
+  /** Serves the request in `header` (the upgrade's, unparsed) on `socket`, whose 101 was sent. */
+  serve(socket: Socket, peer: NodeId, header: unknown): void {
+    const refuse = (code: string, message: string): void => void socket.end(controlFrame(FRAME.error, JSON.stringify({ code, message: message.slice(0, 1000) })));
+    let asked: { request: SnapshotRequest; credit: number; maxChunkBytes: number };
+    try {
+      asked = parseChannelRequest(header);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.d.reject(peer, "bad-snapshot-request", message);
+      return refuse("InvalidMessage", message);
+    }
+    const handlers = this.d.handlers();
+    if (handlers === undefined) return refuse("Unavailable", "this node is not serving yet");
+    const streams = this.serving.get(peer) ?? new Set<ServedSnapshot>();
+    if (streams.size >= MAX_SERVED_STREAMS_PER_CONNECTION) return refuse("Busy", `already serving ${streams.size} snapshot streams to node ${peer}`);
+    const ended = () => {
+      streams.delete(served);
+      if (streams.size === 0) this.serving.delete(peer);
+      // Cancelled or cut: neither END nor ERROR closed our side.
+      if (!socket.writableEnded) socket.destroy();
+    };
+    const served = new ServedSnapshot(socketSink(socket, ended), asked.credit, {
+      maxChunkBytes: asked.maxChunkBytes,
+      socketHighWaterBytes: SNAPSHOT_HIGH_WATER_BYTES,
+      idleMs: this.d.snapshotIdleMs,
+      onChunkSent: (bytes) => this.d.stats.add("snapshotBytesSent", bytes),
+    });
+    streams.add(served);
+    this.serving.set(peer, streams);
+    this.d.stats.add("snapshotStreamsServed");
+    readCredit(socket, (chunks) => {
+      if (served.grant(chunks)) return true;
+      this.d.reject(peer, "credit-exceeded", `credit ${chunks}: zero, or beyond ${MAX_WINDOW_CHUNKS} chunks in all`);
+      served.cancel();
+      refuse("InvalidMessage", "credit beyond the largest window");
+      return false;
+    });
+    // The reader closing its side is its cancel (the listener's sockets stay half open until this side ends).
+    socket.once("end", () => served.cancel());
+    socket.once("close", () => served.cancel());
+    void served.run((signal) => handlers.onSnapshotRequest(peer, asked.request, signal));
+  }
+
+  /** The transport closes: every source is aborted now, before the sockets are. */
+  cancelAll(): void {
+    for (const streams of this.serving.values()) for (const served of streams) served.cancel();
+  }
+}
+
+/** The request header, checked: the `SnapshotRequest` and the stream's limits. Throws what is wrong. */
+function parseChannelRequest(header: unknown): { request: SnapshotRequest; credit: number; maxChunkBytes: number } {
+  if (typeof header !== "string") throw new Error("no snapshot request header");
+  let asked: Partial<ChannelRequest>;
+  try {
+    asked = JSON.parse(header) as Partial<ChannelRequest>;
+  } catch {
+    throw new Error("the snapshot request header is not JSON");
+  }
+  const { credit, maxChunkBytes } = asked;
+  if (!Number.isSafeInteger(credit) || (credit as number) < 1 || (credit as number) > MAX_WINDOW_CHUNKS || !Number.isSafeInteger(maxChunkBytes) || (maxChunkBytes as number) < MIN_CHUNK_BYTES) {
+    throw new Error(`credit ${String(credit)} outside [1, ${MAX_WINDOW_CHUNKS}] or chunks under ${MIN_CHUNK_BYTES} bytes`);
+  }
+  return { request: parseSnapshotRequest(asked.request), credit: credit as number, maxChunkBytes: Math.min(maxChunkBytes as number, 2 ** 32 - 1) };
+}
+
+/** Reads CREDIT frames (anything else is a protocol violation: the socket is dropped); `grant` returning false drops it too. */
+function readCredit(socket: Socket, grant: (chunks: number) => boolean): void {
+  const head = Buffer.alloc(FRAME_HEAD_BYTES);
+  let filled = 0;
+  socket.on("data", (data: Buffer) => {
+    for (let at = 0; at < data.length;) {
+      const n = Math.min(FRAME_HEAD_BYTES - filled, data.length - at);
+      data.copy(head, filled, at, at + n);
+      filled += n;
+      at += n;
+      if (filled < FRAME_HEAD_BYTES) return;
+      filled = 0;
+      if (head[0] !== FRAME.credit || !grant(head.readUInt32BE(1))) {
+        socket.destroy();
+        return;
+      }
+    }
+  });
+}
+
+/** A served stream's frames on its channel socket. */
+function socketSink(socket: Socket, ended: () => void): StreamSink {
+  return {
+    chunkHeadBytes: FRAME_HEAD_BYTES,
+    sendChunk(buffer, data, sent) {
+      if (socket.destroyed) return false;
+      writeFrameHead(buffer, FRAME.data, data.length);
+      buffer.set(data, FRAME_HEAD_BYTES);
+      socket.write(buffer.subarray(0, FRAME_HEAD_BYTES + data.length), () => sent());
+      return true;
+    },
+    sendEnd: () => void socket.end(controlFrame(FRAME.end)),
+    sendError: (code, message) => void socket.end(controlFrame(FRAME.error, JSON.stringify({ code, message: message.slice(0, 1000) }))),
+    whenBelow(bytes, signal) {
+      if (socket.destroyed) return Promise.reject(new Error("the snapshot channel closed"));
+      if (socket.writableLength < bytes) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const done = (error?: unknown) => {
+          socket.off("drain", onDrain);
+          socket.off("close", onClose);
+          signal.removeEventListener("abort", onAbort);
+          if (error === undefined) resolve();
+          else reject(error);
+        };
+        const onDrain = () => done();
+        const onClose = () => done(new Error("the snapshot channel closed"));
+        const onAbort = () => done(signal.reason);
+        socket.on("drain", onDrain);
+        socket.once("close", onClose);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+    },
+    ended,
+  };
+}
