@@ -99,6 +99,19 @@ describe("snapshot channel", () => {
     expect(server.stats().rejectedByReason["wrong-token"]).toBeGreaterThanOrEqual(1);
   });
 
+  it("keeps a stream whose source pauses longer than the handshake deadline (connectMs)", async () => {
+    const { reader } = await pair(
+      async function* () {
+        for (let i = 0; i < 3; i++) {
+          await new Promise((r) => setTimeout(r, 150));
+          yield new Uint8Array(16).fill(i);
+        }
+      },
+      { deadlines: { connectMs: 50, snapshotIdleMs: 5000 } },
+    );
+    expect(await drain(reader.fetchSnapshot(NodeId.of(2), request(1024), new AbortController().signal))).toBe(48);
+  });
+
   it("fails a fetch in progress with Unavailable when the reading transport closes", async () => {
     const { reader } = await pair(async function* () {
       yield new Uint8Array(8);
