@@ -8,13 +8,14 @@ import type { Synchronous } from "./writer-protocol.js";
 /** SQLite's own autocheckpoint interval, in pages: about this many written here, the writer thread checkpoints. */
 const CHECKPOINT_PAGES = 1000;
 
-/** An inline commit slower than this (a disk busy with other writes) sends writes back to the writer thread for `PAUSE_MS`. */
-const SLOW_COMMIT_MS = 20;
+/** How long writes go back to the writer thread after a slow inline commit. */
 const PAUSE_MS = 2000;
 
 export interface InlineLimits {
   readonly maxEntries: number;
   readonly maxBytes: number;
+  /** An inline commit slower than this (a disk busy with other writes) sends writes back to the writer thread for 2 s. */
+  readonly slowCommitMs: number;
 }
 
 /**
@@ -36,7 +37,7 @@ export interface InlineLimits {
  * An fsync can take hundreds of milliseconds on a disk busy with other
  * writes (a follower catching up beside this one, a snapshot being written),
  * and the event loop would stand still meanwhile: after one commit slower
- * than 20 ms, `fits` says no for 2 s.
+ * than `slowCommitMs`, `fits` says no for 2 s.
  */
 export class InlineWriter {
   private pagesSinceCheckpoint = 0;
@@ -83,7 +84,7 @@ export class InlineWriter {
       if (hardState !== undefined) this.sql.setHardState(hardState.term, hardState.vote, hardState.commit);
     });
     const finished = this.now();
-    if (finished - started > SLOW_COMMIT_MS) this.pausedUntil = finished + PAUSE_MS;
+    if (finished - started > this.limits.slowCommitMs) this.pausedUntil = finished + PAUSE_MS;
     // The last leaf of the entries table, the state row's page, and the pages the payloads fill.
     this.pagesSinceCheckpoint += (rows.length > 0 ? 1 : 0) + (hardState !== undefined ? 1 : 0) + Math.ceil(payloadBytes(entries) / this.pageSize);
   }

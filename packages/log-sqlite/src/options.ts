@@ -43,6 +43,13 @@ export const sqliteLogStoreOptionsSchema = z.strictObject({
     .max(1 << 20)
     .default(16 * 1024)
     .describe("the most entry bytes such an inline save may carry"),
+  inlineWriteSlowMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(60_000)
+    .default(20)
+    .describe("after an inline save that took longer than this (a disk busy with other writes), saves go to the writer thread for 2 s, so a slow fsync cannot hold the event loop save after save"),
   logger: loggerOption.describe("a Logger: info on open (path, first/last index, mode, time taken), error when a write fails"),
 });
 

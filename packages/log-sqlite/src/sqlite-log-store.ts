@@ -118,7 +118,7 @@ export class SqliteLogStore implements LogStore {
       const state = loadState(sql, path);
       const settings = await writer.open({ synchronous: o.synchronous, busyTimeoutMs: o.busyTimeoutMs });
       if (o.inlineWriteMaxEntries > 0) {
-        const limits = { maxEntries: o.inlineWriteMaxEntries, maxBytes: o.inlineWriteMaxBytes };
+        const limits = { maxEntries: o.inlineWriteMaxEntries, maxBytes: o.inlineWriteMaxBytes, slowCommitMs: o.inlineWriteSlowMs };
         inline = InlineWriter.open(path, { synchronous: o.synchronous, busyTimeoutMs: o.busyTimeoutMs, pageSize: settings.pageSize }, limits);
       }
       store = new SqliteLogStore(path, lock, db, sql, writer, inline, settings, state, o.logger, o.busyTimeoutMs);

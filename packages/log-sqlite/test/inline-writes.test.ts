@@ -42,11 +42,14 @@ async function withStore(options: Omit<SqliteLogStoreOptions, "path">, fn: (stor
   }
 }
 
+/** Counts of inline saves must not depend on how fast this machine's disk is at the moment: no pause after slow ones. */
+const NEVER_PAUSE = { inlineWriteSlowMs: 60_000 };
+
 const hardState = (term: number, commit: number) => ({ term: Term.of(term), vote: NodeId.of(1), commit: Index.of(commit) });
 
 describe("SqliteLogStore inline writes", () => {
   it("commits a small awaited append or hard state on the calling thread, and the rest on the writer thread", () =>
-    withStore({}, async (s) => {
+    withStore(NEVER_PAUSE, async (s) => {
       await s.save({ hardState: hardState(1, 0), entries: [], awaited: true });
       await s.save({ entries: [entry(1, 1), entry(2, 1)], awaited: true });
       expect(s.stats()).toEqual({ savesInline: 2, savesOnThread: 0, checkpoints: 0 });
@@ -69,7 +72,7 @@ describe("SqliteLogStore inline writes", () => {
       await s.save({ hardState: hardState(1, 1), entries: [], awaited: true });
       expect(s.stats()).toEqual({ savesInline: 0, savesOnThread: 2, checkpoints: 0 });
     });
-    await withStore({ inlineWriteMaxEntries: 8, inlineWriteMaxBytes: 64 }, async (s) => {
+    await withStore({ ...NEVER_PAUSE, inlineWriteMaxEntries: 8, inlineWriteMaxBytes: 64 }, async (s) => {
       await s.save({ entries: entries(1, 8, 1, 8), awaited: true });
       await s.save({ entries: entries(9, 10, 1, 40), awaited: true });
       expect(s.stats()).toEqual({ savesInline: 1, savesOnThread: 1, checkpoints: 0 });
@@ -78,7 +81,7 @@ describe("SqliteLogStore inline writes", () => {
 
   it("interleaves both connections' writes and compactions into one log that reopens whole", async () => {
     const path = join(await tempDir(), "log.db");
-    const store = await SqliteLogStore.open({ path });
+    const store = await SqliteLogStore.open({ path, ...NEVER_PAUSE });
     let last = 0;
     for (let i = 1; i <= 60; i++) {
       await store.save({ hardState: hardState(1, last), entries: [entry(++last, 1)], awaited: true }); // inline
@@ -100,7 +103,7 @@ describe("SqliteLogStore inline writes", () => {
 
   it("has the writer thread checkpoint after about 1,000 pages written inline, so the WAL stays bounded", () =>
     // NORMAL: no fsync per commit, so 4,000 commits take little time; checkpoints do not depend on it.
-    withStore({ synchronous: "NORMAL" }, async (s, path) => {
+    withStore({ ...NEVER_PAUSE, synchronous: "NORMAL" }, async (s, path) => {
       const pageSize = s.info().pageSize;
       for (let i = 1; i <= 4000; i++) await s.save({ hardState: hardState(1, i - 1), entries: [entry(i, 1)], awaited: true });
       // Each commit writes at least two pages (the entries' last leaf and the state row) to the WAL: 8,000 or more without checkpoints.
@@ -110,14 +113,14 @@ describe("SqliteLogStore inline writes", () => {
       expect(s.entries(Index.of(3999), Index.of(4001), Infinity).map((e) => untext(e.data))).toEqual(["e3999", "e4000"]);
     }));
 
-  it("sends writes back to the writer thread for 2 s after an inline commit slower than 20 ms", async () => {
+  it("sends writes back to the writer thread for 2 s after an inline commit slower than inlineWriteSlowMs", async () => {
     const path = join(await tempDir(), "log.db");
     await (await SqliteLogStore.open({ path })).close();
     // A clock that moves `step` ms at every reading: a commit then takes `step` ms.
     let time = 0;
     let step = 0;
     const now = () => (time += step);
-    const inline = InlineWriter.open(path, { synchronous: "NORMAL", busyTimeoutMs: 1000, pageSize: 8192 }, { maxEntries: 2, maxBytes: 1024 }, now);
+    const inline = InlineWriter.open(path, { synchronous: "NORMAL", busyTimeoutMs: 1000, pageSize: 8192 }, { maxEntries: 2, maxBytes: 1024, slowCommitMs: 20 }, now);
     try {
       step = 15;
       expect(inline.fits([entry(1, 1)])).toBe(true);
