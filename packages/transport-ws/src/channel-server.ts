@@ -28,7 +28,10 @@ export class ChannelServer {
 
   /** Serves the request in `header` (the upgrade's, unparsed) on `socket`, whose 101 was sent. */
   serve(socket: Socket, peer: NodeId, header: unknown): void {
-    const refuse = (code: string, message: string): void => void socket.end(controlFrame(FRAME.error, JSON.stringify({ code, message: message.slice(0, 1000) })));
+    const refuse = (code: string, message: string): void => {
+      socket.end(controlFrame(FRAME.error, JSON.stringify({ code, message: message.slice(0, 1000) })));
+      this.closeLater(socket);
+    };
     let asked: { request: SnapshotRequest; credit: number; maxChunkBytes: number };
     try {
       asked = parseChannelRequest(header);
@@ -45,7 +48,8 @@ export class ChannelServer {
       streams.delete(served);
       if (streams.size === 0) this.serving.delete(peer);
       // Cancelled or cut: neither END nor ERROR closed our side.
-      if (!socket.writableEnded) socket.destroy();
+      if (socket.writableEnded) this.closeLater(socket);
+      else socket.destroy();
     };
     const served = new ServedSnapshot(socketSink(socket, ended), asked.credit, {
       maxChunkBytes: asked.maxChunkBytes,
@@ -67,6 +71,11 @@ export class ChannelServer {
     socket.once("end", () => served.cancel());
     socket.once("close", () => served.cancel());
     void served.run((signal) => handlers.onSnapshotRequest(peer, asked.request, signal));
+  }
+
+  /** After END or ERROR the reader closes the socket; one that keeps it open and silent loses it after `snapshotIdleMs`. */
+  private closeLater(socket: Socket): void {
+    socket.setTimeout(this.d.snapshotIdleMs, () => socket.destroy());
   }
 
   /** The transport closes: every source is aborted now, before the sockets are. */

@@ -1,4 +1,4 @@
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { NodeId, snapshotId, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
 import { afterEach, describe, expect, it } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../src/index.js";
@@ -122,6 +122,34 @@ describe("snapshot channel", () => {
     const next = it.next().catch((e: unknown) => e);
     await reader.close();
     expect(await next).toMatchObject({ code: "Unavailable" });
+  });
+
+  it("refuses a bad request with an ERROR frame, and lets go of a reader that then keeps the socket open", async () => {
+    const server = await WsTransport.listen(baseOptions(NodeId.of(2), { peers: { 1: "127.0.0.1:1" }, deadlines: { snapshotIdleMs: 100 } }));
+    open.push(server);
+    await server.start(inbox().handlers);
+    const [host, port] = server.address.split(":") as [string, string];
+    // Half open allowed: this reader never closes its side, whatever the server does.
+    const socket = connect({ host, port: Number(port), allowHalfOpen: true });
+    closers.push(async () => void socket.destroy());
+    socket.write(
+      `GET /raft/snapshot HTTP/1.1\r\nHost: ${server.address}\r\nConnection: Upgrade\r\nUpgrade: raft-snapshot.v1\r\n` +
+        `x-raft-cluster: ${CLUSTER}\r\nx-raft-node: 1\r\nx-raft-target: 2\r\nx-raft-snapshot-request: {"credit":0}\r\n\r\n`,
+    );
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
+    const closed = new Promise<string>((resolve) => socket.once("close", () => resolve("closed")));
+    await new Promise<void>((resolve) => socket.once("end", resolve));
+    expect(received).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
+    expect(received).toContain('"code":"InvalidMessage"');
+    // Past snapshotIdleMs the server has let go of the socket: a write is answered with a reset, and the next one fails.
+    socket.on("error", () => {});
+    await new Promise((r) => setTimeout(r, 300));
+    socket.write(Buffer.from([4, 0, 0, 0, 1]));
+    await new Promise((r) => setTimeout(r, 100));
+    socket.write(Buffer.from([4, 0, 0, 0, 1]));
+    expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r("still open"), 2000))])).toBe("closed");
+    expect(server.stats().rejectedByReason["bad-snapshot-request"]).toBe(1);
   });
 
   describe("against a server that breaks the protocol", () => {
