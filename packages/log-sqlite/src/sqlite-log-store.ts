@@ -49,8 +49,9 @@ const SYNCHRONOUS_NAMES = ["OFF", "NORMAL", "FULL", "EXTRA"] as const;
  * just as durably. Reads are synchronous prepared statements on a
  * read connection of the main thread. The first and last index, the terms
  * at both ends and the hard state are held in memory and change only when
- * the thread reports a commit, so reads never show a write before its
- * promise resolves, nor a part of it; a write that rewrites or removes rows
+ * the thread reports a commit (or an inline save commits, before `save()`
+ * returns), so reads never show a part of a write, nor a threaded one
+ * before its promise resolves; a write that rewrites or removes rows
  * reads may still ask for (truncation, reset, compaction) holds the read
  * connection on a snapshot of the file until it resolves.
  *
