@@ -120,34 +120,48 @@ function readCredit(socket: Socket, grant: (chunks: number) => boolean): void {
   });
 }
 
-/** A served stream's frames on its channel socket. */
+/**
+ * A served stream's frames on its channel socket. Bytes count as waiting
+ * until their write's callback: over TLS, `writableLength` drops as soon as
+ * the TLS layer takes them, and the stream would run a whole window ahead
+ * into its buffers.
+ */
 function socketSink(socket: Socket, ended: () => void): StreamSink {
+  let pending = 0;
+  let drained: (() => void) | undefined;
   return {
     chunkHeadBytes: FRAME_HEAD_BYTES,
     sendChunk(buffer, data, sent) {
       if (socket.destroyed) return false;
       writeFrameHead(buffer, FRAME.data, data.length);
       buffer.set(data, FRAME_HEAD_BYTES);
-      socket.write(buffer.subarray(0, FRAME_HEAD_BYTES + data.length), () => sent());
+      const length = FRAME_HEAD_BYTES + data.length;
+      pending += length;
+      socket.write(buffer.subarray(0, length), () => {
+        pending -= length;
+        sent();
+        drained?.();
+      });
       return true;
     },
     sendEnd: () => void socket.end(controlFrame(FRAME.end)),
     sendError: (code, message) => void socket.end(controlFrame(FRAME.error, JSON.stringify({ code, message: message.slice(0, 1000) }))),
     whenBelow(bytes, signal) {
       if (socket.destroyed) return Promise.reject(new Error("the snapshot channel closed"));
-      if (socket.writableLength < bytes) return Promise.resolve();
+      if (pending < bytes) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const done = (error?: unknown) => {
-          socket.off("drain", onDrain);
+          drained = undefined;
           socket.off("close", onClose);
           signal.removeEventListener("abort", onAbort);
           if (error === undefined) resolve();
           else reject(error);
         };
-        const onDrain = () => done();
         const onClose = () => done(new Error("the snapshot channel closed"));
         const onAbort = () => done(signal.reason);
-        socket.on("drain", onDrain);
+        drained = () => {
+          if (pending < bytes) done();
+        };
         socket.once("close", onClose);
         signal.addEventListener("abort", onAbort, { once: true });
       });
