@@ -6,7 +6,7 @@ import type { FetchSettings } from "./fetch-snapshot.js";
 import { peerError } from "./frame-router.js";
 import { checkAccepted, dialHeaders, HEADERS, type LocalIdentity } from "./handshake.js";
 import type { ResolvedOptions } from "./options.js";
-import { IncomingSnapshot } from "./incoming-snapshot.js";
+import { deliver, IncomingSnapshot } from "./incoming-snapshot.js";
 import { creditFrame, FRAME, FRAME_HEAD_BYTES, MAX_ERROR_BYTES, REQUEST_HEADER, SNAPSHOT_CHANNEL, type ChannelRequest } from "./snapshot-channel.js";
 
 /** The listener does not speak the snapshot channel (an older node, or `snapshotChannel: false`): fetch over the peer connection instead. */
@@ -59,13 +59,7 @@ export async function* fetchOverChannel(
   closing.addEventListener("abort", onClosing, { once: true });
   try {
     socket = await upgrade(peer, address, local, o, { request, credit: s.windowChunks, maxChunkBytes }, connecting.signal, frames);
-    for (;;) {
-      const chunk = await incoming.next(signal);
-      if (chunk === undefined) return;
-      s.onChunk(chunk.length);
-      yield chunk;
-      incoming.consumed();
-    }
+    yield* deliver(incoming, signal, s.onChunk);
   } finally {
     signal.removeEventListener("abort", onAbort);
     closing.removeEventListener("abort", onClosing);

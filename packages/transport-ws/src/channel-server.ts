@@ -4,7 +4,7 @@ import { MAX_SERVED_STREAMS_PER_CONNECTION, MIN_CHUNK_BYTES, SNAPSHOT_HIGH_WATER
 import { MAX_WINDOW_CHUNKS } from "./options.js";
 import type { FrameRejectReason } from "./rejection.js";
 import { ServedSnapshot, type StreamSink } from "./served-snapshot.js";
-import { controlFrame, FRAME, FRAME_HEAD_BYTES, writeFrameHead, type ChannelRequest } from "./snapshot-channel.js";
+import { controlFrame, errorFrame, FRAME, FRAME_HEAD_BYTES, writeFrameHead, type ChannelRequest } from "./snapshot-channel.js";
 import type { Counters } from "./stats.js";
 
 export interface ChannelServerDeps {
@@ -29,7 +29,7 @@ export class ChannelServer {
   /** Serves the request in `header` (the upgrade's, unparsed) on `socket`, whose 101 was sent. */
   serve(socket: Socket, peer: NodeId, header: unknown): void {
     const refuse = (code: string, message: string): void => {
-      socket.end(controlFrame(FRAME.error, JSON.stringify({ code, message: message.slice(0, 1000) })));
+      socket.end(errorFrame(code, message));
       this.closeLater(socket);
     };
     let asked: { request: SnapshotRequest; credit: number; maxChunkBytes: number };
@@ -145,7 +145,7 @@ function socketSink(socket: Socket, ended: () => void): StreamSink {
       return true;
     },
     sendEnd: () => void socket.end(controlFrame(FRAME.end)),
-    sendError: (code, message) => void socket.end(controlFrame(FRAME.error, JSON.stringify({ code, message: message.slice(0, 1000) }))),
+    sendError: (code, message) => void socket.end(errorFrame(code, message)),
     whenBelow(bytes, signal) {
       if (socket.destroyed) return Promise.reject(new Error("the snapshot channel closed"));
       if (pending < bytes) return Promise.resolve();

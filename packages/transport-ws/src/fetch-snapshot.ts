@@ -1,7 +1,7 @@
 import { ChunkBuffers, RaftError, type SnapshotRequest } from "@raft/core/contracts";
 import type { PeerConnection } from "./connection.js";
 import { cancelFrame, CHUNK_HEAD_BYTES, creditFrame, requestFrame } from "./envelope.js";
-import { IncomingSnapshot } from "./incoming-snapshot.js";
+import { deliver, IncomingSnapshot } from "./incoming-snapshot.js";
 
 export interface FetchSettings {
   /** Copy chunks as they arrive into buffers reused once the consumer pulls the next (`FetchSnapshotOptions.reuseBuffers`). */
@@ -35,13 +35,7 @@ export async function* fetchOverConnection(connect: (signal: AbortSignal) => Pro
   signal.addEventListener("abort", cancel, { once: true });
   try {
     if (!conn.send(requestFrame(stream, s.windowChunks, s.maxFrameBytes - CHUNK_HEAD_BYTES, request))) throw conn.lostError();
-    for (;;) {
-      const chunk = await incoming.next(signal);
-      if (chunk === undefined) return;
-      s.onChunk(chunk.length);
-      yield chunk;
-      incoming.consumed();
-    }
+    yield* deliver(incoming, signal, s.onChunk);
   } finally {
     signal.removeEventListener("abort", cancel);
     cancel();

@@ -128,3 +128,14 @@ export class IncomingSnapshot {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Yields a stream's chunks to its consumer, returning credit as each is taken; whichever end it is read over. */
+export async function* deliver(incoming: IncomingSnapshot, signal: AbortSignal, onChunk: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const chunk = await incoming.next(signal);
+    if (chunk === undefined) return;
+    onChunk(chunk.length);
+    yield chunk;
+    incoming.consumed();
+  }
+}

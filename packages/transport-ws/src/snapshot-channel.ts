@@ -61,6 +61,11 @@ export function creditFrame(chunks: number): Buffer {
   return frame;
 }
 
+/** An ERROR frame carrying a `RaftError` code and its message (cut to 1,000 characters). */
+export function errorFrame(code: string, message: string): Buffer {
+  return controlFrame(FRAME.error, JSON.stringify({ code, message: message.slice(0, 1000) }));
+}
+
 /** A whole END or ERROR frame. */
 export function controlFrame(type: typeof FRAME.end | typeof FRAME.error, payload = ""): Buffer {
   const body = Buffer.from(payload, "utf8").subarray(0, MAX_ERROR_BYTES);
