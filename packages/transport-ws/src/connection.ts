@@ -1,8 +1,6 @@
-import { RaftError, type NodeId } from "@raft/core/contracts";
+import { RaftError, type IncomingSnapshot, type NodeId, type ServedSnapshot } from "@raft/core/contracts";
 import type { RawData, WebSocket } from "ws";
-import type { IncomingSnapshot } from "./incoming-snapshot.js";
 import { RecentIds } from "./recent-ids.js";
-import type { ServedSnapshot } from "./served-snapshot.js";
 
 export interface ConnectionHooks {
   /** A binary message, as a plain `Uint8Array` view (no copy). */

@@ -1,16 +1,6 @@
-import { ChunkBuffers, RaftError, type SnapshotRequest } from "@raft/core/contracts";
+import { ChunkBuffers, deliver, IncomingSnapshot, RaftError, type FetchSettings, type SnapshotRequest } from "@raft/core/contracts";
 import type { PeerConnection } from "./connection.js";
 import { cancelFrame, CHUNK_HEAD_BYTES, creditFrame, requestFrame } from "./envelope.js";
-import { deliver, IncomingSnapshot } from "./incoming-snapshot.js";
-
-export interface FetchSettings {
-  /** Copy chunks as they arrive into buffers reused once the consumer pulls the next (`FetchSnapshotOptions.reuseBuffers`). */
-  readonly reuseBuffers: boolean;
-  readonly windowChunks: number;
-  readonly maxFrameBytes: number;
-  readonly idleMs: number;
-  onChunk(bytes: number): void;
-}
 
 /**
  * Reads one snapshot file range from the peer at the other end of `connect()`:

@@ -1,9 +1,22 @@
-import { decodeMessages, parseSnapshotRequest, RaftError, type Message, type NodeId, type RaftErrorCode, type TransportHandlers } from "@raft/core/contracts";
+import {
+  decodeMessages,
+  MAX_SERVED_STREAMS_PER_PEER,
+  MIN_CHUNK_BYTES,
+  parseSnapshotRequest,
+  peerError,
+  RaftError,
+  ServedSnapshot,
+  SNAPSHOT_HIGH_WATER_BYTES,
+  type Message,
+  type NodeId,
+  type RaftErrorCode,
+  type StreamSink,
+  type TransportHandlers,
+} from "@raft/core/contracts";
 import type { PeerConnection } from "./connection.js";
 import { CHUNK_HEAD_BYTES, chunkFrameInto, decodeFrame, endFrame, errorFrame, type Frame } from "./envelope.js";
 import { MAX_WINDOW_CHUNKS } from "./options.js";
 import { Rejection, type FrameRejectReason } from "./rejection.js";
-import { ServedSnapshot, type StreamSink } from "./served-snapshot.js";
 import type { Counters } from "./stats.js";
 
 export interface RouterDeps {
@@ -16,33 +29,6 @@ export interface RouterDeps {
   reject(conn: PeerConnection, reason: FrameRejectReason, detail: string): void;
   onHandlerError(error: unknown): void;
 }
-
-/** Snapshot streams one peer may have this node serve at once, over one connection. */
-export const MAX_SERVED_STREAMS_PER_CONNECTION = 16;
-/** Snapshot chunks are sent only while fewer bytes than this wait for the socket, so engine messages pass them. */
-export const SNAPSHOT_HIGH_WATER_BYTES = 2 << 20;
-/** A reader asking for chunks smaller than this is refused: tiny frames would only cost CPU. */
-export const MIN_CHUNK_BYTES = 1024;
-
-/** Every error code a peer's ERROR frame may carry; anything else arrives as `Unavailable`. */
-const ERROR_CODES: Record<RaftErrorCode, true> = {
-  NotLeader: true,
-  ProposalDropped: true,
-  Timeout: true,
-  Stopped: true,
-  Compacted: true,
-  Unavailable: true,
-  InvalidConfig: true,
-  InvalidMessage: true,
-  StorageFailure: true,
-  Corrupt: true,
-  NotFound: true,
-  Busy: true,
-  Aborted: true,
-  DiskFull: true,
-  ConfigChangeInProgress: true,
-  NotCaughtUp: true,
-};
 
 /**
  * Decodes, validates and dispatches every frame from an accepted
@@ -121,7 +107,7 @@ export class FrameRouter {
     }
     const handlers = this.d.handlers();
     if (handlers === undefined) return refuse("Unavailable", `node ${this.d.self} is not serving yet`);
-    if (conn.served.size >= MAX_SERVED_STREAMS_PER_CONNECTION) return refuse("Busy", `already serving ${conn.served.size} streams on this connection`);
+    if (conn.served.size >= MAX_SERVED_STREAMS_PER_PEER) return refuse("Busy", `already serving ${conn.served.size} streams on this connection`);
     const served = new ServedSnapshot(connectionSink(conn, f.stream), f.credit, {
       maxChunkBytes: Math.min(f.maxChunkBytes, this.d.maxFrameBytes - CHUNK_HEAD_BYTES),
       socketHighWaterBytes: SNAPSHOT_HIGH_WATER_BYTES,
@@ -183,8 +169,3 @@ function connectionSink(conn: PeerConnection, stream: number): StreamSink {
   };
 }
 
-/** The serving side's error, with its code when it is one this node knows. */
-export function peerError(peer: NodeId, code: string, message: string): RaftError {
-  const known = Object.hasOwn(ERROR_CODES, code) ? (code as RaftErrorCode) : "Unavailable";
-  return new RaftError(known, `node ${peer}: ${message}`);
-}

@@ -2,12 +2,11 @@ import { createServer as createHttpServer, type IncomingMessage, type Server } f
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { TLSSocket } from "node:tls";
-import { formatAddress, RaftError, type NodeId } from "@raft/core/contracts";
+import { acceptResponse, formatAddress, RaftError, refusalResponse, REQUEST_HEADER, SNAPSHOT_CHANNEL, type NodeId } from "@raft/core/contracts";
 import { WebSocketServer, type WebSocket } from "ws";
-import { acceptHeaders, checkPeer, checkUpgrade, HEADERS, SUBPROTOCOL, type LocalIdentity, type PeerCredentials, type UpgradeVerdict } from "./handshake.js";
+import { acceptHeaders, checkPeer, checkUpgrade, SUBPROTOCOL, type LocalIdentity, type PeerCredentials, type UpgradeVerdict } from "./handshake.js";
 import type { ResolvedOptions } from "./options.js";
 import type { ConnectionRejectReason } from "./rejection.js";
-import { REQUEST_HEADER, SNAPSHOT_CHANNEL } from "./snapshot-channel.js";
 
 export interface ListenerHooks {
   /** An upgrade that passed every check: `peer` is the authenticated dialer, `advertised` where it says it can be dialed. */
@@ -22,7 +21,7 @@ export interface ListenerHooks {
 /**
  * Accepts peers: an HTTP(S) server whose only purpose is the WebSocket
  * upgrade, and (unless `snapshotChannel` is off) the snapshot channel's
- * (snapshot-channel.ts). TLS (and mTLS) is checked by the TLS layer, then
+ * (the transport kit's snapshot channel). TLS (and mTLS) is checked by the TLS layer, then
  * the upgrade's headers by `checkUpgrade` or `checkPeer`; anything else is
  * refused and reported.
  */
@@ -94,12 +93,11 @@ export class Listener {
       const verdict: UpgradeVerdict = channel ? checkPeer(req.headers, certificate, local, credentials, knownPeer) : checkUpgrade(req.headers, certificate, local, credentials, knownPeer);
       if (!verdict.ok) {
         hooks.onRefused(verdict.reason, verdict.detail, remote);
-        const response = `HTTP/1.1 ${verdict.status} Refused\r\nConnection: close\r\n${HEADERS.reject}: ${verdict.reason}\r\nContent-Length: 0\r\n\r\n`;
-        socket.end(response, () => socket.destroy());
+        socket.end(refusalResponse(verdict.status, verdict.reason), () => socket.destroy());
         return;
       }
       if (channel) {
-        socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${SNAPSHOT_CHANNEL}\r\n${acceptHeaders(local).join("\r\n")}\r\n\r\n`);
+        socket.write(acceptResponse(acceptHeaders(local)));
         hooks.onSnapshotChannel(socket, verdict.peer, req.headers[REQUEST_HEADER]);
         return;
       }

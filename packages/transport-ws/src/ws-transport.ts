@@ -1,14 +1,12 @@
-import { advertisedAddress, nodeToken, PeerAddresses, RaftError, RateLimitedLog, TransportLifecycle, usableAddresses } from "@raft/core/contracts";
-import type { AddressBook, FetchSnapshotOptions, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
+import { advertisedAddress, ChannelServer, fetchOverChannel, nodeToken, PeerAddresses, preferChannel, RaftError, RateLimitedLog, TransportLifecycle, usableAddresses } from "@raft/core/contracts";
+import type { AddressBook, ChannelDial, FetchSnapshotOptions, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
 import type { WebSocket } from "ws";
 import { PeerConnection, type ConnectionHooks } from "./connection.js";
-import { ChannelUnsupported, fetchOverChannel } from "./channel-fetch.js";
-import { ChannelServer } from "./channel-server.js";
 import { dial } from "./dialer.js";
 import { fetchOverConnection } from "./fetch-snapshot.js";
 import { FrameRouter } from "./frame-router.js";
 import { Listener } from "./listener.js";
-import type { LocalIdentity } from "./handshake.js";
+import { checkAccepted, dialHeaders, type LocalIdentity } from "./handshake.js";
 import { resolveOptions, type ResolvedOptions, type WsTransportOptions } from "./options.js";
 import { PeerLink } from "./peer-link.js";
 import type { ConnectionRejectReason, FrameRejectReason, RejectReason } from "./rejection.js";
@@ -88,8 +86,9 @@ export class WsTransport implements Transport {
     });
     this.channels = new ChannelServer({
       snapshotIdleMs: o.deadlines.snapshotIdleMs,
-      stats: this.counters,
       handlers: () => (this.lifecycle.closed ? undefined : this.lifecycle.handlers),
+      onServed: () => this.counters.add("snapshotStreamsServed"),
+      onChunkSent: (bytes) => this.counters.add("snapshotBytesSent", bytes),
       reject: (peer, reason, detail) => {
         this.counters.reject("frame", reason);
         this.rejections.record(reason, { peer, detail });
@@ -150,7 +149,7 @@ export class WsTransport implements Transport {
 
   /**
    * Over a snapshot channel of its own to the peer's address (see
-   * snapshot-channel.ts), or, when the peer has no address here, has
+   * the transport kit's snapshot-channel/protocol.ts), or, when the peer has no address here, has
    * `snapshotChannel` off or predates it, over a connection to it.
    */
   fetchSnapshot(peer: NodeId, request: SnapshotRequest, signal: AbortSignal, options: FetchSnapshotOptions = {}): AsyncIterable<Uint8Array> {
@@ -167,7 +166,15 @@ export class WsTransport implements Transport {
     };
     const address = this.o.snapshotChannel && !this.lifecycle.closed ? this.link(peer).address : undefined;
     if (address === undefined) return overConnection();
-    const overChannel = () => fetchOverChannel(peer, address, this.local, this.o, request, signal, this.closing.signal, settings);
+    const channel: ChannelDial = {
+      peer,
+      address,
+      tls: this.o.tls,
+      connectMs: this.o.deadlines.connectMs,
+      headers: dialHeaders(this.local, peer),
+      checkAccepted: (headers) => checkAccepted(headers, this.local, peer),
+    };
+    const overChannel = () => fetchOverChannel(channel, request, signal, this.closing.signal, settings);
     return preferChannel(overChannel, overConnection, (reason) => this.o.logger.info("ws transport: fetching a snapshot over the peer connection", { peer, reason }));
   }
 
@@ -274,16 +281,5 @@ export class WsTransport implements Transport {
   private refuseConnection(reason: ConnectionRejectReason, detail: string, remote: string): void {
     this.counters.reject("connection", reason);
     this.rejections.record(reason, { remote, detail });
-  }
-}
-
-/** The chunks over the snapshot channel, or over the connection if the peer refuses the channel (that happens before any chunk). */
-async function* preferChannel(channel: () => AsyncIterable<Uint8Array>, connection: () => AsyncIterable<Uint8Array>, onFallback: (reason: string) => void): AsyncGenerator<Uint8Array> {
-  try {
-    yield* channel();
-  } catch (e) {
-    if (!(e instanceof ChannelUnsupported)) throw e;
-    onFallback(e.message);
-    yield* connection();
   }
 }

@@ -41,6 +41,23 @@ export { certificateIdentity, certificateMismatch, certificateNodeIds, isNodeTok
 export { TransportLifecycle, usableAddresses } from "./transport-kit/lifecycle.js";
 export { OutboundQueue, type Taken } from "./transport-kit/outbound-queue.js";
 export { RateLimitedLog, type LogLevel } from "./transport-kit/rate-limited-log.js";
+// The snapshot channel: a connection per snapshot fetch (transport-kit/snapshot-channel/protocol.ts).
+export { ChannelUnsupported, fetchOverChannel, preferChannel, type ChannelDial } from "./transport-kit/snapshot-channel/channel-fetch.js";
+export { ChannelServer, type ChannelRejectReason, type ChannelServerDeps } from "./transport-kit/snapshot-channel/channel-server.js";
+export { deliver, IncomingSnapshot, type FetchSettings } from "./transport-kit/snapshot-channel/incoming-snapshot.js";
+export {
+  acceptResponse,
+  MAX_CREDIT_CHUNKS,
+  MAX_SERVED_STREAMS_PER_PEER,
+  MIN_CHUNK_BYTES,
+  peerError,
+  refusalResponse,
+  REJECT_HEADER,
+  REQUEST_HEADER,
+  SNAPSHOT_CHANNEL,
+  SNAPSHOT_HIGH_WATER_BYTES,
+} from "./transport-kit/snapshot-channel/protocol.js";
+export { ServedSnapshot, type ServeLimits, type StreamSink } from "./transport-kit/snapshot-channel/served-snapshot.js";
 export {
   TRANSPORT_DEFAULTS,
   TRANSPORT_LIMITS,

@@ -1,4 +1,15 @@
-import { RaftError, type ChunkBuffers } from "@raft/core/contracts";
+import { RaftError } from "../../../engine/errors.js";
+import type { ChunkBuffers } from "../chunk-buffers.js";
+
+/** How a reader fetches one snapshot stream, whichever way it travels. */
+export interface FetchSettings {
+  /** Copy chunks as they arrive into buffers reused once the consumer pulls the next (`FetchSnapshotOptions.reuseBuffers`). */
+  readonly reuseBuffers: boolean;
+  readonly windowChunks: number;
+  readonly maxFrameBytes: number;
+  readonly idleMs: number;
+  onChunk(bytes: number): void;
+}
 
 /**
  * The reader's end of one snapshot stream. The reader grants `window` chunks

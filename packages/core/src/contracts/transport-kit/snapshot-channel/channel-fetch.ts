@@ -1,16 +1,42 @@
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { connect as netConnect, type OnReadOpts, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
-import { ChunkBuffers, formatAddress, isRaftError, parseAddress, RaftError, type NodeId, type SnapshotRequest } from "@raft/core/contracts";
-import type { FetchSettings } from "./fetch-snapshot.js";
-import { peerError } from "./frame-router.js";
-import { checkAccepted, dialHeaders, HEADERS, type LocalIdentity } from "./handshake.js";
-import type { ResolvedOptions } from "./options.js";
-import { deliver, IncomingSnapshot } from "./incoming-snapshot.js";
-import { creditFrame, FRAME, FRAME_HEAD_BYTES, MAX_ERROR_BYTES, REQUEST_HEADER, SNAPSHOT_CHANNEL, type ChannelRequest } from "./snapshot-channel.js";
+import { isRaftError, RaftError } from "../../../engine/errors.js";
+import type { NodeId } from "../../../engine/index.js";
+import type { SnapshotRequest } from "../../transport.js";
+import { formatAddress, parseAddress } from "../address.js";
+import { ChunkBuffers } from "../chunk-buffers.js";
+import { deliver, IncomingSnapshot, type FetchSettings } from "./incoming-snapshot.js";
+import { creditFrame, FRAME, FRAME_HEAD_BYTES, MAX_ERROR_BYTES, peerError, REJECT_HEADER, REQUEST_HEADER, SNAPSHOT_CHANNEL, type ChannelRequest } from "./protocol.js";
 
-/** The listener does not speak the snapshot channel (an older node, or `snapshotChannel: false`): fetch over the peer connection instead. */
+/** How to reach a peer's snapshot channel, and how its transport authenticates both ends. */
+export interface ChannelDial {
+  readonly peer: NodeId;
+  /** The peer's transport address, `host:port`. */
+  readonly address: string;
+  /** TLS to the peer (the transport's own settings), or undefined for plain TCP. */
+  readonly tls: (Pick<ConnectionOptions, "ca" | "cert" | "key"> & { readonly serverName?: string | undefined }) | undefined;
+  /** The upgrade must be answered within this. */
+  readonly connectMs: number;
+  /** The transport's request headers naming and authenticating this node to the peer. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** What is wrong with the 101's headers (they must name the peer expected), or undefined. */
+  checkAccepted(headers: IncomingHttpHeaders): string | undefined;
+}
+
+/** The peer does not speak the snapshot channel (an older node, or `snapshotChannel: false`): fetch some other way. */
 export class ChannelUnsupported extends Error {}
+
+/** The chunks over the snapshot channel, or some other way (`fallback`) if the peer does not speak it (known before any chunk). */
+export async function* preferChannel(channel: () => AsyncIterable<Uint8Array>, fallback: () => AsyncIterable<Uint8Array>, onFallback: (reason: string) => void): AsyncGenerator<Uint8Array> {
+  try {
+    yield* channel();
+  } catch (e) {
+    if (!(e instanceof ChannelUnsupported)) throw e;
+    onFallback(e.message);
+    yield* fallback();
+  }
+}
 
 /** What the socket is read into, every time: its pieces are copied into chunks at once. */
 const READ_BUFFER_BYTES = 256 * 1024;
@@ -21,25 +47,16 @@ function aborted(signal: AbortSignal): RaftError {
 }
 
 /**
- * Reads one snapshot file range from `peer` over a snapshot channel of its
- * own (snapshot-channel.ts), with the same credit, window and deadlines as
- * over the peer connection (`fetchOverConnection`): yields chunks as they
- * arrive, returns credit as the consumer takes them, and closes the socket
- * (which cancels the server's stream) when the consumer stops or `signal`
- * aborts. `closing` (the transport's) fails it with its reason. Rejects with
- * `ChannelUnsupported`, before any chunk, if the listener refuses the upgrade
- * for its protocol.
+ * Reads one snapshot file range from a peer over a snapshot channel of its
+ * own (protocol.ts): yields chunks as they arrive, returns credit as the
+ * consumer takes them, and closes the socket (which cancels the server's
+ * stream) when the consumer stops or `signal` aborts. `closing` (the
+ * transport's) fails it with its reason. Rejects with `ChannelUnsupported`,
+ * before any chunk, if the peer refuses the upgrade for its protocol or
+ * answers it with something other than HTTP/1.1 (an HTTP/2-only server).
  */
-export async function* fetchOverChannel(
-  peer: NodeId,
-  address: string,
-  local: LocalIdentity,
-  o: ResolvedOptions,
-  request: SnapshotRequest,
-  signal: AbortSignal,
-  closing: AbortSignal,
-  s: FetchSettings,
-): AsyncGenerator<Uint8Array> {
+export async function* fetchOverChannel(dial: ChannelDial, request: SnapshotRequest, signal: AbortSignal, closing: AbortSignal, s: FetchSettings): AsyncGenerator<Uint8Array> {
+  const { peer } = dial;
   if (signal.aborted) throw aborted(signal);
   if (closing.aborted) throw aborted(closing);
   const buffers = s.reuseBuffers ? new ChunkBuffers() : undefined;
@@ -58,7 +75,7 @@ export async function* fetchOverChannel(
   signal.addEventListener("abort", onAbort, { once: true });
   closing.addEventListener("abort", onClosing, { once: true });
   try {
-    socket = await upgrade(peer, address, local, o, { request, credit: s.windowChunks, maxChunkBytes }, connecting.signal, frames);
+    socket = await upgrade(dial, { request, credit: s.windowChunks, maxChunkBytes }, connecting.signal, frames);
     yield* deliver(incoming, signal, s.onChunk);
   } finally {
     signal.removeEventListener("abort", onAbort);
@@ -74,7 +91,8 @@ export async function* fetchOverChannel(
  * a copy; from then on every byte goes to `frames`. Resolves with the
  * upgraded socket.
  */
-function upgrade(peer: NodeId, address: string, local: LocalIdentity, o: ResolvedOptions, asked: ChannelRequest, signal: AbortSignal, frames: ChannelFrames): Promise<Socket> {
+function upgrade(dial: ChannelDial, asked: ChannelRequest, signal: AbortSignal, frames: ChannelFrames): Promise<Socket> {
+  const { peer, address, tls } = dial;
   const hp = parseAddress(address);
   if (hp === undefined) return Promise.reject(new RaftError("Unavailable", `node ${peer} has no valid address (${address})`));
   const where = `node ${peer} at ${formatAddress(hp.host, hp.port)}`;
@@ -89,7 +107,6 @@ function upgrade(peer: NodeId, address: string, local: LocalIdentity, o: Resolve
     },
   };
   const createConnection = (): Socket => {
-    const { tls } = o;
     socket =
       tls === undefined
         ? netConnect({ host: hp.host, port: hp.port, onread })
@@ -97,8 +114,8 @@ function upgrade(peer: NodeId, address: string, local: LocalIdentity, o: Resolve
     frames.watch(socket);
     return socket;
   };
-  const headers = { ...dialHeaders(local, peer), connection: "Upgrade", upgrade: SNAPSHOT_CHANNEL, [REQUEST_HEADER]: JSON.stringify(asked) };
-  const req = httpRequest({ host: hp.host, port: hp.port, path: "/raft/snapshot", headers, createConnection, timeout: o.deadlines.connectMs });
+  const headers = { ...dial.headers, connection: "Upgrade", upgrade: SNAPSHOT_CHANNEL, [REQUEST_HEADER]: JSON.stringify(asked) };
+  const req = httpRequest({ host: hp.host, port: hp.port, path: "/raft/snapshot", headers, createConnection, timeout: dial.connectMs });
   return new Promise<Socket>((resolve, reject) => {
     const onAbort = () => req.destroy(aborted(signal));
     const settle = (error: Error | undefined, upgradedSocket?: Socket) => {
@@ -108,7 +125,7 @@ function upgrade(peer: NodeId, address: string, local: LocalIdentity, o: Resolve
       reject(error);
     };
     req.on("upgrade", (res: IncomingMessage, upgradedSocket: Socket, head: Buffer) => {
-      const problem = res.headers.upgrade?.toLowerCase() !== SNAPSHOT_CHANNEL ? `it upgraded to ${String(res.headers.upgrade)}` : checkAccepted(res.headers, local, peer);
+      const problem = res.headers.upgrade?.toLowerCase() !== SNAPSHOT_CHANNEL ? `it upgraded to ${String(res.headers.upgrade)}` : dial.checkAccepted(res.headers);
       if (problem !== undefined) return settle(new RaftError("Unavailable", `cannot fetch a snapshot from ${where}: ${problem}`));
       upgraded = true;
       frames.feed(head, head.length);
@@ -116,12 +133,16 @@ function upgrade(peer: NodeId, address: string, local: LocalIdentity, o: Resolve
     });
     req.on("response", (res: IncomingMessage) => {
       res.resume();
-      const reason = res.headers[HEADERS.reject];
+      const reason = res.headers[REJECT_HEADER];
       if (res.statusCode === 400 && reason === "protocol") return settle(new ChannelUnsupported(`${where} does not serve the snapshot channel`));
       settle(new RaftError("Unavailable", `cannot fetch a snapshot from ${where}: refused: HTTP ${res.statusCode ?? "?"}${typeof reason === "string" ? ` ${reason.slice(0, 64)}` : ""}`));
     });
-    req.on("timeout", () => req.destroy(new RaftError("Unavailable", `cannot fetch a snapshot from ${where}: no answer to the upgrade within ${o.deadlines.connectMs} ms`)));
-    req.on("error", (e: Error & { code?: string }) => settle(isRaftError(e) ? e : new RaftError("Unavailable", `cannot fetch a snapshot from ${where}: ${e.code ?? e.message}`, { cause: e })));
+    req.on("timeout", () => req.destroy(new RaftError("Unavailable", `cannot fetch a snapshot from ${where}: no answer to the upgrade within ${dial.connectMs} ms`)));
+    req.on("error", (e: Error & { code?: string }) => {
+      // An HTTP/2-only server (an older gRPC node) answers HTTP/1.1 with binary frames, or hangs up.
+      if (e.code?.startsWith("HPE_") === true || e.code === "ECONNRESET") return settle(new ChannelUnsupported(`${where} does not answer the snapshot channel's upgrade (${e.code})`));
+      settle(isRaftError(e) ? e : new RaftError("Unavailable", `cannot fetch a snapshot from ${where}: ${e.code ?? e.message}`, { cause: e }));
+    });
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
     req.end();

@@ -1,9 +1,11 @@
-import { BufferPool, isRaftError, RaftError } from "@raft/core/contracts";
-import { MAX_WINDOW_CHUNKS } from "./options.js";
+import { isRaftError, RaftError } from "../../../engine/errors.js";
+import { BufferPool } from "../buffer-pool.js";
+import { MAX_CREDIT_CHUNKS } from "./protocol.js";
 
 /**
- * Where a served stream's frames go: the peer's WebSocket (envelope frames,
- * beside engine messages), or a snapshot channel of its own.
+ * Where a served stream's frames go: a snapshot channel of its own, or a
+ * connection it shares with engine messages (`@raft/transport-ws`'s
+ * envelope frames).
  */
 export interface StreamSink {
   /** Bytes a chunk frame adds to its data. */
@@ -63,7 +65,7 @@ export class ServedSnapshot {
 
   /** More credit from the reader; false if it is zero or would exceed the largest window (a protocol violation). */
   grant(chunks: number): boolean {
-    if (chunks < 1 || this.credit + chunks > MAX_WINDOW_CHUNKS) return false;
+    if (chunks < 1 || this.credit + chunks > MAX_CREDIT_CHUNKS) return false;
     this.credit += chunks;
     this.wake?.();
     return true;

@@ -1,7 +1,11 @@
+import { RaftError, type RaftErrorCode } from "../../../engine/errors.js";
+import { TRANSPORT_LIMITS } from "../transport-options.js";
+
 /**
  * The snapshot channel: one TCP (or TLS) connection per snapshot fetch,
  * opened by the reader with an HTTP upgrade to `raft-snapshot.v1` on the
- * listener's port and authenticated like the WebSocket upgrade. The request
+ * transport's port and authenticated as the transport authenticates its
+ * peers (each transport checks the upgrade's headers itself). The request
  * rides in a header, as JSON `{ request, credit, maxChunkBytes }`; after the
  * 101 both ends send frames:
  *
@@ -32,12 +36,63 @@ export const SNAPSHOT_CHANNEL = "raft-snapshot.v1";
 /** The upgrade request's header carrying the `ChannelRequest`, as JSON. */
 export const REQUEST_HEADER = "x-raft-snapshot-request";
 
+/** A refused upgrade's response header: the reason. `protocol` means the listener does not serve the channel. */
+export const REJECT_HEADER = "x-raft-reject";
+
+/** Snapshot streams one peer may have a node serve at once. */
+export const MAX_SERVED_STREAMS_PER_PEER = 16;
+
+/** A served stream sends chunks only while fewer bytes than this wait for the socket. */
+export const SNAPSHOT_HIGH_WATER_BYTES = 2 << 20;
+
+/** The most credit a reader may hold out: the largest window a transport allows. */
+export const MAX_CREDIT_CHUNKS = TRANSPORT_LIMITS.snapshotWindowChunks.max;
+
+/** A reader asking for chunks smaller than this is refused: tiny frames would only cost CPU. */
+export const MIN_CHUNK_BYTES = 1024;
+
 export const FRAME = { data: 1, end: 2, error: 3, credit: 4 } as const;
 
 export const FRAME_HEAD_BYTES = 5;
 
 /** An ERROR frame's payload is cut to this. */
 export const MAX_ERROR_BYTES = 4096;
+
+/** The 101 that opens a channel, with the transport's own response header lines (`Name: value`, saying who answers). */
+export function acceptResponse(headerLines: readonly string[]): string {
+  return `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${SNAPSHOT_CHANNEL}\r\n${headerLines.map((line) => `${line}\r\n`).join("")}\r\n`;
+}
+
+/** A refused upgrade: the status and `reason` in `REJECT_HEADER`, then the connection closes. */
+export function refusalResponse(status: number, reason: string): string {
+  return `HTTP/1.1 ${status} Refused\r\nConnection: close\r\n${REJECT_HEADER}: ${reason}\r\nContent-Length: 0\r\n\r\n`;
+}
+
+/** Every error code a peer's ERROR frame may carry; anything else arrives as `Unavailable`. */
+const ERROR_CODES: Record<RaftErrorCode, true> = {
+  NotLeader: true,
+  ProposalDropped: true,
+  Timeout: true,
+  Stopped: true,
+  Compacted: true,
+  Unavailable: true,
+  InvalidConfig: true,
+  InvalidMessage: true,
+  StorageFailure: true,
+  Corrupt: true,
+  NotFound: true,
+  Busy: true,
+  Aborted: true,
+  DiskFull: true,
+  ConfigChangeInProgress: true,
+  NotCaughtUp: true,
+};
+
+/** The `RaftError` a peer reported (code and message from its ERROR frame), its code kept when it is one this release knows. */
+export function peerError(peer: number, code: string, message: string): RaftError {
+  const known = Object.hasOwn(ERROR_CODES, code) ? (code as RaftErrorCode) : "Unavailable";
+  return new RaftError(known, `node ${peer}: ${message}`);
+}
 
 /** Writes a frame head at the start of `target`. */
 export function writeFrameHead(target: Buffer, type: number, length: number): void {

@@ -1,25 +1,39 @@
 import type { Socket } from "node:net";
-import { parseSnapshotRequest, type NodeId, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
-import { MAX_SERVED_STREAMS_PER_CONNECTION, MIN_CHUNK_BYTES, SNAPSHOT_HIGH_WATER_BYTES } from "./frame-router.js";
-import { MAX_WINDOW_CHUNKS } from "./options.js";
-import type { FrameRejectReason } from "./rejection.js";
+import type { NodeId } from "../../../engine/index.js";
+import { parseSnapshotRequest } from "../../schemas.js";
+import type { SnapshotRequest, TransportHandlers } from "../../transport.js";
+import {
+  controlFrame,
+  errorFrame,
+  FRAME,
+  FRAME_HEAD_BYTES,
+  MAX_CREDIT_CHUNKS,
+  MAX_SERVED_STREAMS_PER_PEER,
+  MIN_CHUNK_BYTES,
+  SNAPSHOT_HIGH_WATER_BYTES,
+  writeFrameHead,
+  type ChannelRequest,
+} from "./protocol.js";
 import { ServedSnapshot, type StreamSink } from "./served-snapshot.js";
-import { controlFrame, errorFrame, FRAME, FRAME_HEAD_BYTES, writeFrameHead, type ChannelRequest } from "./snapshot-channel.js";
-import type { Counters } from "./stats.js";
+
+/** Why a channel's request was refused once accepted: a transport counts and logs these as it does its own. */
+export type ChannelRejectReason = "bad-snapshot-request" | "credit-exceeded";
 
 export interface ChannelServerDeps {
   readonly snapshotIdleMs: number;
-  readonly stats: Counters;
+  /** Undefined before the transport starts and after it closes. */
   handlers(): TransportHandlers | undefined;
-  reject(peer: NodeId, reason: FrameRejectReason, detail: string): void;
+  reject(peer: NodeId, reason: ChannelRejectReason, detail: string): void;
+  /** A stream began (the request passed its checks). */
+  onServed(): void;
+  onChunkSent(bytes: number): void;
 }
 
 /**
- * The serving end of snapshot channels (snapshot-channel.ts): each
- * authenticated channel socket carries one stream, served by a
- * `ServedSnapshot` as on the WebSocket, with the reader's credit read from
- * the socket. A peer may have at most 16 served at once, as on one
- * WebSocket connection.
+ * The serving end of snapshot channels (protocol.ts): each channel socket,
+ * authenticated by its transport, carries one stream, served by a
+ * `ServedSnapshot` with the reader's credit read from the socket. A peer may
+ * have at most 16 served at once.
  */
 export class ChannelServer {
   private readonly serving = new Map<NodeId, Set<ServedSnapshot>>();
@@ -43,7 +57,7 @@ export class ChannelServer {
     const handlers = this.d.handlers();
     if (handlers === undefined) return refuse("Unavailable", "this node is not serving yet");
     const streams = this.serving.get(peer) ?? new Set<ServedSnapshot>();
-    if (streams.size >= MAX_SERVED_STREAMS_PER_CONNECTION) return refuse("Busy", `already serving ${streams.size} snapshot streams to node ${peer}`);
+    if (streams.size >= MAX_SERVED_STREAMS_PER_PEER) return refuse("Busy", `already serving ${streams.size} snapshot streams to node ${peer}`);
     const ended = () => {
       streams.delete(served);
       if (streams.size === 0) this.serving.delete(peer);
@@ -55,14 +69,14 @@ export class ChannelServer {
       maxChunkBytes: asked.maxChunkBytes,
       socketHighWaterBytes: SNAPSHOT_HIGH_WATER_BYTES,
       idleMs: this.d.snapshotIdleMs,
-      onChunkSent: (bytes) => this.d.stats.add("snapshotBytesSent", bytes),
+      onChunkSent: (bytes) => this.d.onChunkSent(bytes),
     });
     streams.add(served);
     this.serving.set(peer, streams);
-    this.d.stats.add("snapshotStreamsServed");
+    this.d.onServed();
     readCredit(socket, (chunks) => {
       if (served.grant(chunks)) return true;
-      this.d.reject(peer, "credit-exceeded", `credit ${chunks}: zero, or beyond ${MAX_WINDOW_CHUNKS} chunks in all`);
+      this.d.reject(peer, "credit-exceeded", `credit ${chunks}: zero, or beyond ${MAX_CREDIT_CHUNKS} chunks in all`);
       served.cancel();
       refuse("InvalidMessage", "credit beyond the largest window");
       return false;
@@ -94,8 +108,8 @@ function parseChannelRequest(header: unknown): { request: SnapshotRequest; credi
     throw new Error("the snapshot request header is not JSON");
   }
   const { credit, maxChunkBytes } = asked;
-  if (!Number.isSafeInteger(credit) || (credit as number) < 1 || (credit as number) > MAX_WINDOW_CHUNKS || !Number.isSafeInteger(maxChunkBytes) || (maxChunkBytes as number) < MIN_CHUNK_BYTES) {
-    throw new Error(`credit ${String(credit)} outside [1, ${MAX_WINDOW_CHUNKS}] or chunks under ${MIN_CHUNK_BYTES} bytes`);
+  if (!Number.isSafeInteger(credit) || (credit as number) < 1 || (credit as number) > MAX_CREDIT_CHUNKS || !Number.isSafeInteger(maxChunkBytes) || (maxChunkBytes as number) < MIN_CHUNK_BYTES) {
+    throw new Error(`credit ${String(credit)} outside [1, ${MAX_CREDIT_CHUNKS}] or chunks under ${MIN_CHUNK_BYTES} bytes`);
   }
   return { request: parseSnapshotRequest(asked.request), credit: credit as number, maxChunkBytes: Math.min(maxChunkBytes as number, 2 ** 32 - 1) };
 }
