@@ -168,4 +168,3 @@ function connectionSink(conn: PeerConnection, stream: number): StreamSink {
     },
   };
 }
-
