@@ -1,8 +1,22 @@
 import { Server, type ChannelOptions, type Metadata } from "@grpc/grpc-js";
-import { advertisedAddress, formatAddress, nodeToken, PeerAddresses, RaftError, RateLimitedLog, TransportLifecycle, usableAddresses } from "@raft/core/contracts";
-import type { AddressBook, FetchSnapshotOptions, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
-import { channelCredentials, serverCredentials, tlsChannelOptions } from "./credentials.js";
+import {
+  advertisedAddress,
+  ChannelServer,
+  fetchOverChannel,
+  formatAddress,
+  nodeToken,
+  PeerAddresses,
+  preferChannel,
+  RaftError,
+  RateLimitedLog,
+  refusalResponse,
+  TransportLifecycle,
+  usableAddresses,
+} from "@raft/core/contracts";
+import type { AddressBook, ChannelDial, FetchSettings, FetchSnapshotOptions, Message, NodeId, SnapshotRequest, Transport, TransportHandlers } from "@raft/core/contracts";
+import { channelCredentials, tlsChannelOptions } from "./credentials.js";
 import { callerMetadata, type HandshakePolicy } from "./handshake.js";
+import { Listener } from "./listener.js";
 import { messagesHandler } from "./messages-service.js";
 import { resolveOptions, type GrpcTransportOptions, type ResolvedOptions } from "./options.js";
 import { observeOversizedFrames } from "./oversized-observer.js";
@@ -10,6 +24,7 @@ import { PeerLink, type LinkContext } from "./peer-link.js";
 import type { DropReason, RefusalReason, RejectionReason } from "./rejections.js";
 import type { ServerContext } from "./server-context.js";
 import { BYTES_FIELD_OVERHEAD, raftTransportService } from "./service-definition.js";
+import { acceptChannel, asHeaders, checkChannelServer } from "./snapshot-channel.js";
 import { fetchChunks } from "./snapshot-fetch.js";
 import { fetchSnapshotHandler } from "./snapshot-service.js";
 import { emptyStats, type GrpcTransportStats } from "./stats.js";
@@ -28,6 +43,12 @@ export class GrpcTransport implements Transport {
   readonly id: NodeId;
   private readonly o: ResolvedOptions;
   private readonly server: Server;
+  private readonly ctx: ServerContext;
+  private listener: Listener | undefined;
+  /** Serves snapshot channels (`snapshotChannel`): streams over connections of their own, beside gRPC on its port. */
+  private readonly channels: ChannelServer;
+  /** Aborted by `close()`: ends fetches running over snapshot channels. */
+  private readonly closing = new AbortController();
   private boundAddress = "";
   private advertised: string | undefined;
   private readonly lifecycle = new TransportLifecycle();
@@ -108,8 +129,18 @@ export class GrpcTransport implements Transport {
         }),
       ],
     });
-    const ctx = this.serverContext();
-    this.server.addService(raftTransportService, { Messages: messagesHandler(ctx), FetchSnapshot: fetchSnapshotHandler(ctx) });
+    this.ctx = this.serverContext();
+    this.server.addService(raftTransportService, { Messages: messagesHandler(this.ctx), FetchSnapshot: fetchSnapshotHandler(this.ctx) });
+    this.channels = new ChannelServer({
+      snapshotIdleMs: o.deadlines.snapshotIdleMs,
+      maxFrameBytes: o.maxFrameBytes,
+      handlers: () => (this.lifecycle.closed ? undefined : this.lifecycle.handlers),
+      onServed: () => {},
+      onChunkSent: (bytes) => {
+        this.counters.snapshotBytesSent += bytes;
+      },
+      reject: (peer, _reason, detail) => this.rejections.record("invalid snapshot request", { caller: peer, call: "SnapshotChannel", detail }),
+    });
   }
 
   /** The bound address, "host:port" (the real port when `listen.port` was 0). */
@@ -161,9 +192,12 @@ export class GrpcTransport implements Transport {
     for (const link of this.links.values()) link.close();
     this.links.clear();
     for (const f of this.fetches) f.abort(new RaftError("Stopped", "the transport is closed"));
+    this.closing.abort(new RaftError("Unavailable", "the transport is closed"));
+    this.channels.cancelAll();
     this.rejections.close();
     this.refusals.close();
     this.drops.close();
+    await this.listener?.close();
     // Peers' Messages calls never end by themselves: cut them rather than wait.
     this.server.forceShutdown();
     await new Promise((resolve) => setImmediate(resolve));
@@ -173,14 +207,18 @@ export class GrpcTransport implements Transport {
 
   private async bind(): Promise<void> {
     const { host, port } = this.o.listen;
-    const bound = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(formatAddress(host, port), serverCredentials(this.o.tls), (error, p) => (error === null ? resolve(p) : reject(error)));
+    this.listener = await Listener.open(host, port, this.o.tls, this.o.deadlines.connectMs, this.server, {
+      onSnapshotChannel: (req, socket) => {
+        if (this.o.snapshotChannel) acceptChannel(this.ctx, this.channels, req, socket);
+        else socket.end(refusalResponse(400, "protocol"), () => socket.destroy());
+      },
+      onRefused: (reason, detail, remote) => this.rejections.record(reason === "tls" ? "tls handshake" : "bad http", { remote, detail }),
     }).catch((e: unknown) => {
       this.server.forceShutdown();
-      throw new RaftError("Unavailable", `cannot listen on ${formatAddress(host, port)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw e;
     });
-    this.boundAddress = formatAddress(host, bound);
-    this.advertised = advertisedAddress(this.o.advertise, host, bound);
+    this.boundAddress = formatAddress(host, this.listener.port);
+    this.advertised = advertisedAddress(this.o.advertise, host, this.listener.port);
   }
 
   private route(to: NodeId, messages: Message[]): void {
@@ -225,26 +263,51 @@ export class GrpcTransport implements Transport {
     signal.addEventListener("abort", onAbort, { once: true });
     this.fetches.add(local);
     try {
-      yield* fetchChunks(
-        {
-          peer,
-          address,
-          clusterId: this.o.clusterId,
-          credentials: this.linkContext.credentials,
-          channelOptions: this.snapshotChannelOptions,
-          metadata: this.metadataFor(peer),
-          idleMs: this.o.deadlines.snapshotIdleMs,
-          windowChunks: this.o.snapshotWindowChunks,
-          reuseBuffers,
-          received: (bytes) => {
-            this.counters.snapshotBytesReceived += bytes;
-          },
-          mismatch: (detail) => this.refusals.record("peer identity mismatch", { peer, address, detail }),
-          answered: () => this.heardFrom(peer),
+      const settings: FetchSettings = {
+        reuseBuffers,
+        windowChunks: this.o.snapshotWindowChunks,
+        maxFrameBytes: this.o.maxFrameBytes,
+        idleMs: this.o.deadlines.snapshotIdleMs,
+        onChunk: (bytes) => {
+          this.counters.snapshotBytesReceived += bytes;
         },
-        request,
-        local.signal,
-      );
+      };
+      const mismatch = (detail: string) => this.refusals.record("peer identity mismatch", { peer, address, detail });
+      const overGrpc = () =>
+        fetchChunks(
+          {
+            peer,
+            address,
+            clusterId: this.o.clusterId,
+            credentials: this.linkContext.credentials,
+            channelOptions: this.snapshotChannelOptions,
+            metadata: this.metadataFor(peer),
+            idleMs: settings.idleMs,
+            windowChunks: settings.windowChunks,
+            reuseBuffers,
+            received: settings.onChunk,
+            mismatch,
+            answered: () => this.heardFrom(peer),
+          },
+          request,
+          local.signal,
+        );
+      if (!this.o.snapshotChannel) return yield* overGrpc();
+      const channel: ChannelDial = {
+        peer,
+        address,
+        tls: this.o.tls,
+        connectMs: this.o.deadlines.connectMs,
+        headers: asHeaders(this.metadataFor(peer)),
+        checkAccepted: (headers) => {
+          const problem = checkChannelServer(headers, this.o.clusterId, peer);
+          if (problem === undefined) this.heardFrom(peer);
+          else mismatch(problem);
+          return problem;
+        },
+      };
+      const overChannel = () => fetchOverChannel(channel, request, local.signal, this.closing.signal, settings);
+      yield* preferChannel(overChannel, overGrpc, (reason) => this.o.logger.info("grpc transport: fetching a snapshot over gRPC", { peer, reason }));
     } finally {
       signal.removeEventListener("abort", onAbort);
       this.fetches.delete(local);

@@ -3,6 +3,11 @@
  * counters of `stats().rejections` and the rate limit of the log.
  */
 export type RejectionReason =
+  // the connection, before any call
+  /** A TLS handshake that failed (no certificate the CA signed, a protocol mismatch, a timeout). */
+  | "tls handshake"
+  /** HTTP/1.1 that is no snapshot channel upgrade, or malformed. */
+  | "bad http"
   // the handshake (call metadata, TLS)
   | "no client certificate"
   /** No token, or not the token of the node the caller claims to be. */

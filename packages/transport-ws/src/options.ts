@@ -1,5 +1,5 @@
 import { parseOptions, resolveTransportOptions, TRANSPORT_LIMITS, transportOptionsSchema, type ResolvedTransportOptions } from "@raft/core/contracts";
-import { z } from "zod";
+import type { z } from "zod";
 import type { ConnectionTimings } from "./connection.js";
 
 /**
@@ -9,14 +9,7 @@ import type { ConnectionTimings } from "./connection.js";
  * transport's own ping/pong: a connection silent for `timeMs + timeoutMs`
  * is dropped.
  */
-export const wsTransportOptionsSchema = transportOptionsSchema.extend({
-  snapshotChannel: z
-    .boolean()
-    .default(true)
-    .describe(
-      "fetch snapshots over a connection of their own, upgraded from HTTP on the listener's port, that reads into one reused buffer (no garbage per read), and serve them so; false: over the peer's WebSocket, as nodes before it do (a fetch from such a node falls back by itself)",
-    ),
-});
+export const wsTransportOptionsSchema = transportOptionsSchema;
 
 /** What `WsTransport.listen` takes (see the README's table, generated from `wsTransportOptionsSchema`). */
 export type WsTransportOptions = z.input<typeof wsTransportOptionsSchema>;

@@ -86,6 +86,7 @@ export class WsTransport implements Transport {
     });
     this.channels = new ChannelServer({
       snapshotIdleMs: o.deadlines.snapshotIdleMs,
+      maxFrameBytes: o.maxFrameBytes,
       handlers: () => (this.lifecycle.closed ? undefined : this.lifecycle.handlers),
       onServed: () => this.counters.add("snapshotStreamsServed"),
       onChunkSent: (bytes) => this.counters.add("snapshotBytesSent", bytes),

@@ -149,6 +149,12 @@ export const transportOptionsSchema = z.strictObject({
   snapshotWindowChunks: int(L.snapshotWindowChunks.min, L.snapshotWindowChunks.max)
     .default(D.snapshotWindowChunks)
     .describe("snapshot chunks a fetch lets arrive ahead of its reader: 8 MiB at 1 MiB chunks keeps a link of a few milliseconds busy; raise it on high-latency links"),
+  snapshotChannel: z
+    .boolean()
+    .default(true)
+    .describe(
+      "fetch snapshots over a connection of their own, upgraded from HTTP/1.1 on the transport's port, that reads into one reused buffer (no garbage per read), and serve them so; false: over the transport's own streams, as nodes before it do (a fetch from such a node falls back by itself)",
+    ),
   rejectionLogIntervalMs: int(L.rejectionLogIntervalMs.min, L.rejectionLogIntervalMs.max)
     .default(D.rejectionLogIntervalMs)
     .describe("at most one log line per rejection reason per interval; the rest are counted"),

@@ -21,6 +21,8 @@ export type ChannelRejectReason = "bad-snapshot-request" | "credit-exceeded";
 
 export interface ChannelServerDeps {
   readonly snapshotIdleMs: number;
+  /** This node's frame limit (`maxFrameBytes`): no DATA frame it sends is larger, whatever the reader takes. */
+  readonly maxFrameBytes: number;
   /** Undefined before the transport starts and after it closes. */
   handlers(): TransportHandlers | undefined;
   reject(peer: NodeId, reason: ChannelRejectReason, detail: string): void;
@@ -66,7 +68,7 @@ export class ChannelServer {
       else socket.destroy();
     };
     const served = new ServedSnapshot(socketSink(socket, ended), asked.credit, {
-      maxChunkBytes: asked.maxChunkBytes,
+      maxChunkBytes: Math.min(asked.maxChunkBytes, this.d.maxFrameBytes - FRAME_HEAD_BYTES),
       socketHighWaterBytes: SNAPSHOT_HIGH_WATER_BYTES,
       idleMs: this.d.snapshotIdleMs,
       onChunkSent: (bytes) => this.d.onChunkSent(bytes),
