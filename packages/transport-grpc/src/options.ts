@@ -12,14 +12,14 @@ export const grpcTransportOptionsSchema = transportOptionsSchema.extend({
   snapshotWindowChunks: transportOptionsSchema.shape.snapshotWindowChunks
     .unwrap()
     .default(4)
-    .describe("snapshot chunks a fetch holds for its reader beyond HTTP/2's window (which keeps the link busy, hence fewer than over WebSocket)"),
+    .describe("snapshot chunks a fetch lets arrive ahead of its reader; over the FetchSnapshot fallback, beyond HTTP/2's window (which keeps the link busy), hence fewer than over WebSocket"),
   snapshotWindowBytes: z
     .number()
     .int()
     .min(16 * 1024)
     .max(256 * MiB)
     .default(8 * MiB)
-    .describe("HTTP/2 flow-control window of a snapshot fetch's connection: larger is faster on high-latency links and holds more in flight"),
+    .describe("HTTP/2 flow-control window of a FetchSnapshot call's connection (the fallback from the snapshot channel): larger is faster on high-latency links and holds more in flight"),
 });
 
 /** What `GrpcTransport.listen` takes (see the README's table, generated from `grpcTransportOptionsSchema`). */

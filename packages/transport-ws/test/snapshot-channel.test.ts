@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../src/index.js";
 import { baseOptions, captureLogger, CLUSTER, inbox } from "./support/transports.js";
 
-// Snapshot fetches over a connection of their own (snapshot-channel.ts); the
+// Snapshot fetches over a connection of their own (the transport kit's snapshot channel); the
 // stream semantics they share with the WebSocket path are in
 // snapshot-stream.test.ts and the transport contract, which both run over it.
 

@@ -19,7 +19,7 @@ import { TRANSPORT_LIMITS } from "../transport-options.js";
  *   4 CREDIT  no payload; the length field is the number of chunks granted
  * ```
  *
- * Credit works as on the WebSocket stream (served-snapshot.ts,
+ * Credit works as on a stream shared with engine messages (served-snapshot.ts,
  * incoming-snapshot.ts): the server never sends more chunks than granted,
  * so the reader holds at most its window. Closing the connection cancels.
  *
