@@ -135,7 +135,6 @@ export class GrpcTransport implements Transport {
       snapshotIdleMs: o.deadlines.snapshotIdleMs,
       maxFrameBytes: o.maxFrameBytes,
       handlers: () => (this.lifecycle.closed ? undefined : this.lifecycle.handlers),
-      onServed: () => {},
       onChunkSent: (bytes) => {
         this.counters.snapshotBytesSent += bytes;
       },

@@ -26,8 +26,8 @@ export interface ChannelServerDeps {
   /** Undefined before the transport starts and after it closes. */
   handlers(): TransportHandlers | undefined;
   reject(peer: NodeId, reason: ChannelRejectReason, detail: string): void;
-  /** A stream began (the request passed its checks). */
-  onServed(): void;
+  /** A stream began (the request passed its checks): for a transport that counts them. */
+  onServed?(): void;
   onChunkSent(bytes: number): void;
 }
 
@@ -75,7 +75,7 @@ export class ChannelServer {
     });
     streams.add(served);
     this.serving.set(peer, streams);
-    this.d.onServed();
+    this.d.onServed?.();
     readCredit(socket, (chunks) => {
       if (served.grant(chunks)) return true;
       this.d.reject(peer, "credit-exceeded", `credit ${chunks}: zero, or beyond ${MAX_CREDIT_CHUNKS} chunks in all`);
