@@ -34,11 +34,14 @@ async function fetchFrom(address: string): Promise<unknown> {
 }
 
 describe("the snapshot channel's reader", () => {
-  it("reports ChannelUnsupported for an HTTP/2-only server (an older gRPC node) and for a refusal of its protocol", async () => {
+  it("reports ChannelUnsupported for an HTTP/2-only server (an older gRPC node), a refusal of its protocol, and an answer that names no Raft reason", async () => {
     const h2 = await listening(createHttp2Server());
     expect(await fetchFrom(h2)).toBeInstanceOf(ChannelUnsupported);
     const refusing = await listening(createHttpServer((_req, res) => res.writeHead(400, { "x-raft-reject": "protocol" }).end()));
     expect(await fetchFrom(refusing)).toBeInstanceOf(ChannelUnsupported);
+    // Something in front of the node that knows no upgrades (an HTTP proxy): its answer names no Raft reason.
+    const proxy = await listening(createHttpServer((_req, res) => res.writeHead(404).end()));
+    expect(await fetchFrom(proxy)).toBeInstanceOf(ChannelUnsupported);
   });
 
   it("reports any other refusal as Unavailable with its status and reason, and does not fall back for it", async () => {

@@ -52,8 +52,9 @@ function aborted(signal: AbortSignal): RaftError {
  * consumer takes them, and closes the socket (which cancels the server's
  * stream) when the consumer stops or `signal` aborts. `closing` (the
  * transport's) fails it with its reason. Rejects with `ChannelUnsupported`,
- * before any chunk, if the peer refuses the upgrade for its protocol or
- * answers it with something other than HTTP/1.1 (an HTTP/2-only server).
+ * before any chunk, if the peer refuses the upgrade for its protocol, answers
+ * it without a Raft node's reason (an HTTP proxy in front of it) or with
+ * something other than HTTP/1.1 (an HTTP/2-only server).
  */
 export async function* fetchOverChannel(dial: ChannelDial, request: SnapshotRequest, signal: AbortSignal, closing: AbortSignal, s: FetchSettings): AsyncGenerator<Uint8Array> {
   const { peer } = dial;
@@ -135,6 +136,8 @@ function upgrade(dial: ChannelDial, asked: ChannelRequest, signal: AbortSignal, 
       res.resume();
       const reason = res.headers[REJECT_HEADER];
       if (res.statusCode === 400 && reason === "protocol") return settle(new ChannelUnsupported(`${where} does not serve the snapshot channel`));
+      // A Raft node names why it refuses; an answer that names nothing comes from something else (an HTTP proxy in front of the node, say).
+      if (reason === undefined) return settle(new ChannelUnsupported(`${where} answered the snapshot channel's upgrade with HTTP ${res.statusCode ?? "?"}, as no Raft node does`));
       settle(new RaftError("Unavailable", `cannot fetch a snapshot from ${where}: refused: HTTP ${res.statusCode ?? "?"}${typeof reason === "string" ? ` ${reason.slice(0, 64)}` : ""}`));
     });
     req.on("timeout", () => req.destroy(new RaftError("Unavailable", `cannot fetch a snapshot from ${where}: no answer to the upgrade within ${dial.connectMs} ms`)));
