@@ -1,5 +1,4 @@
-import type { Server as GrpcServer } from "@grpc/grpc-js";
-import { ServerCredentials } from "@grpc/grpc-js";
+import { ServerCredentials, type Server as GrpcServer } from "@grpc/grpc-js";
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, TLSSocket } from "node:tls";
@@ -48,6 +47,7 @@ export class Listener {
     });
     http.on("upgrade", (req: IncomingMessage, socket: Socket) => {
       if (req.headers.upgrade?.toLowerCase() === SNAPSHOT_CHANNEL) return hooks.onSnapshotChannel(req, socket);
+      hooks.onRefused("bad-http", `an upgrade to ${String(req.headers.upgrade).slice(0, 64)}`, remoteOf(socket));
       socket.end(refusalResponse(400, "protocol"), () => socket.destroy());
     });
     http.on("clientError", (error: Error & { code?: string }, socket: Socket) => {
