@@ -1,5 +1,6 @@
 import { connect } from "node:net";
 import { NodeId, snapshotId, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
+import { numberedChunks, readNumberedChunks } from "@raft/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { GrpcTransport, type GrpcTransportOptions } from "../src/index.js";
 import { makeCa, makeNodeCert } from "./certs.js";
@@ -29,14 +30,6 @@ async function pair(serve: Serve, reader: Partial<GrpcTransportOptions> = {}, se
   return { reader: r, server: s };
 }
 
-/** `count` chunks of `size` bytes, each filled with its number, from one buffer the source reuses (as the stores do). */
-function numberedChunks(count: number, size: number): Serve {
-  return async function* () {
-    const chunk = new Uint8Array(size);
-    for (let i = 0; i < count; i++) yield chunk.fill(i & 0xff);
-  };
-}
-
 async function drain(chunks: AsyncIterable<Uint8Array>): Promise<number> {
   let n = 0;
   for await (const c of chunks) n += c.length;
@@ -58,21 +51,14 @@ describe("snapshot channel over gRPC", () => {
   it("receives 256 MiB into reused buffers with array-buffer memory bounded by the window, not the transfer", async () => {
     const logger = new RecordingLogger();
     const { reader, server } = await pair(numberedChunks(256, MiB), { logger });
-    const before = process.memoryUsage().arrayBuffers;
-    let peak = before;
-    let chunks = 0;
-    for await (const c of reader.fetchSnapshot(NodeId.of(2), request(MiB), new AbortController().signal, { reuseBuffers: true })) {
-      if (c[0] !== (chunks & 0xff) || c[MiB - 1] !== (chunks & 0xff)) throw new Error(`chunk ${chunks} holds the wrong bytes`);
-      chunks++;
-      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
-    }
-    expect(chunks).toBe(256);
+    const { count, arrayBuffersGrowth } = await readNumberedChunks(reader.fetchSnapshot(NodeId.of(2), request(MiB), new AbortController().signal, { reuseBuffers: true }), MiB);
+    expect(count).toBe(256);
     expect(logger.lines.filter((l) => l.message.includes("over gRPC"))).toEqual([]);
     expect(server.stats().snapshotBytesSent).toBe(256 * MiB);
     expect(reader.stats().snapshotBytesReceived).toBe(256 * MiB);
     // Both ends live in this process: the reader's window and read buffer, the server's frame buffers.
     // Over FetchSnapshot, every HTTP/2 read and every gRPC message is a new buffer, dead at once: tens of MiB pile up.
-    expect((peak - before) / MiB).toBeLessThan(24);
+    expect(arrayBuffersGrowth / MiB).toBeLessThan(24);
   });
 
   it("falls back to FetchSnapshot when the server does not serve the channel", async () => {

@@ -64,16 +64,10 @@ const refuse = (status: number, reason: ConnectionRejectReason, detail: string):
  * a dialer claims is bound to its credentials: its token must be that
  * node's token, and under mTLS its certificate must name that node.
  */
-export function checkUpgrade(
-  headers: IncomingHttpHeaders,
-  certificate: PeerCertificate | undefined,
-  local: LocalIdentity,
-  credentials: PeerCredentials,
-  isKnownPeer: ((id: NodeId) => boolean) | undefined,
-): UpgradeVerdict {
-  const protocols = (headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+export function checkUpgrade(...args: Parameters<typeof checkPeer>): UpgradeVerdict {
+  const protocols = (args[0]["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
   if (!protocols.includes(SUBPROTOCOL)) return refuse(400, "protocol", `the upgrade does not offer subprotocol ${SUBPROTOCOL}`);
-  return checkPeer(headers, certificate, local, credentials, isKnownPeer);
+  return checkPeer(...args);
 }
 
 /** `checkUpgrade` without the WebSocket subprotocol: who the dialer is, for any upgrade (the snapshot channel's too). */

@@ -1,5 +1,6 @@
 import { connect, createServer, type Socket } from "node:net";
 import { NodeId, snapshotId, type SnapshotRequest, type TransportHandlers } from "@raft/core/contracts";
+import { numberedChunks, readNumberedChunks } from "@raft/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { WsTransport, type WsTransportOptions } from "../src/index.js";
 import { baseOptions, captureLogger, CLUSTER, inbox } from "./support/transports.js";
@@ -35,14 +36,6 @@ async function drain(chunks: AsyncIterable<Uint8Array>): Promise<number> {
   return n;
 }
 
-/** `count` chunks of `size` bytes, each filled with its number, from one buffer the source reuses (as the stores do). */
-function numberedChunks(count: number, size: number): Serve {
-  return async function* () {
-    const chunk = new Uint8Array(size);
-    for (let i = 0; i < count; i++) yield chunk.fill(i & 0xff);
-  };
-}
-
 describe("snapshot channel", () => {
   it("fetches over a connection of its own: no WebSocket is opened, and every byte arrives in order", async () => {
     const { reader, server } = await pair(numberedChunks(64, 64 * 1024));
@@ -59,18 +52,11 @@ describe("snapshot channel", () => {
 
   it("receives 256 MiB into reused buffers with array-buffer memory bounded by the window, not the transfer", async () => {
     const { reader } = await pair(numberedChunks(256, MiB));
-    const before = process.memoryUsage().arrayBuffers;
-    let peak = before;
-    let chunks = 0;
-    for await (const c of reader.fetchSnapshot(NodeId.of(2), request(MiB), new AbortController().signal, { reuseBuffers: true })) {
-      if (c[0] !== (chunks & 0xff) || c[MiB - 1] !== (chunks & 0xff)) throw new Error(`chunk ${chunks} holds the wrong bytes`);
-      chunks++;
-      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
-    }
-    expect(chunks).toBe(256);
+    const { count, arrayBuffersGrowth } = await readNumberedChunks(reader.fetchSnapshot(NodeId.of(2), request(MiB), new AbortController().signal, { reuseBuffers: true }), MiB);
+    expect(count).toBe(256);
     // Both ends live in this process: the reader's window (8 chunks) and read buffer, the server's frame buffers (4 chunks).
     // Over the WebSocket, each 64 KiB read and each reassembled message is a new buffer, dead at once: tens of MiB pile up.
-    expect((peak - before) / MiB).toBeLessThan(24);
+    expect(arrayBuffersGrowth / MiB).toBeLessThan(24);
   });
 
   it("falls back to the peer connection when the server does not serve the channel", async () => {

@@ -19,6 +19,7 @@ export { MemoryBucket } from "./memory-bucket.js";
 export { MemorySnapshotStore } from "./memory-snapshot-store.js";
 export { noStreamFaults, type StreamFaults } from "./in-memory-network.js";
 export { freePortRange } from "./free-port-range.js";
+export { numberedChunks, readNumberedChunks } from "./numbered-chunks.js";
 export { TestCluster, type ListeningTransport, type TestClusterOptions } from "./test-cluster.js";
 export type { ClusterTime } from "./test-cluster-time.js";
 export { TcpProxy, type TcpProxyDirection, type TcpProxyStats } from "./tcp-proxy.js";
