@@ -32,17 +32,17 @@ export const sqliteLogStoreOptionsSchema = z.strictObject({
     .int()
     .min(0)
     .max(1024)
-    .default(2)
+    .default(256)
     .describe(
-      "a save a peer waits for (an acknowledgement or a vote: LogWrite.awaited) with at most this many entries, made while no write is in flight, commits on the calling thread instead of the writer thread, sparing the two thread wake-ups that would lengthen the wait; 0: every write goes to the writer thread",
+      "a save a peer waits for (an acknowledgement or a vote: LogWrite.awaited) with at most this many entries, made while no write is in flight, commits on the calling thread instead of the writer thread, sparing the two thread wake-ups that would lengthen the wait and cost CPU; 0: every write goes to the writer thread",
     ),
   inlineWriteMaxBytes: z
     .number()
     .int()
     .min(0)
     .max(1 << 20)
-    .default(16 * 1024)
-    .describe("the most entry bytes such an inline save may carry"),
+    .default(64 * 1024)
+    .describe("the most entry bytes such an inline save may carry (larger ones, a follower catching up, go to the writer thread)"),
   inlineWriteSlowMs: z
     .number()
     .int()

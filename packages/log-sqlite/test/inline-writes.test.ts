@@ -55,8 +55,8 @@ describe("SqliteLogStore inline writes", () => {
       expect(s.stats()).toEqual({ savesInline: 2, savesOnThread: 0, checkpoints: 0 });
 
       await s.save({ entries: [entry(3, 1)] }); // not awaited
-      await s.save({ entries: entries(4, 6, 1), awaited: true }); // more than 2 entries
-      await s.save({ entries: [entry(7, 1, "x".repeat(16 * 1024 + 1))], awaited: true }); // more than 16 KiB
+      await s.save({ entries: entries(4, 260, 1), awaited: true }); // more than 256 entries
+      await s.save({ entries: [entry(261, 1, "x".repeat(64 * 1024 + 1))], awaited: true }); // more than 64 KiB
       await s.save({ entries: [entry(7, 2)], awaited: true }); // rewrites entry 7
       await s.save({ reset: { index: Index.of(9), term: Term.of(2) }, entries: [], awaited: true });
       expect(s.stats()).toEqual({ savesInline: 2, savesOnThread: 5, checkpoints: 0 });
@@ -81,7 +81,8 @@ describe("SqliteLogStore inline writes", () => {
 
   it("interleaves both connections' writes and compactions into one log that reopens whole", async () => {
     const path = join(await tempDir(), "log.db");
-    const store = await SqliteLogStore.open({ path, ...NEVER_PAUSE });
+    // Appends of three entries go to the writer thread.
+    const store = await SqliteLogStore.open({ path, ...NEVER_PAUSE, inlineWriteMaxEntries: 2 });
     let last = 0;
     for (let i = 1; i <= 60; i++) {
       await store.save({ hardState: hardState(1, last), entries: [entry(++last, 1)], awaited: true }); // inline
