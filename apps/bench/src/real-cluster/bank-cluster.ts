@@ -28,13 +28,21 @@ export interface BankCluster {
 const nodes = 3;
 const startTimeoutMs = 30_000;
 
-export async function startBankCluster(transport: Transport): Promise<BankCluster> {
-  if (!existsSync(bankCli)) throw new Error(`${bankCli} is missing: build the bank first (pnpm turbo run build --filter=@raft/bank-demo...)`);
+/** What to start instead of this checkout's bank as is: another build's CLI (a checkout to compare with), extra environment for its processes. */
+export interface BankBuild {
+  cli?: string;
+  env?: Record<string, string>;
+}
+
+export async function startBankCluster(transport: Transport, build: BankBuild = {}): Promise<BankCluster> {
+  const cli = build.cli ?? bankCli;
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: build the bank first (pnpm turbo run build --filter=@raft/bank-demo...)`);
   const dir = mkdtempSync(join(tmpdir(), `bench-bank-${transport}-`));
   // Node i takes Raft port base+2(i-1) and HTTP port base+2(i-1)+1.
   const base = await freePortRange(2 * nodes);
-  const launcher = spawn(process.execPath, [bankCli, "cluster", "--nodes", String(nodes), "--dir", dir, "--transport", transport, "--base-port", String(base)], {
+  const launcher = spawn(process.execPath, [cli, "cluster", "--nodes", String(nodes), "--dir", dir, "--transport", transport, "--base-port", String(base)], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...build.env },
   });
   const stop = async () => {
     // The launcher stops its nodes on SIGTERM; the pid files catch any it left (or if it died first).
