@@ -19,7 +19,6 @@ import { runLoad } from "./load-generator.js";
 import { median } from "./stats.js";
 
 interface Side {
-  name: "A" | "B";
   cluster: BankCluster;
   accounts: string[];
 }
@@ -47,7 +46,7 @@ function build(side: "A" | "B"): BankBuild {
 
 async function start(name: "A" | "B", transport: Transport): Promise<Side> {
   const cluster = await startBankCluster(transport, build(name));
-  return { name, cluster, accounts: await openAccounts(cluster.urls) };
+  return { cluster, accounts: await openAccounts(cluster.urls) };
 }
 
 let windows = 0;
