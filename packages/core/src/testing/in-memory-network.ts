@@ -51,8 +51,10 @@ export class InMemoryNetwork {
   /** The transport endpoint of node `id` (a positive integer). */
   transport(nodeId: number): Transport {
     const id = NodeId.of(nodeId);
+    let mine: TransportHandlers | undefined;
     return {
       start: async (handlers) => {
+        mine = handlers;
         this.handlers.set(id, handlers);
       },
       send: (messages) => {
@@ -60,7 +62,8 @@ export class InMemoryNetwork {
       },
       fetchSnapshot: (peer, request, signal) => this.stream(id, peer, request, signal),
       close: async () => {
-        this.handlers.delete(id);
+        // A crashed incarnation may finish closing after its successor started: leave the successor's handlers.
+        if (this.handlers.get(id) === mine) this.handlers.delete(id);
       },
     };
   }

@@ -29,6 +29,24 @@ describe("InMemoryNetwork", () => {
     expect(inbox.get(2)).toEqual([1, 2]);
   });
 
+  it("keeps delivering to a restarted node when its crashed incarnation finishes closing later", async () => {
+    const network = new InMemoryNetwork();
+    const crashed = network.transport(NodeId.of(2));
+    const handlers = (inbox: number[]) => ({
+      onMessage: (m: Message) => inbox.push(m.type === "Heartbeat" ? m.round : -1),
+      onSnapshotRequest: () => {
+        throw new Error("no snapshots here");
+      },
+    });
+    await crashed.start(handlers([]));
+    const received: number[] = [];
+    await network.transport(NodeId.of(2)).start(handlers(received));
+    await crashed.close();
+    network.transport(NodeId.of(1)).send([hb(1, 2, 7)]);
+    await new Promise((r) => setImmediate(r));
+    expect(received).toEqual([7]);
+  });
+
   it("cuts links one way and heals them", async () => {
     const clock = new SimClock();
     const network = new InMemoryNetwork({ clock });
