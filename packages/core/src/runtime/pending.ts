@@ -11,6 +11,8 @@ interface Proposal<Result> extends Waiter<Result> {
   readonly kind: EntryKind;
   /** Cancels its timer and abort listener, if it has them. */
   release?: () => void;
+  /** A proposal waiting at the same index in another term (see `add`). */
+  other: Proposal<Result> | undefined;
 }
 
 /**
@@ -20,31 +22,39 @@ interface Proposal<Result> extends Waiter<Result> {
  * entry in a log that holds a term-T entry has a term ≥ T.
  */
 export class PendingProposals<Result> {
+  /** The newest proposal at each index; older ones at that index hang off it by `other`. */
   private readonly byIndex = new Map<Index, Proposal<Result>>();
+  private count = 0;
   private oldestTerm = Infinity;
 
   get size(): number {
-    return this.byIndex.size;
+    return this.count;
   }
 
-  /** Waits for the entry (index, term) of `kind` (a command, or a membership change) to apply. */
+  /**
+   * Waits for the entry (index, term) of `kind` (a command, or a membership
+   * change) to apply. Several proposals may wait at one index in different
+   * terms: a leader whose log was cut back (a newer leader's shorter append
+   * truncated it) proposes at an index again, while another node still holds
+   * its first entry there and may yet be elected and commit it. At most one
+   * of them commits, and which one is only known when that index applies.
+   */
   add(index: Index, term: Term, waiter: Waiter<Result>, kind: EntryKind = "normal"): void {
-    // Proposing at an index we proposed at before means our log replaced that entry.
-    this.take(index)?.reject(dropped(index, term));
-    this.byIndex.set(index, { resolve: waiter.resolve, reject: waiter.reject, term, kind });
+    this.byIndex.set(index, { resolve: waiter.resolve, reject: waiter.reject, term, kind, other: this.byIndex.get(index) });
+    this.count++;
     this.oldestTerm = Math.min(this.oldestTerm, term);
   }
 
   /**
-   * The wait for the proposal at `index` ends after `timeoutMs` (0: never)
-   * or when `signal` aborts: it rejects with `Timeout` or `Aborted`, its
-   * outcome unknown (the entry may still apply).
+   * The wait for the proposal just added at `index` ends after `timeoutMs`
+   * (0: never) or when `signal` aborts: it rejects with `Timeout` or
+   * `Aborted`, its outcome unknown (the entry may still apply).
    */
   bound(index: Index, o: { clock: Clock; timeoutMs: number; signal?: AbortSignal | undefined }): void {
     const p = this.byIndex.get(index);
     if (p === undefined) return;
     const end = (error: RaftError) => {
-      if (this.byIndex.get(index) === p) this.take(index)?.reject(error);
+      if (this.remove(index, p)) p.reject(error);
     };
     const cancelTimer =
       o.timeoutMs > 0 ? o.clock.setTimeout(() => end(new RaftError("Timeout", `the proposal at ${index} was not applied within ${o.timeoutMs} ms; its outcome is unknown`)), o.timeoutMs) : undefined;
@@ -58,49 +68,67 @@ export class PendingProposals<Result> {
 
   /** The entry (index, term) of `kind` applied with `result` (undefined for entries that carry no command). */
   settle(index: Index, term: Term, result: Result | undefined, kind: EntryKind): void {
-    if (this.byIndex.size === 0) return;
-    const w = this.take(index);
-    if (w !== undefined) {
-      if (w.term === term && w.kind === kind) w.resolve(result as Result);
-      else w.reject(dropped(index, term));
+    if (this.count === 0) return;
+    for (let p = this.takeAll(index); p !== undefined; p = p.other) {
+      if (p.term === term && p.kind === kind) p.resolve(result as Result);
+      else p.reject(dropped(index, term));
     }
     if (term > this.oldestTerm) this.dropOlderThan(term);
   }
 
   rejectAll(error: Error): void {
-    for (const w of this.byIndex.values()) {
-      w.release?.();
-      w.reject(error);
+    for (const index of [...this.byIndex.keys()]) {
+      for (let p = this.takeAll(index); p !== undefined; p = p.other) p.reject(error);
     }
-    this.byIndex.clear();
     this.oldestTerm = Infinity;
   }
 
   /** An installed snapshot covers entries up to `index`: their results are unknowable here. */
   coveredBySnapshot(index: Index): void {
-    for (const [i, w] of this.byIndex) {
+    for (const i of [...this.byIndex.keys()]) {
       if (i > index) continue;
-      this.take(i);
-      w.reject(new RaftError("Unavailable", `outcome unknown: this node installed a snapshot covering entry ${i}`));
+      for (let p = this.takeAll(i); p !== undefined; p = p.other) {
+        p.reject(new RaftError("Unavailable", `outcome unknown: this node installed a snapshot covering entry ${i}`));
+      }
     }
   }
 
-  /** Removes the proposal at `index` (cancelling its timer) and returns it. */
-  private take(index: Index): Proposal<Result> | undefined {
-    const p = this.byIndex.get(index);
-    if (p === undefined) return undefined;
+  /** Removes every proposal at `index` (cancelling their timers); returns the first, the rest linked by `other`. */
+  private takeAll(index: Index): Proposal<Result> | undefined {
+    const first = this.byIndex.get(index);
+    if (first === undefined) return undefined;
     this.byIndex.delete(index);
+    for (let p: Proposal<Result> | undefined = first; p !== undefined; p = p.other) {
+      this.count--;
+      p.release?.();
+    }
+    return first;
+  }
+
+  /** Removes `p` from those at `index` (cancelling its timer); false if it was no longer there. */
+  private remove(index: Index, p: Proposal<Result>): boolean {
+    const first = this.byIndex.get(index);
+    if (first === p) {
+      if (p.other === undefined) this.byIndex.delete(index);
+      else this.byIndex.set(index, p.other);
+    } else {
+      let q = first;
+      while (q !== undefined && q.other !== p) q = q.other;
+      if (q === undefined) return false;
+      q.other = p.other;
+    }
+    this.count--;
     p.release?.();
-    return p;
+    return true;
   }
 
   private dropOlderThan(term: Term): void {
     let oldest = Infinity;
-    for (const [index, w] of this.byIndex) {
-      if (w.term < term) {
-        this.take(index);
-        w.reject(dropped(index, term));
-      } else oldest = Math.min(oldest, w.term);
+    for (const [index, first] of [...this.byIndex]) {
+      for (let p: Proposal<Result> | undefined = first; p !== undefined; p = p.other) {
+        if (p.term >= term) oldest = Math.min(oldest, p.term);
+        else if (this.remove(index, p)) p.reject(dropped(index, term));
+      }
     }
     this.oldestTerm = oldest;
   }

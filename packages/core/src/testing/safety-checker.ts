@@ -2,7 +2,7 @@ import { Index, type Entry, type NodeId, type Term } from "../engine/index.js";
 
 /** A broken safety property: what, where, and when (simulated ms). */
 export interface Violation {
-  readonly property: "election safety" | "log matching" | "leader completeness" | "state machine safety" | "linearizable read" | "engine invariant";
+  readonly property: "election safety" | "log matching" | "leader completeness" | "state machine safety" | "linearizable read" | "proposal outcome" | "engine invariant";
   readonly detail: string;
   readonly at: number;
 }
@@ -23,6 +23,8 @@ export class SafetyChecker {
   /** index → (term, value) applied by any node. */
   private readonly appliedAt = new Map<Index, { term: Term; value: string }>();
   private readonly indexOfValue = new Map<string, Index>();
+  /** Commands a client was told took no effect (`ProposalDropped`). */
+  private readonly dropped = new Set<string>();
   /** Highest index of a write acknowledged to a client so far. */
   private maxAckedIndex = Index.zero;
 
@@ -81,6 +83,14 @@ export class SafetyChecker {
     const at = this.indexOfValue.get(value);
     if (at === undefined) this.indexOfValue.set(value, index);
     else if (at !== index) this.fail("state machine safety", `command "${value}" applied at ${at} and at ${index}`);
+    if (this.dropped.has(value)) this.fail("proposal outcome", `node ${id} applied "${value}" at ${index}, but its client was told it was dropped`);
+  }
+
+  /** A client was told its write of `value` took no effect (`ProposalDropped`): no node may ever apply it. */
+  writeDropped(value: string): void {
+    this.dropped.add(value);
+    const at = this.indexOfValue.get(value);
+    if (at !== undefined) this.fail("proposal outcome", `"${value}" was reported dropped, but it was applied at ${at}`);
   }
 
   /** A client was told its write (at `index`) succeeded. */

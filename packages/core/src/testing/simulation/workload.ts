@@ -4,7 +4,8 @@ import type { SimCluster, SimNode } from "./sim-cluster.js";
 /**
  * Clients of the simulated cluster: every few milliseconds, a read or a few
  * writes, mostly at the node that seems to lead. Every acknowledged write
- * and every read is reported to the safety checker.
+ * and every read is reported to the safety checker, and so is every write
+ * refused as dropped (which must then never apply).
  */
 export class Workload {
   private running = true;
@@ -47,6 +48,7 @@ export class Workload {
       (e: unknown) => {
         stats.writesFailed++;
         if (!isRaftError(e)) throw e;
+        if (e.code === "ProposalDropped") checker.writeDropped(value);
       },
     );
     this.c.track(p);
