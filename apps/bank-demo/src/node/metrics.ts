@@ -96,9 +96,9 @@ export class NodeMetrics {
     followingCounter(r, "raft_snapshot_checksum_failures_total", "Received snapshots that failed verification", () => status().snapshots.checksumFailures);
     followingCounter(r, "raft_snapshots_taken_total", "Snapshots taken here", () => status().snapshots.taken);
     followingCounter(r, "raft_snapshots_installed_total", "Snapshots installed from the leader", () => status().snapshots.installed);
-    followingCounter(r, "raft_catch_up_entries_total", "Older log entries read ahead for lagging followers", () => status().catchUp.entries);
+    followingCounter(r, "raft_catch_up_entries_total", "Older log entries handed out from what was read ahead for lagging followers", () => status().catchUp.entries);
     followingCounter(r, "raft_catch_up_bytes_total", "Their bytes as catch-up pacing counts them (payload + 32 per entry)", () => status().catchUp.bytes);
-    followingCounter(r, "raft_catch_up_paced_seconds_total", "Time reads ahead for lagging followers waited on catch-up pacing", () => status().catchUp.pacedMs / 1000);
+    followingCounter(r, "raft_catch_up_paced_seconds_total", "Time catch-up pacing held entries read ahead for lagging followers back", () => status().catchUp.pacedMs / 1000);
     followingCounter(r, "raft_transport_rejected_frames_total", "Incoming frames rejected by the transport", sources.rejectedFrames);
     node.on("transfer", (t: FinishedTransfer) => {
       const labels = { direction: t.direction, source: t.source, ok: String(t.ok) };

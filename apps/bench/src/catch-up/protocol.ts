@@ -24,7 +24,7 @@ export interface NodeState {
   commit: number;
   applied: number;
   lastIndex: number;
-  /** Milliseconds this node's reads ahead for lagging followers waited on catch-up pacing, in all. */
+  /** Milliseconds catch-up pacing held this node's entries read ahead for lagging followers back, in all. */
   pacedMs: number;
 }
 

@@ -11,7 +11,7 @@ export class TokenBucket {
 
   constructor(
     private readonly bytesPerSecond: number,
-    private readonly clock: Clock,
+    readonly clock: Clock,
   ) {
     this.tokens = bytesPerSecond;
     this.last = clock.now();
@@ -26,6 +26,28 @@ export class TokenBucket {
     const waitMs = Math.ceil((-this.tokens / this.bytesPerSecond) * 1000);
     await abortableDelay(this.clock, waitMs, signal);
     return waitMs;
+  }
+
+  /** Bytes that may be spent now without waiting (Infinity when unlimited). */
+  available(): number {
+    if (this.bytesPerSecond <= 0) return Infinity;
+    this.refill();
+    return Math.max(0, this.tokens);
+  }
+
+  /** Milliseconds until `bytes` may be spent (a full bucket, for more than it holds); 0 when they may now. */
+  waitMs(bytes: number): number {
+    if (this.bytesPerSecond <= 0) return 0;
+    this.refill();
+    const missing = Math.min(bytes, this.bytesPerSecond) - this.tokens;
+    return missing <= 0 ? 0 : Math.ceil((missing / this.bytesPerSecond) * 1000);
+  }
+
+  /** Spends `bytes` now, whatever is left: what was paid for is handed out, not waited on. */
+  spend(bytes: number): void {
+    if (this.bytesPerSecond <= 0) return;
+    this.refill();
+    this.tokens -= bytes;
   }
 
   private refill(): void {

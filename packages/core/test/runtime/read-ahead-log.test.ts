@@ -165,34 +165,72 @@ describe("ReadAheadLog", () => {
     expect(syncReads(), "served from what was read ahead").toBe(0);
   });
 
-  it("paces what it hands out: past the bucket's burst, a range read ahead is held back until its bytes are paid for", async () => {
+  it("paces what it hands out: entries go once paid for, a burst's worth at once, never more than the bucket holds", async () => {
     const { store, reads } = controlledStore(100);
     const clock = new SimClock();
     let woken = 0;
-    // Each entry counts 10 payload bytes + 32: a range of 8 is 336 bytes; 500 B/s allows one range at once, then one per 0.672 s.
+    // Each entry counts 10 payload bytes + 32 = 42; 500 B/s holds at most 500.
     const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++, new TokenBucket(500, clock));
     expect(log.readable?.(Index.of(1))).toBe(false);
     reads[0]?.finish();
     await settle();
     expect(log.readable?.(Index.of(1)), "within the burst: at once").toBe(true);
-    expect(log.entries(Index.of(1), Index.of(9), Infinity)).toHaveLength(8);
+    expect(log.entries(Index.of(1), Index.of(17), Infinity)).toHaveLength(8);
     reads[1]?.finish();
     await settle();
-    expect(woken).toBe(1);
-    expect(log.readable?.(Index.of(9)), "read, but not yet paid for").toBe(false);
-    expect(reads, "no second read of a range held back").toHaveLength(2);
-    clock.advanceTo(343);
-    await settle();
-    expect(log.readable?.(Index.of(9))).toBe(false);
-    clock.advanceTo(344);
-    await settle();
     expect(woken).toBe(2);
-    expect(log.readable?.(Index.of(9))).toBe(true);
-    expect(log.entries(Index.of(9), Index.of(17), Infinity).map((e) => e.index)).toEqual([9, 10, 11, 12, 13, 14, 15, 16]);
-    expect((log as ReadAheadLog).stats).toEqual({ entries: 16, bytes: 672, pacedMs: 344 });
+    expect(log.readable?.(Index.of(9)), "164 bytes left: some of the next range").toBe(true);
+    expect(
+      log.entries(Index.of(9), Index.of(17), Infinity).map((e) => e.index),
+      "as many as 164 bytes pay for",
+    ).toEqual([9, 10, 11]);
+    expect(log.readable?.(Index.of(12)), "38 bytes left: held back").toBe(false);
+    expect(reads, "no second read of a range held back").toHaveLength(2);
+    clock.advanceTo(7);
+    await settle();
+    expect(log.readable?.(Index.of(12))).toBe(false);
+    clock.advanceTo(8);
+    await settle();
+    expect(woken, "woken once the next entry is paid for").toBe(3);
+    expect(log.entries(Index.of(12), Index.of(17), Infinity).map((e) => e.index)).toEqual([12]);
+    expect((log as ReadAheadLog).stats).toEqual({ entries: 12, bytes: 504, pacedMs: 8 });
   });
 
-  it("drops a paced read when it closes, without waking the engine", async () => {
+  it("charges pacing only for what it hands out: a range read ahead and voided costs nothing", async () => {
+    const { store, reads, writes } = controlledStore(100);
+    const clock = new SimClock();
+    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => {}, new TokenBucket(336, clock));
+    expect(log.readable?.(Index.of(1))).toBe(false);
+    reads[0]?.finish();
+    await settle();
+    // A new leader's entries replace the log from 1: what was read is dropped unserved.
+    void log.save({ entries: range(1, 8, 2) });
+    writes[0]?.finish();
+    await settle();
+    expect(log.readable?.(Index.of(1))).toBe(false);
+    reads[1]?.finish();
+    await settle();
+    expect(log.readable?.(Index.of(1))).toBe(true);
+    const served = log.entries(Index.of(1), Index.of(9), Infinity);
+    expect(
+      served.map((e) => e.term),
+      "the whole burst, for the entries read again",
+    ).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
+    expect((log as ReadAheadLog).stats).toEqual({ entries: 8, bytes: 336, pacedMs: 0 });
+  });
+
+  it("starts no second read of a range a read in flight covers", async () => {
+    const { store, reads } = controlledStore(100);
+    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => {});
+    expect(log.readable?.(Index.of(9))).toBe(false);
+    expect(log.readable?.(Index.of(12)), "inside the read in flight: wait for it").toBe(false);
+    expect(reads.map((r) => [r.lo, r.hi])).toEqual([[9, 17]]);
+    reads[0]?.finish();
+    await settle();
+    expect(log.readable?.(Index.of(12))).toBe(true);
+  });
+
+  it("reads nothing new while pacing holds entries back, so reads cannot evict what waits to be paid for", async () => {
     const { store, reads } = controlledStore(100);
     const clock = new SimClock();
     let woken = 0;
@@ -200,10 +238,32 @@ describe("ReadAheadLog", () => {
     expect(log.readable?.(Index.of(1))).toBe(false);
     reads[0]?.finish();
     await settle();
-    expect(woken, "336 bytes against a 100-byte burst: held back").toBe(0);
+    expect(log.entries(Index.of(1), Index.of(9), Infinity)).toHaveLength(2);
+    expect(log.readable?.(Index.of(3)), "16 bytes left: held back").toBe(false);
+    expect(log.readable?.(Index.of(50)), "another follower waits too").toBe(false);
+    expect(reads).toHaveLength(1);
+    clock.advanceTo(260);
+    await settle();
+    expect(woken).toBe(2);
+    expect(log.readable?.(Index.of(3))).toBe(true);
+    expect(log.readable?.(Index.of(50)), "paid for: reads start again").toBe(false);
+    expect(reads.map((r) => [r.lo, r.hi]).at(-1)).toEqual([50, 58]);
+  });
+
+  it("cancels a pacing wait when it closes, without waking the engine", async () => {
+    const { store, reads } = controlledStore(100);
+    const clock = new SimClock();
+    let woken = 0;
+    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++, new TokenBucket(100, clock));
+    expect(log.readable?.(Index.of(1))).toBe(false);
+    reads[0]?.finish();
+    await settle();
+    expect(woken).toBe(1);
+    expect(log.entries(Index.of(1), Index.of(9), Infinity), "a 100-byte bucket pays for two").toHaveLength(2);
+    expect(log.readable?.(Index.of(3)), "16 bytes left: held back").toBe(false);
     await log.close();
     clock.advanceTo(10_000);
     await settle();
-    expect(woken).toBe(0);
+    expect(woken).toBe(1);
   });
 });

@@ -23,11 +23,11 @@ interface Read {
 
 /** What a node read ahead for lagging followers, and how long pacing held it back. */
 export interface CatchUpStats {
-  /** Entries read ahead and handed to the engine (reads a write voided are not counted). */
+  /** Entries handed to the engine from what was read ahead. */
   entries: number;
   /** Their bytes as pacing counts them: each entry's payload plus 32. */
   bytes: number;
-  /** Milliseconds reads ahead waited on the pacing bucket, summed over reads. */
+  /** Milliseconds pacing held entries read ahead back, summed over the waits. */
   pacedMs: number;
 }
 
@@ -54,7 +54,10 @@ const ENTRY_OVERHEAD_BYTES = 32;
  * bucket allows: a catch-up then takes a bounded share of this node's time
  * and of the disk and CPU of the follower it feeds, so the writes of clients
  * stay fast meanwhile (the recent tail, served from the engine's cache, is
- * never paced).
+ * never paced). Entries are paid for as they are handed out, never more
+ * than the bucket holds: a range read and then dropped (a write voided it,
+ * the follower's position moved) costs nothing, so pacing never runs up a
+ * debt that holds back the entries a follower needs now.
  */
 export class ReadAheadLog implements LogStore {
   readonly stats: CatchUpStats = { entries: 0, bytes: 0, pacedMs: 0 };
@@ -65,8 +68,9 @@ export class ReadAheadLog implements LogStore {
   private readonly inFlight = new Set<{ readonly from: number }>();
   /** A range whose read ahead failed: read it in place, once. */
   private failedAt: number | undefined;
-  /** Aborted by close(): reads waiting on the pacing bucket give up. */
-  private readonly closed = new AbortController();
+  private closed = false;
+  /** Cancels the wake-up set for when pacing lets the entries held back go. */
+  private cancelWake: (() => void) | undefined;
 
   constructor(
     private readonly store: LogStore & Required<Pick<LogStore, "readAhead">>,
@@ -93,8 +97,13 @@ export class ReadAheadLog implements LogStore {
   }
 
   readable(lo: Index): boolean {
-    // Readable now if held (or to be read in place after a failure); otherwise not until the read ahead it starts arrives.
-    return this.find(lo) !== undefined || this.failedAt === lo || !this.start(lo);
+    const segment = this.find(lo);
+    if (segment !== undefined) return !this.heldBack(pacedBytes([segment.entries[lo - segment.lo] as Entry]));
+    if (this.failedAt === lo) return true;
+    // While pacing holds entries back, nothing more is read: it could only evict what waits to be paid for.
+    if (this.cancelWake !== undefined) return false;
+    // Readable now if no read ahead can start (then it is read in place), else once the read it starts arrives.
+    return !this.start(lo);
   }
 
   entries(lo: Index, hi: Index, maxBytes: number): Entry[] {
@@ -103,14 +112,21 @@ export class ReadAheadLog implements LogStore {
       if (this.failedAt === lo) this.failedAt = undefined;
       return this.store.entries(lo, hi, maxBytes);
     }
+    // No more than pacing has paid for, and always the first entry: readable() waited until it was.
+    const allowance = this.pacing?.available() ?? Infinity;
     const out: Entry[] = [];
     let bytes = 0;
+    let paced = 0;
     for (let i = lo - segment.lo; i < segment.entries.length && lo + out.length < hi; i++) {
       const e = segment.entries[i] as Entry;
-      if (out.length > 0 && bytes + e.data.length > maxBytes) break;
+      if (out.length > 0 && (bytes + e.data.length > maxBytes || paced + e.data.length + ENTRY_OVERHEAD_BYTES > allowance)) break;
       out.push(e);
       bytes += e.data.length;
+      paced += e.data.length + ENTRY_OVERHEAD_BYTES;
     }
+    this.pacing?.spend(paced);
+    this.stats.entries += out.length;
+    this.stats.bytes += paced;
     const end = lo + out.length;
     // Served entries are not read again; the next range is read while these are sent.
     this.segments = this.segments.filter((s) => s !== segment);
@@ -138,7 +154,8 @@ export class ReadAheadLog implements LogStore {
 
   close(): Promise<void> {
     this.drop(() => true);
-    this.closed.abort();
+    this.closed = true;
+    this.cancelWake?.();
     return this.store.close();
   }
 
@@ -146,9 +163,12 @@ export class ReadAheadLog implements LogStore {
     return this.segments.find((s) => lo >= s.lo && lo < s.lo + s.entries.length);
   }
 
-  /** Starts reading ahead from `lo`; false when it cannot (a compaction in flight, nothing below the writes, too many reads). */
+  /**
+   * Starts reading ahead from `lo` unless a read in flight covers it; false
+   * when it cannot (a compaction in flight, nothing below the writes, too many reads).
+   */
   private start(lo: number): boolean {
-    if (this.reading.has(lo)) return true;
+    for (const r of this.reading.values()) if (!r.voided && lo >= r.lo && lo < r.hi) return true;
     let below = this.store.lastIndex() + 1;
     for (const w of this.inFlight) below = Math.min(below, w.from);
     const hi = Math.min(below, lo + this.limits.entries);
@@ -159,32 +179,40 @@ export class ReadAheadLog implements LogStore {
     return true;
   }
 
-  /** Reads ahead, waits for the pacing bucket, then holds the entries unless a write voided them meanwhile. */
+  /** Reads ahead, then holds the entries unless a write voided them meanwhile. */
   private async fetch(read: Read): Promise<void> {
     const { lo, hi } = read;
     let entries: Entry[];
-    let bytes: number;
     try {
       entries = await this.store.readAhead(Index.of(lo), Index.of(hi), this.limits.bytes);
-      bytes = pacedBytes(entries);
-      // A read a write voided meanwhile is dropped below: it costs no pacing.
-      if (!read.voided) this.stats.pacedMs += (await this.pacing?.take(bytes, this.closed.signal)) ?? 0;
     } catch {
       // Compacted meanwhile, or the store failed: the engine reads in place (where a failure surfaces).
       this.reading.delete(lo);
-      if (this.closed.signal.aborted) return;
+      if (this.closed) return;
       if (!read.voided) this.failedAt = lo;
       this.onReadable();
       return;
     }
     this.reading.delete(lo);
+    if (this.closed) return;
     // A read voided by a write is dropped; the engine, woken all the same, asks again.
-    if (!read.voided && entries[0]?.index === lo) {
-      this.segments = [...this.segments.filter((s) => s.lo !== lo), { lo, entries }].slice(-MAX_SEGMENTS);
-      this.stats.entries += entries.length;
-      this.stats.bytes += bytes;
-    }
+    if (!read.voided && entries[0]?.index === lo) this.segments = [...this.segments.filter((s) => s.lo !== lo), { lo, entries }].slice(-MAX_SEGMENTS);
     this.onReadable();
+  }
+
+  /** True while pacing holds back entries of `bytes`; the engine is woken once they are paid for. */
+  private heldBack(bytes: number): boolean {
+    const pacing = this.pacing;
+    const waitMs = pacing?.waitMs(bytes) ?? 0;
+    if (pacing === undefined || waitMs === 0) return false;
+    if (this.cancelWake === undefined) {
+      this.stats.pacedMs += waitMs;
+      this.cancelWake = pacing.clock.setTimeout(() => {
+        this.cancelWake = undefined;
+        this.onReadable();
+      }, waitMs);
+    }
+    return true;
   }
 
   /** Drops the entries held and voids the reads in flight over the ranges `touched` [lo, end] (end inclusive). */

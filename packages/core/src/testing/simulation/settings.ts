@@ -47,7 +47,7 @@ export interface RunSettings {
 export function drawSettings(options: SimulationOptions, prng: Prng): RunSettings {
   const seed = options.seed;
   const mixName = options.mix ?? (faultMixNames[seed % faultMixNames.length] as FaultMixName);
-  return {
+  const drawn = {
     seed,
     size: options.nodes ?? 3,
     mixName,
@@ -77,8 +77,13 @@ export function drawSettings(options: SimulationOptions, prng: Prng): RunSetting
     // after writes and compactions that void them.
     readAheadMaxMs: prng.chance(0.5) ? prng.int(0, 6) : undefined,
     // Slow pacing holds entries read ahead back for a while, so writes and compactions land meanwhile.
-    catchUpMaxBytesPerSecond: [0, 20_000, 200_000, 16 << 20][prng.int(0, 4)] as number,
+    catchUpMaxBytesPerSecond: [0, SLOW_PACING, 200_000, 16 << 20][prng.int(0, 4)] as number,
     faultMs: options.faultMs ?? 2000,
-    healMs: options.healMs ?? 2000,
   };
+  // At the slow rate, several followers each hundreds of entries behind (with no entry cache,
+  // the whole log is paced) take most of two seconds to catch up once healed.
+  return { ...drawn, healMs: options.healMs ?? (drawn.catchUpMaxBytesPerSecond === SLOW_PACING ? 4000 : 2000) };
 }
+
+/** Bytes per second of the slowest catch-up pacing a run may draw. */
+const SLOW_PACING = 20_000;
