@@ -46,7 +46,7 @@ export class Applier<Result> {
   restored(meta: SnapshotMeta): boolean {
     if (meta.index <= this.applied) return false;
     this.applied = meta.index;
-    this.d.proposals.coveredBySnapshot(meta.index);
+    this.d.proposals.coveredBySnapshot(meta.index, meta.term);
     this.d.reads.appliedTo(this.applied);
     return true;
   }

@@ -83,14 +83,19 @@ export class PendingProposals<Result> {
     this.oldestTerm = Infinity;
   }
 
-  /** An installed snapshot covers entries up to `index`: their results are unknowable here. */
-  coveredBySnapshot(index: Index): void {
+  /**
+   * An installed snapshot covers entries up to (`index`, `term`): their
+   * results are unknowable here. Its last entry is committed, so, as when an
+   * entry applies, proposals of older terms after it can no longer commit.
+   */
+  coveredBySnapshot(index: Index, term: Term): void {
     for (const i of [...this.byIndex.keys()]) {
       if (i > index) continue;
       for (let p = this.takeAll(i); p !== undefined; p = p.other) {
         p.reject(new RaftError("Unavailable", `outcome unknown: this node installed a snapshot covering entry ${i}`));
       }
     }
+    if (term > this.oldestTerm) this.dropOlderThan(term);
   }
 
   /** Removes every proposal at `index` (cancelling their timers); returns the first, the rest linked by `other`. */

@@ -49,6 +49,22 @@ describe("PendingProposals", () => {
     expect(second.outcome, "its timer was cancelled").toEqual({ value: "done" });
   });
 
+  it("after an installed snapshot: what it covers is unknown, and proposals of older terms after it are dropped", () => {
+    const p = new PendingProposals<string>();
+    const covered = waiter();
+    const older = waiter();
+    const current = waiter();
+    p.add(at(10), term(1), covered.waiter);
+    p.add(at(12), term(1), older.waiter);
+    p.add(at(13), term(3), current.waiter);
+    // A leader of term 2 committed up to 11, and this node (term 1's partitioned leader) installed its snapshot.
+    p.coveredBySnapshot(at(11), term(2));
+    expect(covered.outcome).toEqual({ error: "Unavailable" });
+    expect(older.outcome).toEqual({ error: "ProposalDropped" });
+    expect(current.outcome).toEqual({});
+    expect(p.size).toBe(1);
+  });
+
   it("drops the proposals of older terms once an entry of a newer term applies, at every index", () => {
     const p = new PendingProposals<string>();
     const old = waiter();
