@@ -101,12 +101,18 @@ describe("the handshake", () => {
     expect(b.inbox.map((m) => m.from)).toEqual([1]);
   });
 
-  it("refuses a node it does not know when its peers are configured", async () => {
+  it("with acceptUnknownPeers: false, refuses a node it does not know", async () => {
     const a = await node(NodeId.of(1));
-    const b = await node(NodeId.of(2), { peers: { 1: a.transport.address } });
+    const b = await node(NodeId.of(2), { peers: { 1: a.transport.address }, acceptUnknownPeers: false });
     const stranger = await node(NodeId.of(3));
     await expectRefused(stranger, b, NodeId.of(2), "unknown node");
     await expectDelivered(a, b, NodeId.of(2));
+  });
+
+  it("by default accepts a node it does not know, though its peers are configured: a leader added while it lagged", async () => {
+    const b = await node(NodeId.of(2), { peers: { 1: "127.0.0.1:9" } });
+    const stranger = await node(NodeId.of(3));
+    await expectDelivered(stranger, b, NodeId.of(2));
   });
 
   it("refuses a call meant for another node (a stale address)", async () => {

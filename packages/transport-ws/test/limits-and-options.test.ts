@@ -32,7 +32,7 @@ describe("options", () => {
     ]);
     expect(o.maxFrameBytes).toBe(16 << 20);
     expect(o.snapshotWindowChunks).toBe(8);
-    expect(o.acceptUnknownPeers).toBe(false); // peers are configured
+    expect(o.acceptUnknownPeers).toBe(true); // peers configured or not: a lagging node must hear a leader added since
     expect(o.livenessTimeoutMs).toBe(6000); // keepalive 2000 + 4000, the kit's defaults
     expect(resolveOptions(baseOptions(NodeId.of(1))).acceptUnknownPeers).toBe(true);
     expect([...resolveOptions({ ...baseOptions(NodeId.of(1)), peers: new Map([[2, "h:1"]]) }).peers]).toEqual([[2, "h:1"]]);

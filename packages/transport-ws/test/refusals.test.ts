@@ -74,8 +74,16 @@ describe("refusals on upgrade", () => {
     await expectRefused(a, b, "wrong-target", heartbeat(NodeId.of(2), NodeId.of(3), 1));
   });
 
-  it("with peers configured, refuses a node id it has no address for, until membership gives one", async () => {
-    const a = await node(1, { peers: { 3: "127.0.0.1:9" } }); // acceptUnknownPeers defaults to false
+  it("by default, with peers configured, accepts a node id it has no address for (a leader added while it lagged)", async () => {
+    const a = await node(1, { peers: { 3: "127.0.0.1:9" } });
+    const b = await node(2);
+    b.t.updatePeers(new Map([[1, a.t.address]]));
+    b.t.send([heartbeat(NodeId.of(2), NodeId.of(1), 1)]);
+    await waitFor(() => a.messages.length === 1, "delivery from a node a does not know");
+  });
+
+  it("acceptUnknownPeers: false refuses a node id it has no address for, until membership gives one", async () => {
+    const a = await node(1, { peers: { 3: "127.0.0.1:9" }, acceptUnknownPeers: false });
     const b = await node(2);
     await expectRefused(a, b, "unknown-peer");
     a.t.updatePeers(new Map([[2, b.t.address]]));

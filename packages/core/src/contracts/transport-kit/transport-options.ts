@@ -123,7 +123,7 @@ export const transportOptionsSchema = z.strictObject({
   acceptUnknownPeers: z
     .boolean()
     .optional()
-    .describe("accept callers with no address in `peers` or membership. Default: true when `peers` is empty (a node joining a running cluster cannot know who will call it), else false"),
+    .describe("accept callers with no address in `peers` or membership (default true). With false, a node that falls behind a membership change refuses a leader added since, and never catches up"),
   keepalive: z
     .strictObject({
       timeMs: int(L.keepaliveTimeMs.min, L.keepaliveTimeMs.max).default(D.keepalive.timeMs),
@@ -181,7 +181,7 @@ export function resolveTransportOptions<P extends ParsedTransportOptions>(p: P):
     ...p,
     peers,
     dialVia: withoutSelf(p.dialVia),
-    acceptUnknownPeers: p.acceptUnknownPeers ?? peers.size === 0,
+    acceptUnknownPeers: p.acceptUnknownPeers ?? true,
     secret: p.auth?.token,
   };
 }

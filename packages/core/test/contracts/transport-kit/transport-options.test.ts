@@ -69,7 +69,7 @@ describe("transport options", () => {
       keepalive: TRANSPORT_DEFAULTS.keepalive,
       deadlines: TRANSPORT_DEFAULTS.deadlines,
       reconnect: { minDelayMs: 100, maxDelayMs: 500 },
-      acceptUnknownPeers: false,
+      acceptUnknownPeers: true,
       logger: silentLogger,
       secret: undefined,
     });
