@@ -58,6 +58,18 @@ function controlledStore(entries: number) {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A log paced at `bytesPerSecond` over a controlled store, holding entries [1, 9) read ahead (each counts 10 + 32 bytes). */
+async function pacedLog(bytesPerSecond: number) {
+  const controlled = controlledStore(100);
+  const clock = new SimClock();
+  let woken = 0;
+  const log = ReadAheadLog.over(controlled.store, { entries: 8, bytes: 1 << 20 }, () => woken++, new TokenBucket(bytesPerSecond, clock));
+  expect(log.readable?.(Index.of(1))).toBe(false);
+  controlled.reads[0]?.finish();
+  await settle();
+  return { ...controlled, clock, log, woken: () => woken };
+}
+
 describe("ReadAheadLog", () => {
   it("leaves a store that cannot read ahead as it is", () => {
     const store: LogStore = { ...controlledStore(1).store, readAhead: undefined };
@@ -166,19 +178,13 @@ describe("ReadAheadLog", () => {
   });
 
   it("paces what it hands out: entries go once paid for, a burst's worth at once, never more than the bucket holds", async () => {
-    const { store, reads } = controlledStore(100);
-    const clock = new SimClock();
-    let woken = 0;
     // Each entry counts 10 payload bytes + 32 = 42; 500 B/s holds at most 500.
-    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++, new TokenBucket(500, clock));
-    expect(log.readable?.(Index.of(1))).toBe(false);
-    reads[0]?.finish();
-    await settle();
+    const { reads, clock, log, woken } = await pacedLog(500);
     expect(log.readable?.(Index.of(1)), "within the burst: at once").toBe(true);
     expect(log.entries(Index.of(1), Index.of(17), Infinity)).toHaveLength(8);
     reads[1]?.finish();
     await settle();
-    expect(woken).toBe(2);
+    expect(woken()).toBe(2);
     expect(log.readable?.(Index.of(9)), "164 bytes left: some of the next range").toBe(true);
     expect(
       log.entries(Index.of(9), Index.of(17), Infinity).map((e) => e.index),
@@ -191,18 +197,13 @@ describe("ReadAheadLog", () => {
     expect(log.readable?.(Index.of(12))).toBe(false);
     clock.advanceTo(8);
     await settle();
-    expect(woken, "woken once the next entry is paid for").toBe(3);
+    expect(woken(), "woken once the next entry is paid for").toBe(3);
     expect(log.entries(Index.of(12), Index.of(17), Infinity).map((e) => e.index)).toEqual([12]);
     expect((log as ReadAheadLog).stats).toEqual({ entries: 12, bytes: 504, pacedMs: 8 });
   });
 
   it("charges pacing only for what it hands out: a range read ahead and voided costs nothing", async () => {
-    const { store, reads, writes } = controlledStore(100);
-    const clock = new SimClock();
-    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => {}, new TokenBucket(336, clock));
-    expect(log.readable?.(Index.of(1))).toBe(false);
-    reads[0]?.finish();
-    await settle();
+    const { reads, writes, log } = await pacedLog(336);
     // A new leader's entries replace the log from 1: what was read is dropped unserved.
     void log.save({ entries: range(1, 8, 2) });
     writes[0]?.finish();
@@ -231,39 +232,27 @@ describe("ReadAheadLog", () => {
   });
 
   it("reads nothing new while pacing holds entries back, so reads cannot evict what waits to be paid for", async () => {
-    const { store, reads } = controlledStore(100);
-    const clock = new SimClock();
-    let woken = 0;
-    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++, new TokenBucket(100, clock));
-    expect(log.readable?.(Index.of(1))).toBe(false);
-    reads[0]?.finish();
-    await settle();
+    const { reads, clock, log, woken } = await pacedLog(100);
     expect(log.entries(Index.of(1), Index.of(9), Infinity)).toHaveLength(2);
     expect(log.readable?.(Index.of(3)), "16 bytes left: held back").toBe(false);
     expect(log.readable?.(Index.of(50)), "another follower waits too").toBe(false);
     expect(reads).toHaveLength(1);
     clock.advanceTo(260);
     await settle();
-    expect(woken).toBe(2);
+    expect(woken()).toBe(2);
     expect(log.readable?.(Index.of(3))).toBe(true);
     expect(log.readable?.(Index.of(50)), "paid for: reads start again").toBe(false);
     expect(reads.map((r) => [r.lo, r.hi]).at(-1)).toEqual([50, 58]);
   });
 
   it("cancels a pacing wait when it closes, without waking the engine", async () => {
-    const { store, reads } = controlledStore(100);
-    const clock = new SimClock();
-    let woken = 0;
-    const log = ReadAheadLog.over(store, { entries: 8, bytes: 1 << 20 }, () => woken++, new TokenBucket(100, clock));
-    expect(log.readable?.(Index.of(1))).toBe(false);
-    reads[0]?.finish();
-    await settle();
-    expect(woken).toBe(1);
+    const { clock, log, woken } = await pacedLog(100);
+    expect(woken()).toBe(1);
     expect(log.entries(Index.of(1), Index.of(9), Infinity), "a 100-byte bucket pays for two").toHaveLength(2);
     expect(log.readable?.(Index.of(3)), "16 bytes left: held back").toBe(false);
     await log.close();
     clock.advanceTo(10_000);
     await settle();
-    expect(woken).toBe(1);
+    expect(woken()).toBe(1);
   });
 });

@@ -98,7 +98,7 @@ export class ReadAheadLog implements LogStore {
 
   readable(lo: Index): boolean {
     const segment = this.find(lo);
-    if (segment !== undefined) return !this.heldBack(pacedBytes([segment.entries[lo - segment.lo] as Entry]));
+    if (segment !== undefined) return !this.heldBack(pacedBytes(segment.entries[lo - segment.lo] as Entry));
     if (this.failedAt === lo) return true;
     // While pacing holds entries back, nothing more is read: it could only evict what waits to be paid for.
     if (this.cancelWake !== undefined) return false;
@@ -119,10 +119,10 @@ export class ReadAheadLog implements LogStore {
     let paced = 0;
     for (let i = lo - segment.lo; i < segment.entries.length && lo + out.length < hi; i++) {
       const e = segment.entries[i] as Entry;
-      if (out.length > 0 && (bytes + e.data.length > maxBytes || paced + e.data.length + ENTRY_OVERHEAD_BYTES > allowance)) break;
+      if (out.length > 0 && (bytes + e.data.length > maxBytes || paced + pacedBytes(e) > allowance)) break;
       out.push(e);
       bytes += e.data.length;
-      paced += e.data.length + ENTRY_OVERHEAD_BYTES;
+      paced += pacedBytes(e);
     }
     this.pacing?.spend(paced);
     this.stats.entries += out.length;
@@ -231,10 +231,9 @@ export class ReadAheadLog implements LogStore {
   }
 }
 
-function pacedBytes(entries: readonly Entry[]): number {
-  let bytes = entries.length * ENTRY_OVERHEAD_BYTES;
-  for (const e of entries) bytes += e.data.length;
-  return bytes;
+/** What pacing counts for an entry: its payload plus its index, term and kind. */
+function pacedBytes(e: Entry): number {
+  return e.data.length + ENTRY_OVERHEAD_BYTES;
 }
 
 function hasReadAhead(store: LogStore): store is LogStore & Required<Pick<LogStore, "readAhead">> {
