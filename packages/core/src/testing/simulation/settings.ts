@@ -11,7 +11,7 @@ export interface SimulationOptions {
   mix?: FaultMixName;
   /** Length of the fault phase, simulated ms. Default 2000. */
   faultMs?: number;
-  /** Length of the heal phase, simulated ms. Default 2000. */
+  /** Length of the heal phase, simulated ms. Default 2000, or 4000 under settings slow to heal (see `slowToHeal`). */
   healMs?: number;
   /** Serve reads from the leader lease; by default chosen from the seed. */
   leaseRead?: boolean;
@@ -80,9 +80,24 @@ export function drawSettings(options: SimulationOptions, prng: Prng): RunSetting
     catchUpMaxBytesPerSecond: [0, SLOW_PACING, 200_000, 16 << 20][prng.int(0, 4)] as number,
     faultMs: options.faultMs ?? 2000,
   };
-  // At the slow rate, several followers each hundreds of entries behind (with no entry cache,
-  // the whole log is paced) take most of two seconds to catch up once healed.
-  return { ...drawn, healMs: options.healMs ?? (drawn.catchUpMaxBytesPerSecond === SLOW_PACING ? 4000 : 2000) };
+  return { ...drawn, healMs: options.healMs ?? (slowToHeal(drawn) ? 4000 : 2000) };
+}
+
+/**
+ * Settings under which a cluster takes seconds, not milliseconds, to
+ * converge once healed, though it makes steady progress:
+ * - at the slow pacing rate, several followers each hundreds of entries
+ *   behind (with no entry cache, the whole log is paced) take most of two
+ *   seconds to catch up;
+ * - a window of one message carrying one entry (one entry per message, or per
+ *   catch-up read) moves a lagging follower one entry per round trip, about
+ *   as fast as the fault phase's clients add entries, so the backlog of the
+ *   fault phase (a learner added near its end included) takes seconds to
+ *   commit and replicate (seed 51466).
+ */
+function slowToHeal(s: { catchUpMaxBytesPerSecond: number; maxInflight: number; maxMsgEntries: number; maxCatchUpReadEntries: number }): boolean {
+  const oneEntryPerRoundTrip = s.maxInflight === 1 && Math.min(s.maxMsgEntries, s.maxCatchUpReadEntries) === 1;
+  return s.catchUpMaxBytesPerSecond === SLOW_PACING || oneEntryPerRoundTrip;
 }
 
 /** Bytes per second of the slowest catch-up pacing a run may draw. */
