@@ -90,8 +90,8 @@ export function drawSettings(options: SimulationOptions, prng: Prng): RunSetting
  *   behind (with no entry cache, the whole log is paced) take most of two
  *   seconds to catch up;
  * - a window of one message carrying one entry (one entry per message, or per
- *   catch-up read) moves a lagging follower one entry per round trip, about
- *   as fast as the fault phase's clients add entries, so the backlog of the
+ *   catch-up read) moves a lagging follower one entry per round trip, no
+ *   faster than the fault phase's clients add entries, so the backlog of the
  *   fault phase (a learner added near its end included) takes seconds to
  *   commit and replicate (seed 51466).
  */
