@@ -20,8 +20,7 @@ export class TokenBucket {
   /** Resolves once `bytes` may be sent, with the milliseconds it waited. Unlimited when bytesPerSecond is 0. */
   async take(bytes: number, signal?: AbortSignal): Promise<number> {
     if (this.bytesPerSecond <= 0) return 0;
-    this.refill();
-    this.tokens -= bytes;
+    this.spend(bytes);
     if (this.tokens >= 0) return 0;
     const waitMs = Math.ceil((-this.tokens / this.bytesPerSecond) * 1000);
     await abortableDelay(this.clock, waitMs, signal);

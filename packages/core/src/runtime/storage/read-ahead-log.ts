@@ -119,10 +119,11 @@ export class ReadAheadLog implements LogStore {
     let paced = 0;
     for (let i = lo - segment.lo; i < segment.entries.length && lo + out.length < hi; i++) {
       const e = segment.entries[i] as Entry;
-      if (out.length > 0 && (bytes + e.data.length > maxBytes || paced + pacedBytes(e) > allowance)) break;
+      const cost = pacedBytes(e);
+      if (out.length > 0 && (bytes + e.data.length > maxBytes || paced + cost > allowance)) break;
       out.push(e);
       bytes += e.data.length;
-      paced += pacedBytes(e);
+      paced += cost;
     }
     this.pacing?.spend(paced);
     this.stats.entries += out.length;

@@ -95,7 +95,7 @@ export function drawSettings(options: SimulationOptions, prng: Prng): RunSetting
  *   fault phase (a learner added near its end included) takes seconds to
  *   commit and replicate (seed 51466).
  */
-function slowToHeal(s: { catchUpMaxBytesPerSecond: number; maxInflight: number; maxMsgEntries: number; maxCatchUpReadEntries: number }): boolean {
+function slowToHeal(s: Pick<RunSettings, "catchUpMaxBytesPerSecond" | "maxInflight" | "maxMsgEntries" | "maxCatchUpReadEntries">): boolean {
   const oneEntryPerRoundTrip = s.maxInflight === 1 && Math.min(s.maxMsgEntries, s.maxCatchUpReadEntries) === 1;
   return s.catchUpMaxBytesPerSecond === SLOW_PACING || oneEntryPerRoundTrip;
 }
